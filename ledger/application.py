@@ -1,0 +1,175 @@
+"""The ledger application: an eventsourcing Application whose every event is signed and logged.
+
+This module holds what every use case shares: opening a ledger (keys, database,
+genesis), signing checkpoints, serving proofs and rotating keys. The governance
+use cases live in their own modules and build on :class:`Ledger`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import InfrastructureFactory, JSONTranscoder, Mapper, Transcoding
+from eventsourcing.utils import Environment
+from eventsourcing.utils import get_topic
+
+from ledger import merkle
+from ledger.canonical import CanonicalJSONTranscoder
+from ledger.config import LedgerConfig
+from ledger.errors import ConfigurationError, NotALedgerError
+from ledger.keyring import KEYRING_ID, Keyring
+from ledger.keys import KeyFile, Purpose, b64, raw_public
+from ledger.keystore import KeysFolder, LedgerKeys
+from ledger.record import SigningMapper
+from ledger.signed_note import Checkpoint, NoteSigner, sign_note
+from ledger.storage.log_reader import MerkleLogMixin
+from ledger.storage.merkle_tables import LEDGER_FORMAT
+
+EXTRA_TRANSCODINGS: list[Transcoding] = []
+
+
+def register_transcoding(transcoding: Transcoding) -> Transcoding:
+    """Let domain modules add value types to every ledger's transcoder."""
+    EXTRA_TRANSCODINGS.append(transcoding)
+    return transcoding
+
+
+class Ledger(Application[UUID]):
+    """A copro ledger. Construct it with :meth:`open`."""
+
+    name = "Ledger"
+
+    def __init__(self, config: LedgerConfig, keys: LedgerKeys, *, create: bool) -> None:
+        self.config = config
+        self.keys = keys
+        super().__init__(env=config.eventsourcing_env(create_tables=create))
+        self._check_identity(create)
+
+    # -- construction -------------------------------------------------------------
+
+    @classmethod
+    def open(cls, config: LedgerConfig, keys: LedgerKeys, *, create: bool = False) -> Ledger:
+        """Open an existing ledger, or create it (``create=True``) if the database is empty."""
+        state = config.ledger_state()
+        if state != "ledger" and not create:
+            raise ConfigurationError(
+                f"There is no copro ledger in the {config.describe()}; "
+                "run 'copro init' (or 'make demo') first."
+            )
+        if state != "ledger":
+            config.check_writable()
+        return cls(config, keys, create=state != "ledger")
+
+    @classmethod
+    def recorder_only(cls, config: LedgerConfig) -> MerkleLogMixin:
+        """The log without any keys: what an auditor's ``copro verify`` reads."""
+        env = Environment(cls.name, config.eventsourcing_env(create_tables=False))
+        return cast(MerkleLogMixin, InfrastructureFactory.construct(env).application_recorder())
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return SigningMapper(
+            self.construct_transcoder(),
+            signer=self.keys.event.signing_key,
+            verifiers=self.keys.event_history,
+        )
+
+    def construct_transcoder(self) -> JSONTranscoder:
+        transcoder = CanonicalJSONTranscoder()
+        self.register_transcodings(transcoder)
+        for transcoding in EXTRA_TRANSCODINGS:
+            transcoder.register(transcoding)
+        return transcoder
+
+    @property
+    def log(self) -> MerkleLogMixin:  # type: ignore[override]
+        return cast(MerkleLogMixin, self.recorder)
+
+    def _check_identity(self, create: bool) -> None:
+        meta = self.log.meta()
+        if not meta and create:
+            self.log.set_meta_once("format", LEDGER_FORMAT)
+            self.log.set_meta_once("origin", self.keys.origin)
+            meta = self.log.meta()
+        if meta.get("format") != LEDGER_FORMAT:
+            raise NotALedgerError(
+                f"The {self.config.describe()} holds format {meta.get('format')!r}, "
+                f"not {LEDGER_FORMAT}; use a copro ledger."
+            )
+        if meta.get("origin") != self.keys.origin:
+            raise ConfigurationError(
+                f"The keys in {self.config.keys_dir} belong to {self.keys.origin!r} but the "
+                f"database belongs to {meta.get('origin')!r}; use the matching keys folder."
+            )
+        if self.log.log_size() == 0:
+            keyring = Keyring(
+                origin=self.keys.origin,
+                event_key=self.keys.event.public_text(),
+                checkpoint_key=self.keys.checkpoint.public_text(),
+                report_key=self.keys.report.public_text(),
+            )
+            self.save(keyring)
+
+    # -- checkpoints and proofs ---------------------------------------------------
+
+    @property
+    def checkpoint_signer(self) -> NoteSigner:
+        return NoteSigner(self.keys.origin, self.keys.checkpoint.signing_key)
+
+    def checkpoint(self) -> str:
+        """Sign and store a checkpoint of the log as it stands; return the signed note."""
+        size = self.log.log_size()
+        for stored_size, note in self.log.checkpoints():
+            if stored_size == size:
+                return note
+        cp = Checkpoint(self.keys.origin, size, self.log.root(size))
+        note = sign_note(cp.to_text(), [self.checkpoint_signer])
+        self.log.add_checkpoint(size, note)
+        return note
+
+    def inclusion_proof(self, aggregate_id: UUID, version: int, size: int | None = None) -> dict[str, Any]:
+        """Everything needed to check offline that an event is in the log at ``size``."""
+        index = self.log.leaf_index_of(aggregate_id, version)
+        if index is None:
+            raise LookupError(f"aggregate {aggregate_id} version {version} is not in the log")
+        size = size if size is not None else self.log.log_size()
+        proof = self.log.inclusion_proof(index, size)
+        return {
+            "origin": self.keys.origin,
+            "leaf_index": index,
+            "tree_size": size,
+            "root_hash": b64(self.log.root(size)),
+            "inclusion_path": [b64(h) for h in proof],
+        }
+
+    def verify_own_inclusion(self, index: int, leaf: bytes, size: int) -> None:
+        merkle.verify_inclusion(
+            leaf, index, size, self.log.inclusion_proof(index, size), self.log.root(size)
+        )
+
+    # -- keys ---------------------------------------------------------------------
+
+    def keyring(self) -> Keyring:
+        return cast(Keyring, self.repository.get(KEYRING_ID))
+
+    def rotate_key(self, purpose: Purpose, reason: str, passphrase: str | None) -> KeyFile:
+        """Replace a signing key. The rotation is logged, signed by the key it replaces."""
+        if purpose is Purpose.SEAL:
+            raise ConfigurationError("The seal key wraps personal-data keys and is not rotated this way.")
+        folder = KeysFolder(self.config.keys_dir)
+        new, staged = folder.stage_rotation(purpose, passphrase)
+        keyring = self.keyring()
+        keyring.rotate(purpose=purpose.value, public_key=b64(raw_public(new.public_key)), reason=reason)
+        self.save(keyring)
+        folder.commit_rotation(purpose, staged)
+        setattr(self.keys, purpose.value, new)
+        if purpose is Purpose.EVENT:
+            cast(SigningMapper, self.mapper).use_signer(new.signing_key)
+        return new
+
+
+KEYRING_TOPICS = {
+    "started": get_topic(Keyring.Started),  # type: ignore[attr-defined]
+    "rotated": get_topic(Keyring.KeyRotated),  # type: ignore[attr-defined]
+}

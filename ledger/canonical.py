@@ -1,0 +1,90 @@
+"""Canonical JSON for everything that is signed or hashed.
+
+Event payloads are signed, so their bytes must be reproducible by an auditor in
+any language: we emit RFC 8785 (JCS) canonical JSON. Text is NFC-normalised on
+the way in (two spellings of "é" must not make two different signed records),
+and values JCS cannot carry exactly (NaN, floats, integers at or beyond 2**53)
+are refused rather than silently rounded.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+import rfc8785
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+class CanonicalJSONError(ValueError):
+    """A value cannot be written as canonical JSON."""
+
+
+def to_jsonable(obj: Any, types: dict[type, Transcoding]) -> Any:
+    """Convert ``obj`` to plain JSON values, applying registered transcodings."""
+    if obj is None or obj is True or obj is False:
+        return obj
+    kind = type(obj)
+    if kind is str:
+        return unicodedata.normalize("NFC", obj)
+    if kind is int:
+        if not -MAX_SAFE_INTEGER <= obj <= MAX_SAFE_INTEGER:
+            raise CanonicalJSONError(f"integer {obj} is too large for canonical JSON (limit 2**53)")
+        return obj
+    if kind is float:
+        raise CanonicalJSONError(
+            "floats are not allowed in signed records; use integers or strings"
+        )
+    if kind is dict:
+        out: dict[str, Any] = {}
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise CanonicalJSONError(f"object keys must be text, got {type(key).__name__}")
+            nkey = unicodedata.normalize("NFC", key)
+            if nkey in out:
+                raise CanonicalJSONError(f"duplicate key {nkey!r} after NFC normalisation")
+            out[nkey] = to_jsonable(value, types)
+        return out
+    if kind is list or kind is tuple:
+        return [to_jsonable(v, types) for v in obj]
+    transcoding = types.get(kind)
+    if transcoding is None:
+        raise CanonicalJSONError(
+            f"no transcoding registered for {kind.__name__}; register one in the application"
+        )
+    return {"_type_": transcoding.name, "_data_": to_jsonable(transcoding.encode(obj), types)}
+
+
+def canonical_dumps(obj: Any) -> bytes:
+    """RFC 8785 bytes of plain JSON values (no custom types)."""
+    return rfc8785.dumps(to_jsonable(obj, {}))
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise CanonicalJSONError(f"duplicate key {key!r} in JSON object")
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise CanonicalJSONError(f"{name} is not valid JSON")
+
+
+def strict_loads(data: bytes | str) -> Any:
+    """Parse JSON, refusing duplicate keys and NaN/Infinity (which JCS forbids)."""
+    return json.loads(
+        data, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
+    )
+
+
+class CanonicalJSONTranscoder(JSONTranscoder):
+    """eventsourcing transcoder whose output is RFC 8785 canonical JSON."""
+
+    def encode(self, obj: Any) -> bytes:
+        return rfc8785.dumps(to_jsonable(obj, self.types))

@@ -1,0 +1,133 @@
+"""Where a ledger lives: its data folder, its database, its keys.
+
+Read from the environment so the same code runs embedded (SQLite in ``./var``)
+and in production (PostgreSQL via ``COPRO_DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from ledger.errors import ConfigurationError, NotALedgerError
+
+DATA_ENV = "COPRO_DATA"
+DATABASE_ENV = "COPRO_DATABASE_URL"
+
+
+@dataclass(frozen=True)
+class LedgerConfig:
+    data_dir: Path
+    database_url: str | None = None
+
+    @classmethod
+    def from_env(cls, data_dir: str | Path | None = None) -> LedgerConfig:
+        folder = Path(data_dir or os.environ.get(DATA_ENV) or "var")
+        return cls(folder.resolve(), os.environ.get(DATABASE_ENV) or None)
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "ledger.sqlite"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url is not None
+
+    def describe(self) -> str:
+        if self.database_url:
+            u = urlparse(self.database_url)
+            return f"PostgreSQL database {u.path.lstrip('/')} on {u.hostname}:{u.port or 5432}"
+        return f"SQLite file {self.sqlite_path}"
+
+    def eventsourcing_env(self, *, create_tables: bool) -> dict[str, str]:
+        """The eventsourcing settings that select our persistence module."""
+        env = {"CREATE_TABLE": "y" if create_tables else "n"}
+        if self.database_url is None:
+            env.update(PERSISTENCE_MODULE="ledger.storage.sqlite", SQLITE_DBNAME=str(self.sqlite_path))
+            return env
+        u = urlparse(self.database_url)
+        if u.scheme not in ("postgres", "postgresql") or not u.path.strip("/"):
+            raise ConfigurationError(
+                f"{DATABASE_ENV} must look like postgresql://user:password@host:5432/dbname."
+            )
+        env.update(
+            PERSISTENCE_MODULE="ledger.storage.postgres",
+            POSTGRES_DBNAME=unquote(u.path.lstrip("/")),
+            POSTGRES_HOST=u.hostname or "127.0.0.1",
+            POSTGRES_PORT=str(u.port or 5432),
+            POSTGRES_USER=unquote(u.username or ""),
+            POSTGRES_PASSWORD=unquote(u.password or ""),
+            POSTGRES_CONNECT_TIMEOUT="5",
+        )
+        return env
+
+    def check_writable(self) -> None:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except PermissionError:
+            raise ConfigurationError(
+                f"Cannot create the data folder {self.data_dir}: permission denied; "
+                f"choose another folder with {DATA_ENV}."
+            ) from None
+        if not os.access(self.data_dir, os.W_OK | os.X_OK):
+            raise ConfigurationError(
+                f"The data folder {self.data_dir} is not writable; fix its permissions "
+                f"or choose another folder with {DATA_ENV}."
+            )
+
+    def ledger_state(self) -> str:
+        """'absent', 'empty' or 'ledger': refuses, without writing, a database that is not ours."""
+        if self.database_url is None:
+            path = self.sqlite_path
+            if not path.exists() or path.stat().st_size == 0:
+                return "absent"
+            try:
+                con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                try:
+                    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                finally:
+                    con.close()
+            except sqlite3.DatabaseError:
+                raise NotALedgerError(
+                    f"{path} is not a copro ledger (it is not an SQLite database); "
+                    f"point {DATA_ENV} at a copro data folder."
+                ) from None
+        else:
+            names = _postgres_tables(self)
+        if not names:
+            return "empty"
+        if "copro_meta" not in names:
+            raise NotALedgerError(
+                f"The {self.describe()} is not a copro ledger (it has other tables and no copro_meta); "
+                "use an empty database or the right data folder."
+            )
+        return "ledger"
+
+
+def _postgres_tables(config: LedgerConfig) -> set[str]:
+    import psycopg
+
+    env = config.eventsourcing_env(create_tables=False)
+    try:
+        with psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"],
+            connect_timeout=5,
+        ) as con:
+            rows = con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            ).fetchall()
+    except psycopg.OperationalError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else "connection failed"
+        raise ConfigurationError(f"Cannot connect to the {config.describe()}: {first}.") from None
+    return {str(r[0]) for r in rows}

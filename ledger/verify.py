@@ -1,0 +1,284 @@
+"""``copro verify``: check a ledger's whole history without trusting the server that kept it.
+
+It re-checks every event's signature against the key in force at its leaf,
+recomputes every leaf and the whole Merkle tree, compares the tree with the nodes
+stored for proofs and with every signed checkpoint, and names the *first* bad
+record. Signature checks, the bulk of the work, run on every core.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from uuid import UUID
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ledger import merkle
+from ledger.canonical import strict_loads
+from ledger.errors import ConfigurationError
+from ledger.keyring import KEYRING_ID, KeySchedule, decode_key
+from ledger.keys import event_key_id
+from ledger.record import RecordFormatError, parse_record, record_bytes
+from ledger.signed_note import Checkpoint, NoteError, NoteVerifier, open_note
+from ledger.storage.log_reader import LogRow, MerkleLogMixin, rows_of
+
+PARALLEL_THRESHOLD = 4000
+BATCH = 2000
+RowTuple = tuple[int, bytes, bytes, int, str | None, bytes | None]
+Result = tuple[int, bytes | None, bytes | None, str | None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the stored history, located as precisely as the evidence allows."""
+
+    leaf_index: int | None
+    aggregate_id: UUID | None
+    version: int | None
+    reason: str
+
+    def sort_key(self) -> tuple[int, int]:
+        return (self.leaf_index if self.leaf_index is not None else 2**63, 0)
+
+    def sentence(self) -> str:
+        where = f"leaf {self.leaf_index}" if self.leaf_index is not None else "outside the log"
+        if self.aggregate_id is not None:
+            where += f" (aggregate {self.aggregate_id}, version {self.version})"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class VerifyReport:
+    origin: str
+    leaves: int = 0
+    checkpoints: int = 0
+    event_keys: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        return min(self.problems, key=Problem.sort_key) if self.problems else None
+
+
+# -- the per-leaf check, run in worker processes ----------------------------------
+
+_KEYS: dict[bytes, Ed25519PublicKey] = {}
+
+
+def _init_worker(raw_keys: dict[bytes, bytes]) -> None:
+    global _KEYS
+    _KEYS = {kid: Ed25519PublicKey.from_public_bytes(raw) for kid, raw in raw_keys.items()}
+
+
+def check_rows(rows: Sequence[RowTuple]) -> list[Result]:
+    """For each leaf: (index, recomputed leaf hash, key id, problem or None)."""
+    out: list[Result] = []
+    for index, _stored, oid, version, topic, state in rows:
+        if topic is None or state is None:
+            out.append((index, None, None, "its event is missing from the events table (deleted)"))
+            continue
+        try:
+            record = record_bytes(UUID(bytes=oid), version, topic, state)
+            parsed = parse_record(record)
+        except RecordFormatError as e:
+            out.append((index, None, None, f"the stored event is not a signed copro record ({e})"))
+            continue
+        key = _KEYS.get(parsed.key_id)
+        if key is None:
+            out.append((index, None, parsed.key_id, f"it is signed by key {parsed.key_id.hex()}, which is not in the ledger's keyring (a forged event)"))
+            continue
+        try:
+            key.verify(parsed.signature, parsed.message)
+        except InvalidSignature:
+            out.append((index, None, parsed.key_id, "its signature does not verify: the event's topic or state was changed after it was signed"))
+            continue
+        out.append((index, merkle.leaf_hash(record), parsed.key_id, None))
+    return out
+
+
+def _as_tuples(rows: list[LogRow]) -> list[RowTuple]:
+    return [(r.leaf_index, r.leaf_hash, r.originator_id.bytes, r.originator_version, r.topic, r.state) for r in rows]
+
+
+# -- the keyring ------------------------------------------------------------------
+
+@dataclass
+class Keys:
+    origin: str
+    event: KeySchedule
+    checkpoint: KeySchedule
+
+
+def read_keyring(log: MerkleLogMixin, report: VerifyReport) -> Keys | None:
+    rows = rows_of(log, KEYRING_ID)
+    if not rows or rows[0].leaf_index != 0:
+        report.problems.append(Problem(0, KEYRING_ID, 1, "the log does not start with the ledger's keyring, so no key can be trusted"))
+        return None
+    keys: Keys | None = None
+    for row in rows:
+        try:
+            assert row.topic is not None and row.state is not None
+            parsed = parse_record(record_bytes(row.originator_id, row.originator_version, row.topic, row.state))
+            body = strict_loads(parsed.payload)
+        except (RecordFormatError, ValueError, AssertionError):
+            report.problems.append(Problem(row.leaf_index, row.originator_id, row.originator_version, "the keyring event cannot be read"))
+            return keys
+        if keys is None:
+            try:
+                origin = str(body["origin"])
+                event_key = decode_key(body["event_key"])
+                checkpoint_key = decode_key(body["checkpoint_key"])
+            except (KeyError, ValueError, TypeError):
+                report.problems.append(Problem(0, row.originator_id, 1, "the keyring's first event does not name the ledger's keys"))
+                return None
+            keys = Keys(origin, KeySchedule(), KeySchedule())
+            keys.event.add(0, event_key)
+            keys.checkpoint.add(0, checkpoint_key)
+        else:
+            if row.leaf_index < 0:
+                continue  # reported by the unlogged-events check
+            purpose = body.get("purpose")
+            try:
+                new = decode_key(body.get("public_key", ""))
+            except ValueError:
+                continue
+            if purpose == "event":
+                keys.event.add(row.leaf_index + 1, new)
+            elif purpose == "checkpoint":
+                keys.checkpoint.add(row.leaf_index + 1, new)
+    return keys
+
+
+# -- the whole check --------------------------------------------------------------
+
+def _results(batches: Iterator[list[LogRow]], total: int, workers: int, raw_keys: dict[bytes, bytes]) -> Iterator[tuple[list[LogRow], list[Result]]]:
+    if total < PARALLEL_THRESHOLD or workers <= 1:
+        _init_worker(raw_keys)
+        for batch in batches:
+            yield batch, check_rows(_as_tuples(batch))
+        return
+    ctx = get_context("fork") if hasattr(os, "fork") else get_context()
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(raw_keys,)) as pool:
+        pending: list[tuple[list[LogRow], Future[list[Result]]]] = []
+        for batch in batches:
+            pending.append((batch, pool.submit(check_rows, _as_tuples(batch))))
+            if len(pending) > workers * 2:
+                b, f = pending.pop(0)
+                yield b, f.result()
+        for b, f in pending:
+            yield b, f.result()
+
+
+def verify_log(
+    log: MerkleLogMixin,
+    *,
+    external_checkpoints: Sequence[tuple[str, str]] = (),
+    external_verifier: NoteVerifier | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> VerifyReport:
+    """Verify everything; ``external_checkpoints`` are (label, note text) an auditor kept."""
+    meta = log.meta()
+    report = VerifyReport(origin=meta.get("origin", "?"))
+    keys = read_keyring(log, report)
+    if keys is None:
+        return report
+    if keys.origin != report.origin:
+        report.problems.append(Problem(0, KEYRING_ID, 1, f"the keyring names origin {keys.origin!r} but the database says {report.origin!r}"))
+    raw_keys = {event_key_id(k): k for k in keys.event.all()}
+    report.event_keys = len(raw_keys)
+    total = log.log_size()
+    tree = merkle.MemoryTree()
+    expected = 0
+    batch_size = BATCH if total >= PARALLEL_THRESHOLD else max(total, 1)
+    for batch, results in _results(log.scan(batch=batch_size), total, workers or os.cpu_count() or 1, raw_keys):
+        for row, (index, recomputed, key_id, problem) in zip(batch, results, strict=True):
+            if index != expected:
+                report.problems.append(Problem(expected, None, None, f"leaves {expected} to {index - 1} are missing from the log"))
+                expected = index
+            where = (index, row.originator_id, row.originator_version)
+            if problem is not None:
+                report.problems.append(Problem(*where, problem))
+            elif key_id is not None and key_id != event_key_id(keys.event.at(index) or b""):
+                report.problems.append(Problem(*where, f"it is signed with event key {key_id.hex()}, but another key was in force at this leaf"))
+            elif recomputed != row.leaf_hash:
+                report.problems.append(Problem(*where, "the leaf stored at this position is not this event's hash: events were swapped, replaced or moved here"))
+            tree.append(recomputed if recomputed is not None else row.leaf_hash)
+            expected += 1
+        if progress is not None:
+            progress(expected, total)
+    report.leaves = tree.size
+    _check_nodes(log, tree, report)
+    for label, note in [(f"stored checkpoint for size {s}", n) for s, n in log.checkpoints()]:
+        _check_checkpoint(label, note, tree, keys, report, None)
+        report.checkpoints += 1
+    for label, note in external_checkpoints:
+        _check_checkpoint(label, note, tree, keys, report, external_verifier)
+        report.checkpoints += 1
+    for oid, version in log.unlogged_events():
+        report.problems.append(Problem(None, oid, version, "this event is in the events table but not in the Merkle log: it was inserted behind the log's back"))
+    return report
+
+
+def _check_nodes(log: MerkleLogMixin, tree: merkle.MemoryTree, report: VerifyReport) -> None:
+    """Stored nodes serve proofs; a node that disagrees with the recomputed tree locates a rewrite."""
+    recomputed = {(lvl, idx): h for lvl, idx, h in tree.nodes()}
+    precise = [p.leaf_index for p in report.problems if p.leaf_index is not None]
+    earliest = min(precise) if precise else None
+    for level, idx, stored in log.stored_nodes():
+        if recomputed.get((level, idx)) != stored:
+            first = idx << level
+            if earliest is not None and earliest < (idx + 1) << level:
+                return  # a leaf inside this node's range is already named, more precisely
+            report.problems.append(Problem(first, None, None, f"the tree node over leaves {first} to {((idx + 1) << level) - 1} does not match them: the log was rewritten at or after leaf {first}"))
+            return
+
+
+def _check_checkpoint(label: str, note: str, tree: merkle.MemoryTree, keys: Keys, report: VerifyReport, external: NoteVerifier | None) -> None:
+    try:
+        body = note.split("\n\n", 1)[0] + "\n"
+        cp = Checkpoint.parse(body)
+    except (NoteError, ValueError) as e:
+        if external is not None or label.startswith("file"):
+            raise ConfigurationError(f"The {label} is not a checkpoint: {e}") from None
+        report.problems.append(Problem(None, None, None, f"the {label} is not a valid checkpoint: {e}"))
+        return
+    if cp.origin != report.origin:
+        if label.startswith("file"):
+            raise ConfigurationError(
+                f"The {label} is for origin {cp.origin!r}, not this ledger's {report.origin!r}; "
+                "check that you have the right ledger and checkpoint file."
+            )
+        report.problems.append(Problem(None, None, None, f"the {label} is for origin {cp.origin!r}, not {report.origin!r}"))
+        return
+    if external is not None:
+        verifiers = [external]
+    else:
+        in_force = keys.checkpoint.at(max(cp.size - 1, 0))
+        verifiers = [NoteVerifier(keys.origin, _kid(keys.origin, k), Ed25519PublicKey.from_public_bytes(k)) for k in {in_force} if k]
+    try:
+        open_note(note, verifiers)
+    except NoteError as e:
+        report.problems.append(Problem(None, None, None, f"the {label} has no valid signature by the ledger's checkpoint key: {e}"))
+        return
+    if cp.size > tree.size:
+        report.problems.append(Problem(tree.size, None, None, f"the {label} covers {cp.size} leaves but the log holds only {tree.size}: the log was truncated, leaf {tree.size} onward is missing"))
+        return
+    if tree.root(cp.size) != cp.root_hash:
+        report.problems.append(Problem(cp.size - 1, None, None, f"the log's first {cp.size} leaves no longer hash to the root signed in the {label} ({base64.b64encode(cp.root_hash).decode()})"))
+
+
+def _kid(name: str, key: bytes) -> int:
+    from ledger.signed_note import key_id
+
+    return key_id(name, key)

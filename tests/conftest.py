@@ -1,0 +1,73 @@
+"""Shared fixtures: ledgers on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from ledger.application import Ledger
+from ledger.config import LedgerConfig
+from ledger.keystore import KeysFolder
+from tests.services import create_database, postgres_server
+
+PASSPHRASE = "correct horse battery staple"
+_db_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    with postgres_server() as dsn:
+        yield dsn
+
+
+@pytest.fixture(scope="session")
+def key_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One encrypted key folder, copied into each test ledger (scrypt is slow on purpose)."""
+    folder = tmp_path_factory.mktemp("keys") / "keys"
+    KeysFolder(folder).init("test.copro.localhost/ledger", PASSPHRASE)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COPRO_KEY_PASSPHRASE", PASSPHRASE)
+    monkeypatch.delenv("COPRO_DATABASE_URL", raising=False)
+    monkeypatch.delenv("COPRO_DATA", raising=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def make_config(tmp_path: Path, key_template: Path, request: pytest.FixtureRequest) -> Callable[[str], LedgerConfig]:
+    def make(kind: str) -> LedgerConfig:
+        data = tmp_path / f"data{next(_db_names)}"
+        data.mkdir()
+        shutil.copytree(key_template, data / "keys")
+        url = None
+        if kind == "postgres":
+            base = request.getfixturevalue("postgres")
+            url = create_database(base, f"copro_test_{os.getpid()}_{next(_db_names)}")
+        return LedgerConfig(data, url)
+
+    return make
+
+
+@pytest.fixture
+def config(backend: str, make_config: Callable[[str], LedgerConfig]) -> LedgerConfig:
+    return make_config(backend)
+
+
+@pytest.fixture
+def ledger(config: LedgerConfig) -> Iterator[Ledger]:
+    keys = KeysFolder(config.keys_dir).load(PASSPHRASE)
+    app = Ledger.open(config, keys, create=True)
+    yield app
+    app.close()

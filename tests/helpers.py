@@ -1,0 +1,46 @@
+"""Test helpers: run the CLI as a user would, and reach into the raw database as an attacker would."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+
+from ledger.cli import main
+from ledger.config import LedgerConfig
+
+
+def run_cli(config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    if config.database_url:
+        monkeypatch.setenv("COPRO_DATABASE_URL", config.database_url)
+    else:
+        monkeypatch.delenv("COPRO_DATABASE_URL", raising=False)
+    capsys.readouterr()
+    code = main(["--data", str(config.data_dir), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def events_table(config: LedgerConfig) -> str:
+    return "ledger_events" if config.database_url else "stored_events"
+
+
+def raw(config: LedgerConfig, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Run SQL straight against the ledger's database, bypassing copro entirely."""
+    if config.database_url:
+        import psycopg
+
+        with psycopg.connect(config.database_url, autocommit=True) as con:
+            cur = con.execute(statement.replace("?", "%s"), params)
+            return list(cur.fetchall()) if cur.description else []
+    con = sqlite3.connect(config.sqlite_path, isolation_level=None)
+    try:
+        cur = con.execute(statement, params)
+        return list(cur.fetchall())
+    finally:
+        con.close()
+
+
+def db_id(config: LedgerConfig, oid: Any) -> Any:
+    return oid if config.database_url else oid.hex
