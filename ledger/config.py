@@ -71,10 +71,10 @@ class LedgerConfig:
     def check_writable(self) -> None:
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
-        except PermissionError:
+        except OSError as e:
             raise ConfigurationError(
-                f"Cannot create the data folder {self.data_dir}: permission denied; "
-                f"choose another folder with {DATA_ENV}."
+                f"Cannot create the data folder {self.data_dir} ({e.strerror}); "
+                f"choose another folder with {DATA_ENV} or --data."
             ) from None
         if not os.access(self.data_dir, os.W_OK | os.X_OK):
             raise ConfigurationError(

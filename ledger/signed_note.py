@@ -105,13 +105,6 @@ def _b64decode(text: str) -> bytes | None:
         return None
 
 
-def _size_or_type(value: object) -> str:
-    """For messages: the length of a bytes value, else the name of its type."""
-    if isinstance(value, (bytes, bytearray)):
-        return str(len(value))
-    return type(value).__name__
-
-
 def _describe_char(c: str) -> str:
     return f"U+{ord(c):04X}"
 
@@ -203,9 +196,12 @@ def key_id(name: str, public_key: bytes) -> int:
     which of its keys to try.
     """
     _check_name(name)
-    if not isinstance(public_key, (bytes, bytearray)) or len(public_key) != _ED25519_KEY_SIZE:
-        got = _size_or_type(public_key)
-        raise NoteError(f"Ed25519 public key has {got} bytes, expected {_ED25519_KEY_SIZE}.")
+    if not isinstance(public_key, (bytes, bytearray)):
+        raise NoteError(f"Ed25519 public key must be bytes, got {type(public_key).__name__}.")
+    if len(public_key) != _ED25519_KEY_SIZE:
+        raise NoteError(
+            f"Ed25519 public key has {len(public_key)} bytes, expected {_ED25519_KEY_SIZE}."
+        )
     digest = hashlib.sha256(
         name.encode("utf-8") + b"\n" + bytes([ALG_ED25519]) + bytes(public_key)
     ).digest()
@@ -557,9 +553,12 @@ class Checkpoint:
             raise NoteError(f"Checkpoint size must be an int, got {type(self.size).__name__}.")
         if not 0 <= self.size < _MAX_TREE_SIZE:
             raise NoteError(f"Checkpoint size is {self.size}, expected 0 <= size < 2**63.")
-        if not isinstance(self.root_hash, bytes) or len(self.root_hash) != 32:
-            got = _size_or_type(self.root_hash)
-            raise NoteError(f"Checkpoint root hash has {got} bytes, expected 32.")
+        if not isinstance(self.root_hash, bytes):
+            raise NoteError(
+                f"Checkpoint root hash must be bytes, got {type(self.root_hash).__name__}."
+            )
+        if len(self.root_hash) != 32:
+            raise NoteError(f"Checkpoint root hash has {len(self.root_hash)} bytes, expected 32.")
         if not isinstance(self.extensions, tuple):
             raise NoteError(
                 f"Checkpoint extensions must be a tuple, got {type(self.extensions).__name__}."

@@ -264,7 +264,7 @@ def _check_checkpoint(label: str, note: str, tree: merkle.MemoryTree, keys: Keys
     if external is not None:
         verifiers = [external]
     else:
-        in_force = keys.checkpoint.at(max(cp.size - 1, 0))
+        in_force = keys.checkpoint.at(cp.size)  # rotations inside the covered leaves have taken effect
         verifiers = [NoteVerifier(keys.origin, _kid(keys.origin, k), Ed25519PublicKey.from_public_bytes(k)) for k in {in_force} if k]
     try:
         open_note(note, verifiers)
