@@ -43,8 +43,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """Start PostgreSQL in a temporary folder; yield a base DSN (no database name)."""
+def postgres_server(*, durable: bool = False) -> Iterator[str]:
+    """Start PostgreSQL in a temporary folder; yield a base DSN (no database name).
+
+    Tests run with fsync off (speed; a crash loses only a throwaway cluster); benchmarks
+    pass ``durable=True`` to measure what production pays for each commit.
+    """
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if not initdb or not pg_ctl:
         missing("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
@@ -59,7 +63,8 @@ def postgres_server() -> Iterator[str]:
     env = {**os.environ, "LC_ALL": "C.UTF-8"}
     subprocess.run([*as_user, initdb, "-D", str(data), "-U", "copro", "--auth=trust", "-E", "UTF8"],
                    check=True, capture_output=True, env=env)
-    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    fsync = "on" if durable else "off"
+    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync={fsync} -c max_connections=200"
     subprocess.run([*as_user, pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"],
                    check=True, capture_output=True, env=env)
     try:

@@ -100,18 +100,24 @@ def append(c: Cursor, d: Dialect, stored_events: Sequence[StoredEvent]) -> int:
 
     Must run inside the transaction that inserts the events, after the engine has
     serialised writers (SQLite's write lock, PostgreSQL's EXCLUSIVE table lock), so
-    leaf indexes follow commit order with no gaps.
+    leaf indexes follow commit order with no gaps. A new leaf at position p completes
+    one node per trailing 1-bit of p, each needing its left sibling: amortised one
+    read and one write per leaf.
     """
-    size = tree_size(c)
-    frontier = [read_node(c, d, lvl, idx) for lvl, idx in merkle.frontier_positions(size)]
+    first = tree_size(c)
+    written: dict[tuple[int, int], bytes] = {}
     leaf_rows = []
-    leaf_hashes = []
     for offset, s in enumerate(stored_events):
         oid = s.originator_id if isinstance(s.originator_id, UUID) else UUID(str(s.originator_id))
         h = merkle.leaf_hash(record_bytes(oid, s.originator_version, s.topic, s.state))
-        leaf_hashes.append(h)
-        leaf_rows.append((size + offset, d.encode_id(oid), s.originator_version, h))
-    _, nodes = merkle.append_leaves(size, frontier, leaf_hashes)
+        pos, level = first + offset, 0
+        leaf_rows.append((pos, d.encode_id(oid), s.originator_version, h))
+        written[(0, pos)] = h
+        while pos % 2 == 1:
+            sibling = written.get((level, pos - 1)) or read_node(c, d, level, pos - 1)
+            h = merkle.node_hash(sibling, h)
+            pos, level = pos // 2, level + 1
+            written[(level, pos)] = h
     c.executemany(
         d.sql(
             "INSERT INTO copro_leaves (leaf_index, originator_id, originator_version, leaf_hash) "
@@ -119,6 +125,7 @@ def append(c: Cursor, d: Dialect, stored_events: Sequence[StoredEvent]) -> int:
         ),
         leaf_rows,
     )
+    nodes = [(lvl, idx, h) for (lvl, idx), h in written.items() if lvl > 0]
     if nodes:
         c.executemany(d.sql("INSERT INTO copro_nodes (level, idx, hash) VALUES (?, ?, ?)"), nodes)
-    return size
+    return first
