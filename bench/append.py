@@ -55,8 +55,12 @@ def backends(which: str, durable: bool) -> Iterator[tuple[str, dict[str, str], L
         host_port = plain_url.split("@", 1)[1].split("/", 1)[0]
         host, port = host_port.split(":")
         plain_env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": "plain",
-            "POSTGRES_HOST": host, "POSTGRES_PORT": port, "POSTGRES_USER": "copro", "POSTGRES_PASSWORD": "copro",
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": "plain",
+            "POSTGRES_HOST": host,
+            "POSTGRES_PORT": port,
+            "POSTGRES_USER": "copro",
+            "POSTGRES_PASSWORD": "copro",
         }
         cfg = LedgerConfig(root / "ours", ours_url)
         cfg.data_dir.mkdir()
@@ -70,13 +74,23 @@ def run(which: str, events: int, rounds: int, durable: bool = True) -> dict[str,
         ours = Ledger.open(cfg, keys, create=True)
 
         def save_all(app: Application) -> float:
-            return timed(lambda: [app.save(Minute(text=f"minute {next(_names)}: agreed to meet monthly")) for _ in range(events)] and None)
+            return timed(
+                lambda: (
+                    [app.save(Minute(text=f"minute {next(_names)}: agreed to meet monthly")) for _ in range(events)]
+                    and None
+                )
+            )
 
         medians = interleaved({"plain": lambda: save_all(plain), "copro": lambda: save_all(ours)}, rounds)
         plain.close()
         ours.close()
     plain_rate, ours_rate = events / medians["plain"], events / medians["copro"]
-    return {"backend": which if which == "sqlite" or durable else "postgres (fsync off)", "plain_ops": plain_rate, "copro_ops": ours_rate, "ratio": ours_rate / plain_rate}
+    return {
+        "backend": which if which == "sqlite" or durable else "postgres (fsync off)",
+        "plain_ops": plain_rate,
+        "copro_ops": ours_rate,
+        "ratio": ours_rate / plain_rate,
+    }
 
 
 def main() -> None:
@@ -90,8 +104,10 @@ def main() -> None:
         if args.backend not in ("both", which):
             continue
         r = run(which, args.events, args.rounds, durable)
-        print(f"append {r['backend']:20s}: plain {r['plain_ops']:8.0f} events/s, copro {r['copro_ops']:8.0f} events/s, "
-              f"ratio {r['ratio']:.2f} (goal >= 0.85)")
+        print(
+            f"append {r['backend']:20s}: plain {r['plain_ops']:8.0f} events/s, copro {r['copro_ops']:8.0f} events/s, "
+            f"ratio {r['ratio']:.2f} (goal >= 0.85)"
+        )
 
 
 if __name__ == "__main__":

@@ -12,8 +12,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import InfrastructureFactory, JSONTranscoder, Mapper, Transcoding
-from eventsourcing.utils import Environment
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import Environment, get_topic
 
 from ledger import merkle
 from ledger.canonical import CanonicalJSONTranscoder
@@ -55,8 +54,7 @@ class Ledger(Application[UUID]):
         state = config.ledger_state()
         if state != "ledger" and not create:
             raise ConfigurationError(
-                f"There is no copro ledger in the {config.describe()}; "
-                "run 'copro init' (or 'make demo') first."
+                f"There is no copro ledger in the {config.describe()}; run 'copro init' (or 'make demo') first."
             )
         if state != "ledger":
             config.check_writable()
@@ -144,9 +142,7 @@ class Ledger(Application[UUID]):
         }
 
     def verify_own_inclusion(self, index: int, leaf: bytes, size: int) -> None:
-        merkle.verify_inclusion(
-            leaf, index, size, self.log.inclusion_proof(index, size), self.log.root(size)
-        )
+        merkle.verify_inclusion(leaf, index, size, self.log.inclusion_proof(index, size), self.log.root(size))
 
     # -- keys ---------------------------------------------------------------------
 

@@ -35,9 +35,7 @@ def to_jsonable(obj: Any, types: dict[type, Transcoding]) -> Any:
             raise CanonicalJSONError(f"integer {obj} is too large for canonical JSON (limit 2**53)")
         return obj
     if kind is float:
-        raise CanonicalJSONError(
-            "floats are not allowed in signed records; use integers or strings"
-        )
+        raise CanonicalJSONError("floats are not allowed in signed records; use integers or strings")
     if kind is dict:
         out: dict[str, Any] = {}
         for key, value in obj.items():
@@ -52,9 +50,7 @@ def to_jsonable(obj: Any, types: dict[type, Transcoding]) -> Any:
         return [to_jsonable(v, types) for v in obj]
     transcoding = types.get(kind)
     if transcoding is None:
-        raise CanonicalJSONError(
-            f"no transcoding registered for {kind.__name__}; register one in the application"
-        )
+        raise CanonicalJSONError(f"no transcoding registered for {kind.__name__}; register one in the application")
     return {"_type_": transcoding.name, "_data_": to_jsonable(transcoding.encode(obj), types)}
 
 
@@ -103,9 +99,7 @@ def _reject_constant(name: str) -> Any:
 
 def strict_loads(data: bytes | str) -> Any:
     """Parse JSON, refusing duplicate keys and NaN/Infinity (which JCS forbids)."""
-    return json.loads(
-        data, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
-    )
+    return json.loads(data, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
 
 
 class CanonicalJSONTranscoder(JSONTranscoder):

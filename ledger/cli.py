@@ -15,7 +15,7 @@ from pathlib import Path
 from uuid import UUID
 
 from ledger.config import LedgerConfig
-from ledger.errors import CoproError, ConfigurationError
+from ledger.errors import ConfigurationError, CoproError
 from ledger.keys import INSECURE_WARNING, Purpose, openssh_public, pem_public, raw_public
 from ledger.keystore import KeysFolder, LedgerKeys
 from ledger.signed_note import NoteError, NoteVerifier, verifier_key
@@ -43,6 +43,7 @@ def _open(args: argparse.Namespace, *, create: bool = False):  # type: ignore[no
 
 
 # -- keys ---------------------------------------------------------------------------
+
 
 def cmd_keys_init(args: argparse.Namespace) -> int:
     from ledger.keys import passphrase_from_env
@@ -87,10 +88,13 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
 
 # -- ledger -------------------------------------------------------------------------
 
+
 def cmd_init(args: argparse.Namespace) -> int:
     ledger = _open(args, create=True)
-    print(f"The ledger {ledger.keys.origin} is ready in the {ledger.config.describe()}; "
-          f"it holds {ledger.log.log_size()} events.")
+    print(
+        f"The ledger {ledger.keys.origin} is ready in the {ledger.config.describe()}; "
+        f"it holds {ledger.log.log_size()} events."
+    )
     return 0
 
 
@@ -129,7 +133,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         try:
             external.append((f"file {path}", Path(path).read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as e:
-            raise ConfigurationError(f"Cannot read the checkpoint file {path}: {e.strerror if isinstance(e, OSError) else 'not UTF-8 text'}.") from None
+            raise ConfigurationError(
+                f"Cannot read the checkpoint file {path}: {e.strerror if isinstance(e, OSError) else 'not UTF-8 text'}."
+            ) from None
     verifier = None
     if args.checkpoint_key:
         try:
@@ -139,14 +145,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
     recorder = Ledger.recorder_only(config)
     progress_cb, finish = _progress(args.quiet)
     try:
-        report = verify_log(recorder, external_checkpoints=external, external_verifier=verifier,
-                            workers=args.workers, progress=progress_cb)
+        report = verify_log(
+            recorder,
+            external_checkpoints=external,
+            external_verifier=verifier,
+            workers=args.workers,
+            progress=progress_cb,
+        )
     finally:
         finish()
     if report.ok:
         if not args.quiet:
-            print(f"OK: {report.origin}: {report.leaves} events, every signature, the Merkle tree and "
-                  f"{report.checkpoints} checkpoints verify ({report.event_keys} event keys).")
+            print(
+                f"OK: {report.origin}: {report.leaves} events, every signature, the Merkle tree and "
+                f"{report.checkpoints} checkpoints verify ({report.event_keys} event keys)."
+            )
         return 0
     first = report.first
     assert first is not None
@@ -188,12 +201,16 @@ def cmd_erase(args: argparse.Namespace) -> int:
     ledger = _open(args)
     vault = open_vault(ledger)
     erased = vault.erase(UUID(args.person))
-    print("Erased: their personal data is now unreadable everywhere." if erased
-          else "Nothing to erase: no key is held for that person (already erased?).")
+    print(
+        "Erased: their personal data is now unreadable everywhere."
+        if erased
+        else "Nothing to erase: no key is held for that person (already erased?)."
+    )
     return 0
 
 
 # -- parser -------------------------------------------------------------------------
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="copro", description="A co-production governance ledger.")
@@ -203,7 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="create, export and rotate the ledger's keys")
     ksub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     k = ksub.add_parser("init", help="create the event, checkpoint, report and seal keys")
-    k.add_argument("--origin", default=DEFAULT_ORIGIN, help="the log's origin line, e.g. example.org/copro/our-collective")
+    k.add_argument(
+        "--origin", default=DEFAULT_ORIGIN, help="the log's origin line, e.g. example.org/copro/our-collective"
+    )
     k.add_argument("--insecure-dev", action="store_true", help="write UNENCRYPTED keys (make demo only)")
     k.set_defaults(handler=cmd_keys_init)
     k = ksub.add_parser("export", help="print a public key")
@@ -221,7 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--output", metavar="FILE", help="also write the signed note to FILE")
     c.set_defaults(handler=cmd_checkpoint)
     v = sub.add_parser("verify", help="verify every signature, the Merkle tree and every checkpoint")
-    v.add_argument("--checkpoint", action="append", metavar="FILE", help="also check a checkpoint you kept (repeatable)")
+    v.add_argument(
+        "--checkpoint", action="append", metavar="FILE", help="also check a checkpoint you kept (repeatable)"
+    )
     v.add_argument("--checkpoint-key", metavar="VKEY", help="C2SP verifier key that must have signed those checkpoints")
     v.add_argument("--workers", type=int, default=None, help="processes for signature checks (default: every core)")
     v.add_argument("--quiet", action="store_true", help="print nothing on success")

@@ -54,9 +54,7 @@ class LedgerConfig:
             return env
         u = urlparse(self.database_url)
         if u.scheme not in ("postgres", "postgresql") or not u.path.strip("/"):
-            raise ConfigurationError(
-                f"{DATABASE_ENV} must look like postgresql://user:password@host:5432/dbname."
-            )
+            raise ConfigurationError(f"{DATABASE_ENV} must look like postgresql://user:password@host:5432/dbname.")
         env.update(
             PERSISTENCE_MODULE="ledger.storage.postgres",
             POSTGRES_DBNAME=unquote(u.path.lstrip("/")),

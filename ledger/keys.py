@@ -77,9 +77,7 @@ def event_key_id(public_key: bytes) -> bytes:
 
 
 def pem_public(key: Ed25519PublicKey) -> str:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode("ascii")
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
 
 
 def openssh_public(key: Ed25519PublicKey, comment: str) -> str:
@@ -177,18 +175,13 @@ def load_key(path: Path, purpose: Purpose, passphrase: str | None) -> KeyFile:
             raise ValueError("unknown protection")
     except (ValueError, KeyError, TypeError, AttributeError):
         raise KeyError_(
-            f"The key file {path} is corrupt or is not a copro {purpose.value} key; "
-            "restore it from your backup."
+            f"The key file {path} is corrupt or is not a copro {purpose.value} key; restore it from your backup."
         ) from None
     if doc["protection"] == PROTECTED:
         if passphrase is None:
-            raise KeyError_(
-                f"The key file {path} is encrypted; set {PASSPHRASE_ENV} to its passphrase."
-            )
+            raise KeyError_(f"The key file {path} is encrypted; set {PASSPHRASE_ENV} to its passphrase.")
         try:
-            secret = AESGCM(_derive(passphrase, salt, n, r, p)).decrypt(
-                nonce, ct, _aad(purpose.value, public)
-            )
+            secret = AESGCM(_derive(passphrase, salt, n, r, p)).decrypt(nonce, ct, _aad(purpose.value, public))
         except InvalidTag:
             raise KeyError_(
                 f"The passphrase in {PASSPHRASE_ENV} does not open {path}; "
@@ -203,9 +196,7 @@ def load_key(path: Path, purpose: Purpose, passphrase: str | None) -> KeyFile:
 def passphrase_from_env(*, required: bool = True) -> str | None:
     value = os.environ.get(PASSPHRASE_ENV)
     if value is None and required:
-        raise ConfigurationError(
-            f"Set {PASSPHRASE_ENV} to the passphrase that protects this ledger's keys."
-        )
+        raise ConfigurationError(f"Set {PASSPHRASE_ENV} to the passphrase that protects this ledger's keys.")
     if value is not None and len(value) < 12:
         raise ConfigurationError(f"{PASSPHRASE_ENV} must be at least 12 characters long.")
     return value

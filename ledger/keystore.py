@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.errors import ConfigurationError, KeyError_
 from ledger.keys import (
-    Purpose,
     KeyFile,
+    Purpose,
     dump_key,
     event_key_id,
     load_key,

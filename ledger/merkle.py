@@ -125,8 +125,7 @@ def _check_index(index: int, size: int) -> None:
     _check_count(size, "Tree size")
     if index >= size:
         raise ProofError(
-            f"Leaf index {index} is out of range for a tree of size {size}, "
-            f"expected an index below {size}."
+            f"Leaf index {index} is out of range for a tree of size {size}, expected an index below {size}."
         )
 
 
@@ -144,8 +143,7 @@ def _read(read: NodeReader, level: int, index: int) -> bytes:
     if not isinstance(value, (bytes, bytearray, memoryview)) or len(value) != HASH_SIZE:
         got = len(value) if isinstance(value, (bytes, bytearray, memoryview)) else value
         raise ProofError(
-            f"Node reader returned {got!r} for level {level} index {index}, "
-            f"expected a {HASH_SIZE}-byte hash."
+            f"Node reader returned {got!r} for level {level} index {index}, expected a {HASH_SIZE}-byte hash."
         )
     return bytes(value)
 
@@ -229,10 +227,7 @@ def append_leaves(
     _check_count(size, "Tree size")
     expected = size.bit_count()
     if len(frontier) != expected:
-        raise ProofError(
-            f"Frontier for a tree of size {size} has {len(frontier)} hashes, "
-            f"expected {expected}."
-        )
+        raise ProofError(f"Frontier for a tree of size {size} has {len(frontier)} hashes, expected {expected}.")
     _check_hashes(frontier, "Frontier hash")
     stack = [bytes(h) for h in frontier]
     nodes: list[tuple[int, int, bytes]] = []
@@ -329,10 +324,7 @@ def consistency_proof(old_size: int, new_size: int, read: NodeReader) -> list[by
     _check_count(old_size, "Old tree size")
     _check_count(new_size, "New tree size")
     if old_size > new_size:
-        raise ProofError(
-            f"Old tree size {old_size} is larger than new tree size {new_size}, "
-            "expected old <= new."
-        )
+        raise ProofError(f"Old tree size {old_size} is larger than new tree size {new_size}, expected old <= new.")
     if old_size == 0 or old_size == new_size:
         return []
     # Walk SUBPROOF(m, D[lo:hi], complete) iteratively.  Each step appends the
@@ -380,9 +372,7 @@ def _consistency_proof_length(old_size: int, new_size: int) -> int:
     return seed + (inner - shift) + border
 
 
-def verify_inclusion(
-    leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
-) -> None:
+def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> None:
     """Check that ``leaf`` is leaf ``index`` of the tree of ``size`` with ``root``.
 
     ``leaf`` is the 32-byte *leaf hash* (``leaf_hash(entry)``), as in RFC 9162
@@ -396,8 +386,7 @@ def verify_inclusion(
     expected = _inclusion_proof_length(index, size)
     if len(proof) != expected:
         raise ProofError(
-            f"Inclusion proof for leaf {index} in a tree of size {size} has "
-            f"{len(proof)} hashes, expected {expected}."
+            f"Inclusion proof for leaf {index} in a tree of size {size} has {len(proof)} hashes, expected {expected}."
         )
     fn, sn, r = index, size - 1, bytes(leaf)
     for p in proof:
@@ -421,9 +410,7 @@ def verify_inclusion(
         )
 
 
-def verify_consistency(
-    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
-) -> None:
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> None:
     """Check that the tree ``(new_size, new_root)`` extends ``(old_size, old_root)``.
 
     Follows RFC 9162 section 2.1.4.2.  Edge cases: equal sizes need an empty proof
@@ -440,32 +427,19 @@ def verify_consistency(
     old_root = bytes(old_root)
     new_root = bytes(new_root)
     if old_size > new_size:
-        raise ProofError(
-            f"Old tree size {old_size} is larger than new tree size {new_size}, "
-            "expected old <= new."
-        )
+        raise ProofError(f"Old tree size {old_size} is larger than new tree size {new_size}, expected old <= new.")
     if old_size == 0:
         if proof:
-            raise ProofError(
-                f"Consistency proof from the empty tree has {len(proof)} hashes, "
-                "expected 0."
-            )
+            raise ProofError(f"Consistency proof from the empty tree has {len(proof)} hashes, expected 0.")
         if old_root != EMPTY_ROOT:
-            raise ProofError(
-                f"Root of the empty tree is given as {old_root.hex()}, "
-                f"expected {EMPTY_ROOT.hex()}."
-            )
+            raise ProofError(f"Root of the empty tree is given as {old_root.hex()}, expected {EMPTY_ROOT.hex()}.")
         if new_size == 0 and new_root != EMPTY_ROOT:
-            raise ProofError(
-                f"Root of the empty tree is given as {new_root.hex()}, "
-                f"expected {EMPTY_ROOT.hex()}."
-            )
+            raise ProofError(f"Root of the empty tree is given as {new_root.hex()}, expected {EMPTY_ROOT.hex()}.")
         return
     if old_size == new_size:
         if proof:
             raise ProofError(
-                f"Consistency proof between two trees of size {old_size} has "
-                f"{len(proof)} hashes, expected 0."
+                f"Consistency proof between two trees of size {old_size} has {len(proof)} hashes, expected 0."
             )
         if old_root != new_root:
             raise ProofError(
@@ -477,8 +451,7 @@ def verify_consistency(
     expected = _consistency_proof_length(old_size, new_size)
     if len(proof) != expected:
         raise ProofError(
-            f"Consistency proof from size {old_size} to size {new_size} has "
-            f"{len(proof)} hashes, expected {expected}."
+            f"Consistency proof from size {old_size} to size {new_size} has {len(proof)} hashes, expected {expected}."
         )
     path = [bytes(p) for p in proof]
     if old_size & (old_size - 1) == 0:
@@ -564,10 +537,7 @@ class MemoryTree:
         _check_count(level, "Node level")
         _check_count(index, "Node index")
         if level >= len(self._levels) or index >= len(self._levels[level]):
-            raise ProofError(
-                f"No perfect node at level {level} index {index} in a tree of size "
-                f"{self.size}."
-            )
+            raise ProofError(f"No perfect node at level {level} index {index} in a tree of size {self.size}.")
         return self._levels[level][index]
 
     def root(self, size: int | None = None) -> bytes:
@@ -576,9 +546,7 @@ class MemoryTree:
             size = self.size
         _check_count(size, "Tree size")
         if size > self.size:
-            raise ProofError(
-                f"Tree size {size} is larger than the tree, expected at most {self.size}."
-            )
+            raise ProofError(f"Tree size {size} is larger than the tree, expected at most {self.size}.")
         return subtree_hash(0, size, self.read)
 
     def frontier(self) -> list[bytes]:

@@ -43,9 +43,7 @@ def signing_input(originator_id: UUID, version: int, topic: str, payload: bytes)
     topic_bytes = topic.encode("utf-8")
     if len(topic_bytes) > 0xFFFF:
         raise RecordFormatError("topic longer than 65535 bytes")
-    return b"".join(
-        (DOMAIN, originator_id.bytes, struct.pack(">QH", version, len(topic_bytes)), topic_bytes, payload)
-    )
+    return b"".join((DOMAIN, originator_id.bytes, struct.pack(">QH", version, len(topic_bytes)), topic_bytes, payload))
 
 
 def record_bytes(originator_id: UUID, version: int, topic: str, state: bytes) -> bytes:
@@ -93,9 +91,7 @@ def verify_record(record: bytes, keys: Mapping[bytes, Ed25519PublicKey]) -> Pars
     parsed = parse_record(record)
     key = keys.get(parsed.key_id)
     if key is None:
-        raise SignatureError(
-            f"signed by an unknown event key {parsed.key_id.hex()}, not one in the ledger's keyring"
-        )
+        raise SignatureError(f"signed by an unknown event key {parsed.key_id.hex()}, not one in the ledger's keyring")
     try:
         key.verify(parsed.signature, parsed.message)
     except InvalidSignature:
@@ -130,7 +126,10 @@ class SigningMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         plain = super().to_stored_event(domain_event)
-        message = signing_input(plain.originator_id, plain.originator_version, plain.topic, plain.state)
+        oid = plain.originator_id
+        if not isinstance(oid, UUID):
+            raise RecordFormatError("copro aggregates have UUID ids")
+        message = signing_input(oid, plain.originator_version, plain.topic, plain.state)
         signature = self._signer.sign(message)
         return StoredEvent(
             originator_id=plain.originator_id,

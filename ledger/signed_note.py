@@ -121,9 +121,7 @@ def _check_utf8(text: str, what: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as e:
-        raise NoteError(
-            f"{what} is not valid UTF-8 (unpaired surrogate at offset {e.start})."
-        ) from None
+        raise NoteError(f"{what} is not valid UTF-8 (unpaired surrogate at offset {e.start}).") from None
 
 
 def _check_note_chars(text: str, what: str) -> None:
@@ -170,9 +168,7 @@ def _name_problem(name: object) -> str | None:
 def _check_name(name: str) -> None:
     problem = _name_problem(name)
     if problem is not None:
-        raise NoteError(
-            f"Key name {name!r} {problem}; key names must be non-empty with no spaces or '+'."
-        )
+        raise NoteError(f"Key name {name!r} {problem}; key names must be non-empty with no spaces or '+'.")
 
 
 def _raw_public(public_key: Ed25519PublicKey) -> bytes:
@@ -199,12 +195,8 @@ def key_id(name: str, public_key: bytes) -> int:
     if not isinstance(public_key, (bytes, bytearray)):
         raise NoteError(f"Ed25519 public key must be bytes, got {type(public_key).__name__}.")
     if len(public_key) != _ED25519_KEY_SIZE:
-        raise NoteError(
-            f"Ed25519 public key has {len(public_key)} bytes, expected {_ED25519_KEY_SIZE}."
-        )
-    digest = hashlib.sha256(
-        name.encode("utf-8") + b"\n" + bytes([ALG_ED25519]) + bytes(public_key)
-    ).digest()
+        raise NoteError(f"Ed25519 public key has {len(public_key)} bytes, expected {_ED25519_KEY_SIZE}.")
+    digest = hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ALG_ED25519]) + bytes(public_key)).digest()
     return int.from_bytes(digest[:4], "big")
 
 
@@ -241,13 +233,9 @@ def _parse_key_string(text: str, what: str) -> tuple[str, int, bytes]:
     if not key:
         raise NoteError(f"{what} does not end in a base64-encoded key.")
     if key[0] != ALG_ED25519:
-        raise NoteError(
-            f"{what} uses signature type 0x{key[0]:02x}, expected 0x{ALG_ED25519:02x} (Ed25519)."
-        )
+        raise NoteError(f"{what} uses signature type 0x{key[0]:02x}, expected 0x{ALG_ED25519:02x} (Ed25519).")
     if len(key) != 1 + _ED25519_KEY_SIZE:
-        raise NoteError(
-            f"{what} holds a {len(key) - 1}-byte key, expected {_ED25519_KEY_SIZE} bytes."
-        )
+        raise NoteError(f"{what} holds a {len(key) - 1}-byte key, expected {_ED25519_KEY_SIZE} bytes.")
     return name, int(hex8, 16), key[1:]
 
 
@@ -266,16 +254,11 @@ class NoteVerifier:
     def __post_init__(self) -> None:
         _check_name(self.name)
         if not isinstance(self.public_key, Ed25519PublicKey):
-            raise NoteError(
-                "Verifier public key must be an Ed25519PublicKey, "
-                f"got {type(self.public_key).__name__}."
-            )
+            raise NoteError(f"Verifier public key must be an Ed25519PublicKey, got {type(self.public_key).__name__}.")
         expected = key_id(self.name, _raw_public(self.public_key))
         if self.key_id != expected:
             got = f"{self.key_id:08x}" if isinstance(self.key_id, int) else repr(self.key_id)
-            raise NoteError(
-                f"Key id for {self.name} is {got}, expected {expected:08x} for this public key."
-            )
+            raise NoteError(f"Key id for {self.name} is {got}, expected {expected:08x} for this public key.")
 
     def __hash__(self) -> int:
         # Ed25519PublicKey is not hashable; its raw bytes are.
@@ -295,8 +278,7 @@ class NoteVerifier:
         expected = key_id(name, raw)
         if kid != expected:
             raise NoteError(
-                f"Verifier key for {name} has key id {kid:08x}, expected {expected:08x} "
-                "for its public key."
+                f"Verifier key for {name} has key id {kid:08x}, expected {expected:08x} for its public key."
             )
         return cls(name, kid, Ed25519PublicKey.from_public_bytes(raw))
 
@@ -321,10 +303,7 @@ class NoteSigner:
     def __post_init__(self) -> None:
         _check_name(self.name)
         if not isinstance(self.private_key, Ed25519PrivateKey):
-            raise NoteError(
-                "Signer private key must be an Ed25519PrivateKey, "
-                f"got {type(self.private_key).__name__}."
-            )
+            raise NoteError(f"Signer private key must be an Ed25519PrivateKey, got {type(self.private_key).__name__}.")
 
     @property
     def key_id(self) -> int:
@@ -352,10 +331,7 @@ class NoteSigner:
         private_key = Ed25519PrivateKey.from_private_bytes(seed)
         expected = key_id(name, _raw_public(private_key.public_key()))
         if kid != expected:
-            raise NoteError(
-                f"Signer key for {name} has key id {kid:08x}, expected {expected:08x} "
-                "for its public key."
-            )
+            raise NoteError(f"Signer key for {name} has key id {kid:08x}, expected {expected:08x} for its public key.")
         return cls(name, private_key)
 
 
@@ -420,15 +396,11 @@ def _parse_signature_lines(block: str) -> list[_SignatureLine]:
         raise NoteError("Note does not end with a newline after its last signature line.")
     lines = block[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
-        raise NoteError(
-            f"Note has {len(lines)} signature lines, expected at most {MAX_SIGNATURES}."
-        )
+        raise NoteError(f"Note has {len(lines)} signature lines, expected at most {MAX_SIGNATURES}.")
     parsed: list[_SignatureLine] = []
     for number, line in enumerate(lines, start=1):
         if not line.startswith(_SIG_PREFIX):
-            raise NoteError(
-                f"Signature line {number} does not start with an em dash and a space."
-            )
+            raise NoteError(f"Signature line {number} does not start with an em dash and a space.")
         name, _, sig64 = line[len(_SIG_PREFIX) :].partition(" ")
         if _name_problem(name) is not None:
             raise NoteError(f"Signature line {number} has an invalid key name {name!r}.")
@@ -437,8 +409,7 @@ def _parse_signature_lines(block: str) -> list[_SignatureLine]:
             raise NoteError(f"Signature line {number} does not end in a base64 signature.")
         if len(blob) < 5:
             raise NoteError(
-                f"Signature line {number} holds {len(blob)} bytes, expected a 4-byte key id "
-                "and a signature."
+                f"Signature line {number} holds {len(blob)} bytes, expected a 4-byte key id and a signature."
             )
         parsed.append(_SignatureLine(line, name, int.from_bytes(blob[:4], "big"), blob[4:]))
     return parsed
@@ -487,14 +458,11 @@ def open_note(note: str, verifiers: Sequence[NoteVerifier]) -> OpenedNote:
             continue
         if len(candidates) > 1:
             raise NoteError(
-                f"Two different known keys are named {_key_label(sig.name, sig.key_id)}, "
-                "so the signature is ambiguous."
+                f"Two different known keys are named {_key_label(sig.name, sig.key_id)}, so the signature is ambiguous."
             )
         verifier = candidates[0]
         if not verifier.verify(message, sig.signature):
-            raise BadSignatureError(
-                f"Signature by key {_key_label(sig.name, sig.key_id)} does not verify."
-            )
+            raise BadSignatureError(f"Signature by key {_key_label(sig.name, sig.key_id)} does not verify.")
         if verifier not in verified:
             verified.append(verifier)
 
@@ -502,8 +470,7 @@ def open_note(note: str, verifiers: Sequence[NoteVerifier]) -> OpenedNote:
         seen = ", ".join(_key_label(s.name, s.key_id) for s in lines)
         expected = ", ".join(_key_label(v.name, v.key_id) for v in verifiers) or "none"
         raise UnverifiedNoteError(
-            f"Note has no signature by a known key: it is signed by {seen}, "
-            f"but the known keys are {expected}."
+            f"Note has no signature by a known key: it is signed by {seen}, but the known keys are {expected}."
         )
     return OpenedNote(text, tuple(verified), tuple(unverified))
 
@@ -554,15 +521,11 @@ class Checkpoint:
         if not 0 <= self.size < _MAX_TREE_SIZE:
             raise NoteError(f"Checkpoint size is {self.size}, expected 0 <= size < 2**63.")
         if not isinstance(self.root_hash, bytes):
-            raise NoteError(
-                f"Checkpoint root hash must be bytes, got {type(self.root_hash).__name__}."
-            )
+            raise NoteError(f"Checkpoint root hash must be bytes, got {type(self.root_hash).__name__}.")
         if len(self.root_hash) != 32:
             raise NoteError(f"Checkpoint root hash has {len(self.root_hash)} bytes, expected 32.")
         if not isinstance(self.extensions, tuple):
-            raise NoteError(
-                f"Checkpoint extensions must be a tuple, got {type(self.extensions).__name__}."
-            )
+            raise NoteError(f"Checkpoint extensions must be a tuple, got {type(self.extensions).__name__}.")
         for i, ext in enumerate(self.extensions):
             problem = _line_problem(ext)
             if problem is not None:
@@ -589,16 +552,12 @@ class Checkpoint:
             raise NoteError("Checkpoint does not end with a newline.")
         lines = text[:-1].split("\n")
         if len(lines) < 3:
-            raise NoteError(
-                f"Checkpoint has {len(lines)} lines, expected at least 3 (origin, size, root hash)."
-            )
+            raise NoteError(f"Checkpoint has {len(lines)} lines, expected at least 3 (origin, size, root hash).")
         origin, size_text, root_text, *extensions = lines
         if not origin:
             raise NoteError("Checkpoint origin line is empty.")
         if len(size_text) > 19 or not _DECIMAL.fullmatch(size_text):
-            raise NoteError(
-                f"Checkpoint size {size_text!r} is not a decimal number without leading zeros."
-            )
+            raise NoteError(f"Checkpoint size {size_text!r} is not a decimal number without leading zeros.")
         size = int(size_text)
         if size >= _MAX_TREE_SIZE:
             raise NoteError(f"Checkpoint size is {size}, expected less than 2**63.")

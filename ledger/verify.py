@@ -95,12 +95,26 @@ def check_rows(rows: Sequence[RowTuple]) -> list[Result]:
             continue
         key = _KEYS.get(parsed.key_id)
         if key is None:
-            out.append((index, None, parsed.key_id, f"it is signed by key {parsed.key_id.hex()}, which is not in the ledger's keyring (a forged event)"))
+            out.append(
+                (
+                    index,
+                    None,
+                    parsed.key_id,
+                    f"it is signed by key {parsed.key_id.hex()}, which is not in the ledger's keyring (a forged event)",
+                )
+            )
             continue
         try:
             key.verify(parsed.signature, parsed.message)
         except InvalidSignature:
-            out.append((index, None, parsed.key_id, "its signature does not verify: the event's topic or state was changed after it was signed"))
+            out.append(
+                (
+                    index,
+                    None,
+                    parsed.key_id,
+                    "its signature does not verify: the event's topic or state was changed after it was signed",
+                )
+            )
             continue
         out.append((index, merkle.leaf_hash(record), parsed.key_id, None))
     return out
@@ -112,6 +126,7 @@ def _as_tuples(rows: list[LogRow]) -> list[RowTuple]:
 
 # -- the keyring ------------------------------------------------------------------
 
+
 @dataclass
 class Keys:
     origin: str
@@ -122,7 +137,9 @@ class Keys:
 def read_keyring(log: MerkleLogMixin, report: VerifyReport) -> Keys | None:
     rows = rows_of(log, KEYRING_ID)
     if not rows or rows[0].leaf_index != 0:
-        report.problems.append(Problem(0, KEYRING_ID, 1, "the log does not start with the ledger's keyring, so no key can be trusted"))
+        report.problems.append(
+            Problem(0, KEYRING_ID, 1, "the log does not start with the ledger's keyring, so no key can be trusted")
+        )
         return None
     keys: Keys | None = None
     for row in rows:
@@ -131,7 +148,9 @@ def read_keyring(log: MerkleLogMixin, report: VerifyReport) -> Keys | None:
             parsed = parse_record(record_bytes(row.originator_id, row.originator_version, row.topic, row.state))
             body = strict_loads(parsed.payload)
         except (RecordFormatError, ValueError, AssertionError):
-            report.problems.append(Problem(row.leaf_index, row.originator_id, row.originator_version, "the keyring event cannot be read"))
+            report.problems.append(
+                Problem(row.leaf_index, row.originator_id, row.originator_version, "the keyring event cannot be read")
+            )
             return keys
         if keys is None:
             try:
@@ -139,7 +158,9 @@ def read_keyring(log: MerkleLogMixin, report: VerifyReport) -> Keys | None:
                 event_key = decode_key(body["event_key"])
                 checkpoint_key = decode_key(body["checkpoint_key"])
             except (KeyError, ValueError, TypeError):
-                report.problems.append(Problem(0, row.originator_id, 1, "the keyring's first event does not name the ledger's keys"))
+                report.problems.append(
+                    Problem(0, row.originator_id, 1, "the keyring's first event does not name the ledger's keys")
+                )
                 return None
             keys = Keys(origin, KeySchedule(), KeySchedule())
             keys.event.add(0, event_key)
@@ -161,7 +182,10 @@ def read_keyring(log: MerkleLogMixin, report: VerifyReport) -> Keys | None:
 
 # -- the whole check --------------------------------------------------------------
 
-def _results(batches: Iterator[list[LogRow]], total: int, workers: int, raw_keys: dict[bytes, bytes]) -> Iterator[tuple[list[LogRow], list[Result]]]:
+
+def _results(
+    batches: Iterator[list[LogRow]], total: int, workers: int, raw_keys: dict[bytes, bytes]
+) -> Iterator[tuple[list[LogRow], list[Result]]]:
     if total < PARALLEL_THRESHOLD or workers <= 1:
         _init_worker(raw_keys)
         for batch in batches:
@@ -194,7 +218,11 @@ def verify_log(
     if keys is None:
         return report
     if keys.origin != report.origin:
-        report.problems.append(Problem(0, KEYRING_ID, 1, f"the keyring names origin {keys.origin!r} but the database says {report.origin!r}"))
+        report.problems.append(
+            Problem(
+                0, KEYRING_ID, 1, f"the keyring names origin {keys.origin!r} but the database says {report.origin!r}"
+            )
+        )
     raw_keys = {event_key_id(k): k for k in keys.event.all()}
     report.event_keys = len(raw_keys)
     total = log.log_size()
@@ -204,15 +232,27 @@ def verify_log(
     for batch, results in _results(log.scan(batch=batch_size), total, workers or os.cpu_count() or 1, raw_keys):
         for row, (index, recomputed, key_id, problem) in zip(batch, results, strict=True):
             if index != expected:
-                report.problems.append(Problem(expected, None, None, f"leaves {expected} to {index - 1} are missing from the log"))
+                report.problems.append(
+                    Problem(expected, None, None, f"leaves {expected} to {index - 1} are missing from the log")
+                )
                 expected = index
             where = (index, row.originator_id, row.originator_version)
             if problem is not None:
                 report.problems.append(Problem(*where, problem))
             elif key_id is not None and key_id != event_key_id(keys.event.at(index) or b""):
-                report.problems.append(Problem(*where, f"it is signed with event key {key_id.hex()}, but another key was in force at this leaf"))
+                report.problems.append(
+                    Problem(
+                        *where, f"it is signed with event key {key_id.hex()}, but another key was in force at this leaf"
+                    )
+                )
             elif recomputed != row.leaf_hash:
-                report.problems.append(Problem(*where, "the leaf stored at this position is not this event's hash: events were swapped, replaced or moved here"))
+                report.problems.append(
+                    Problem(
+                        *where,
+                        "the leaf stored at this position is not this event's hash: "
+                        "events were swapped, replaced or moved here",
+                    )
+                )
             tree.append(recomputed if recomputed is not None else row.leaf_hash)
             expected += 1
         if progress is not None:
@@ -220,13 +260,20 @@ def verify_log(
     report.leaves = tree.size
     _check_nodes(log, tree, report)
     for label, note in [(f"stored checkpoint for size {s}", n) for s, n in log.checkpoints()]:
-        _check_checkpoint(label, note, tree, keys, report, None)
+        _check_checkpoint(label, note, tree, keys, report, from_auditor=False)
         report.checkpoints += 1
     for label, note in external_checkpoints:
-        _check_checkpoint(label, note, tree, keys, report, external_verifier)
+        _check_checkpoint(label, note, tree, keys, report, from_auditor=True, external=external_verifier)
         report.checkpoints += 1
     for oid, version in log.unlogged_events():
-        report.problems.append(Problem(None, oid, version, "this event is in the events table but not in the Merkle log: it was inserted behind the log's back"))
+        report.problems.append(
+            Problem(
+                None,
+                oid,
+                version,
+                "this event is in the events table but not in the Merkle log: it was inserted behind the log's back",
+            )
+        )
     return report
 
 
@@ -240,42 +287,84 @@ def _check_nodes(log: MerkleLogMixin, tree: merkle.MemoryTree, report: VerifyRep
             first = idx << level
             if earliest is not None and earliest < (idx + 1) << level:
                 return  # a leaf inside this node's range is already named, more precisely
-            report.problems.append(Problem(first, None, None, f"the tree node over leaves {first} to {((idx + 1) << level) - 1} does not match them: the log was rewritten at or after leaf {first}"))
+            report.problems.append(
+                Problem(
+                    first,
+                    None,
+                    None,
+                    f"the tree node over leaves {first} to {((idx + 1) << level) - 1} does not match them: "
+                    f"the log was rewritten at or after leaf {first}",
+                )
+            )
             return
 
 
-def _check_checkpoint(label: str, note: str, tree: merkle.MemoryTree, keys: Keys, report: VerifyReport, external: NoteVerifier | None) -> None:
+def _check_checkpoint(
+    label: str,
+    note: str,
+    tree: merkle.MemoryTree,
+    keys: Keys,
+    report: VerifyReport,
+    *,
+    from_auditor: bool,
+    external: NoteVerifier | None = None,
+) -> None:
+    """Check one checkpoint. A file the auditor brought that is not for this ledger is a
+    usage error (exit 2); a stored checkpoint that is wrong is an integrity failure."""
     try:
-        body = note.split("\n\n", 1)[0] + "\n"
-        cp = Checkpoint.parse(body)
+        cp = Checkpoint.parse(note.split("\n\n", 1)[0] + "\n")
     except (NoteError, ValueError) as e:
-        if external is not None or label.startswith("file"):
+        if from_auditor:
             raise ConfigurationError(f"The {label} is not a checkpoint: {e}") from None
         report.problems.append(Problem(None, None, None, f"the {label} is not a valid checkpoint: {e}"))
         return
     if cp.origin != report.origin:
-        if label.startswith("file"):
+        if from_auditor:
             raise ConfigurationError(
                 f"The {label} is for origin {cp.origin!r}, not this ledger's {report.origin!r}; "
                 "check that you have the right ledger and checkpoint file."
             )
-        report.problems.append(Problem(None, None, None, f"the {label} is for origin {cp.origin!r}, not {report.origin!r}"))
+        report.problems.append(
+            Problem(None, None, None, f"the {label} is for origin {cp.origin!r}, not {report.origin!r}")
+        )
         return
     if external is not None:
         verifiers = [external]
     else:
         in_force = keys.checkpoint.at(cp.size)  # rotations inside the covered leaves have taken effect
-        verifiers = [NoteVerifier(keys.origin, _kid(keys.origin, k), Ed25519PublicKey.from_public_bytes(k)) for k in {in_force} if k]
+        verifiers = [
+            NoteVerifier(keys.origin, _kid(keys.origin, k), Ed25519PublicKey.from_public_bytes(k))
+            for k in {in_force}
+            if k
+        ]
     try:
         open_note(note, verifiers)
     except NoteError as e:
-        report.problems.append(Problem(None, None, None, f"the {label} has no valid signature by the ledger's checkpoint key: {e}"))
+        report.problems.append(
+            Problem(None, None, None, f"the {label} has no valid signature by the ledger's checkpoint key: {e}")
+        )
         return
     if cp.size > tree.size:
-        report.problems.append(Problem(tree.size, None, None, f"the {label} covers {cp.size} leaves but the log holds only {tree.size}: the log was truncated, leaf {tree.size} onward is missing"))
+        report.problems.append(
+            Problem(
+                tree.size,
+                None,
+                None,
+                f"the {label} covers {cp.size} leaves but the log holds only {tree.size}: "
+                f"the log was truncated, leaf {tree.size} onward is missing",
+            )
+        )
         return
     if tree.root(cp.size) != cp.root_hash:
-        report.problems.append(Problem(cp.size - 1, None, None, f"the log's first {cp.size} leaves no longer hash to the root signed in the {label} ({base64.b64encode(cp.root_hash).decode()})"))
+        report.problems.append(
+            Problem(
+                None,
+                None,
+                None,
+                f"the log's first {cp.size} leaves no longer hash to the root signed in the {label} "
+                f"({base64.b64encode(cp.root_hash).decode()}): history before leaf {cp.size} was rewritten",
+            )
+        )
 
 
 def _kid(name: str, key: bytes) -> int:

@@ -11,7 +11,9 @@ from ledger.cli import main
 from ledger.config import LedgerConfig
 
 
-def run_cli(config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+def run_cli(
+    config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
     if config.database_url:
         monkeypatch.setenv("COPRO_DATABASE_URL", config.database_url)
     else:

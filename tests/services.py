@@ -61,12 +61,20 @@ def postgres_server(*, durable: bool = False) -> Iterator[str]:
         shutil.chown(root, "postgres", "postgres")
     port = _free_port()
     env = {**os.environ, "LC_ALL": "C.UTF-8"}
-    subprocess.run([*as_user, initdb, "-D", str(data), "-U", "copro", "--auth=trust", "-E", "UTF8"],
-                   check=True, capture_output=True, env=env)
+    subprocess.run(
+        [*as_user, initdb, "-D", str(data), "-U", "copro", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
     fsync = "on" if durable else "off"
     opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync={fsync} -c max_connections=200"
-    subprocess.run([*as_user, pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"],
-                   check=True, capture_output=True, env=env)
+    subprocess.run(
+        [*as_user, pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
     try:
         yield f"postgresql://copro:copro@127.0.0.1:{port}"
     finally:

@@ -44,7 +44,7 @@ def test_a_corrupt_key_file_is_named(tmp_path: Path, key_template: Path) -> None
 
     shutil.copytree(key_template, folder)
     (folder / "event.key").write_text("{not json")
-    with pytest.raises(KeyError_, match="event.key is corrupt"):
+    with pytest.raises(KeyError_, match=r"event\.key is corrupt"):
         KeysFolder(folder).load(PASSPHRASE)
 
 
@@ -60,22 +60,26 @@ def test_a_relabelled_key_file_does_not_open(tmp_path: Path, key_template: Path)
         KeysFolder(folder).load(PASSPHRASE)
 
 
-def test_cli_bad_key_input_exits_2_and_writes_nothing(make_config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_cli_bad_key_input_exits_2_and_writes_nothing(
+    make_config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
     config: LedgerConfig = make_config("sqlite")
     monkeypatch.setenv("COPRO_KEY_PASSPHRASE", "a wrong passphrase!")
-    code, out, err = run_cli(config, monkeypatch, capsys, "init")
+    code, _, err = run_cli(config, monkeypatch, capsys, "init")
     assert code == 2
     assert err.startswith("copro: The passphrase in COPRO_KEY_PASSPHRASE does not open")
     assert "Traceback" not in err
     assert not config.sqlite_path.exists()
     (config.keys_dir / "checkpoint.key").unlink()
     monkeypatch.setenv("COPRO_KEY_PASSPHRASE", PASSPHRASE)
-    code, out, err = run_cli(config, monkeypatch, capsys, "init")
+    code, _, err = run_cli(config, monkeypatch, capsys, "init")
     assert code == 2 and "checkpoint key file" in err and "is missing" in err
     assert not config.sqlite_path.exists()
 
 
-def test_keys_init_refuses_to_overwrite_and_needs_a_passphrase(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_keys_init_refuses_to_overwrite_and_needs_a_passphrase(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = LedgerConfig(tmp_path / "fresh")
     monkeypatch.delenv("COPRO_KEY_PASSPHRASE")
     code, _, err = run_cli(config, monkeypatch, capsys, "keys", "init")
@@ -87,7 +91,9 @@ def test_keys_init_refuses_to_overwrite_and_needs_a_passphrase(tmp_path: Path, m
     assert code == 2 and "refusing to overwrite" in err
 
 
-def test_an_unwritable_data_folder_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unwritable_data_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
@@ -104,19 +110,29 @@ def test_an_unwritable_data_folder_is_refused(tmp_path: Path, monkeypatch: pytes
         locked.chmod(0o700)
 
 
-def test_exported_keys_are_read_by_openssl_and_ssh_keygen(make_config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_exported_keys_are_read_by_openssl_and_ssh_keygen(
+    make_config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     config: LedgerConfig = make_config("sqlite")
     code, pem, _ = run_cli(config, monkeypatch, capsys, "keys", "export", "--purpose", "report", "--format", "pem")
     assert code == 0
     (tmp_path / "report.pem").write_text(pem)
-    out = subprocess.run(["openssl", "pkey", "-pubin", "-in", str(tmp_path / "report.pem"), "-noout", "-text"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["openssl", "pkey", "-pubin", "-in", str(tmp_path / "report.pem"), "-noout", "-text"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "ED25519 Public-Key" in out
     code, ssh, _ = run_cli(config, monkeypatch, capsys, "keys", "export", "--purpose", "report", "--format", "ssh")
     (tmp_path / "report.pub").write_text(ssh)
-    fp = subprocess.run(["ssh-keygen", "-l", "-f", str(tmp_path / "report.pub")], capture_output=True, text=True, check=True).stdout
+    fp = subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(tmp_path / "report.pub")], capture_output=True, text=True, check=True
+    ).stdout
     assert "(ED25519)" in fp
-    code, vkey, _ = run_cli(config, monkeypatch, capsys, "keys", "export", "--purpose", "checkpoint", "--format", "c2sp")
+    code, vkey, _ = run_cli(
+        config, monkeypatch, capsys, "keys", "export", "--purpose", "checkpoint", "--format", "c2sp"
+    )
     verifier = NoteVerifier.parse(vkey.strip())
     assert verifier.name == "test.copro.localhost/ledger"
     pub = load_pem_public_key(pem.encode())

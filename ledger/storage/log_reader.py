@@ -56,10 +56,7 @@ class MerkleLogMixin:
         d = self.dialect
         with self._log_txn(commit=False) as c:
             c.execute(
-                d.sql(
-                    "SELECT leaf_index FROM copro_leaves "
-                    "WHERE originator_id = ? AND originator_version = ?"
-                ),
+                d.sql("SELECT leaf_index FROM copro_leaves WHERE originator_id = ? AND originator_version = ?"),
                 (d.encode_id(originator_id), version),
             )
             row = c.fetchone()

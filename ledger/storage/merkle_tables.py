@@ -64,8 +64,7 @@ def create_statements(d: Dialect) -> list[str]:
         "CREATE TABLE IF NOT EXISTS copro_nodes ("
         "level INTEGER NOT NULL, idx BIGINT NOT NULL, "
         f"hash {d.blob_type} NOT NULL, PRIMARY KEY (level, idx))",
-        "CREATE TABLE IF NOT EXISTS copro_checkpoints ("
-        "tree_size BIGINT PRIMARY KEY, note TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS copro_checkpoints (tree_size BIGINT PRIMARY KEY, note TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS copro_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ]
 
@@ -120,8 +119,7 @@ def append(c: Cursor, d: Dialect, stored_events: Sequence[StoredEvent]) -> int:
             written[(level, pos)] = h
     c.executemany(
         d.sql(
-            "INSERT INTO copro_leaves (leaf_index, originator_id, originator_version, leaf_hash) "
-            "VALUES (?, ?, ?, ?)"
+            "INSERT INTO copro_leaves (leaf_index, originator_id, originator_version, leaf_hash) VALUES (?, ?, ?, ?)"
         ),
         leaf_rows,
     )

@@ -79,9 +79,7 @@ class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
         self.sql_create_statements.append(SQL(APPEND_FUNCTION))  # type: ignore[arg-type]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
             return []
         oids: list[UUID] = []
@@ -95,20 +93,19 @@ class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
         exc: Exception | None = None
         ids: Sequence[int] | None = None
         with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline, conn.transaction():
-                with conn.cursor() as curs:
-                    try:
-                        self._insert_stored_events(curs, stored_events, **kwargs)  # lock, notify, insert
-                        with conn.cursor() as log_curs:
-                            log_curs.execute(
-                                "SELECT copro_append_leaves(%s::uuid[], %s::bigint[], %s::bytea[])",
-                                (oids, versions, hashes),
-                                prepare=True,
-                            )
-                        pipeline.sync()
-                        ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-                    except Exception as e:  # re-raised below, outside the pipeline
-                        exc = e
+            with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as curs:
+                try:
+                    self._insert_stored_events(curs, stored_events, **kwargs)  # lock, notify, insert
+                    with conn.cursor() as log_curs:
+                        log_curs.execute(
+                            "SELECT copro_append_leaves(%s::uuid[], %s::bigint[], %s::bytea[])",
+                            (oids, versions, hashes),
+                            prepare=True,
+                        )
+                    pipeline.sync()
+                    ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                except Exception as e:  # re-raised below, outside the pipeline
+                    exc = e
             if exc:
                 raise exc
         return ids

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
 import eventsourcing.sqlite as es_sqlite
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from ledger.storage import merkle_tables
@@ -21,9 +21,7 @@ class LedgerSQLiteRecorder(MerkleLogMixin, SQLiteApplicationRecorder):
     dialect = merkle_tables.SQLITE
 
     def construct_create_table_statements(self) -> list[str]:
-        return super().construct_create_table_statements() + merkle_tables.create_statements(
-            self.dialect
-        )
+        return super().construct_create_table_statements() + merkle_tables.create_statements(self.dialect)
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
