@@ -11,7 +11,15 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import InfrastructureFactory, JSONTranscoder, Mapper, Transcoding
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    InfrastructureFactory,
+    JSONTranscoder,
+    Mapper,
+    Transcoding,
+    UUIDAsHex,
+)
 from eventsourcing.utils import Environment, get_topic
 
 from ledger import merkle
@@ -22,6 +30,7 @@ from ledger.keyring import KEYRING_ID, Keyring
 from ledger.keys import KeyFile, Purpose, b64, raw_public
 from ledger.keystore import KeysFolder, LedgerKeys
 from ledger.record import SigningMapper
+from ledger.sealing import SealedAsDict
 from ledger.signed_note import Checkpoint, NoteSigner, sign_note
 from ledger.storage.log_reader import MerkleLogMixin
 from ledger.storage.merkle_tables import LEDGER_FORMAT
@@ -33,6 +42,14 @@ def register_transcoding(transcoding: Transcoding) -> Transcoding:
     """Let domain modules add value types to every ledger's transcoder."""
     EXTRA_TRANSCODINGS.append(transcoding)
     return transcoding
+
+
+def build_transcoder() -> CanonicalJSONTranscoder:
+    """The transcoder every reader and writer of a ledger uses, the verifier included."""
+    transcoder = CanonicalJSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), SealedAsDict(), *EXTRA_TRANSCODINGS):
+        transcoder.register(transcoding)
+    return transcoder
 
 
 class Ledger(Application[UUID]):
@@ -74,11 +91,7 @@ class Ledger(Application[UUID]):
         )
 
     def construct_transcoder(self) -> JSONTranscoder:
-        transcoder = CanonicalJSONTranscoder()
-        self.register_transcodings(transcoder)
-        for transcoding in EXTRA_TRANSCODINGS:
-            transcoder.register(transcoding)
-        return transcoder
+        return build_transcoder()
 
     @property
     def log(self) -> MerkleLogMixin:  # type: ignore[override]

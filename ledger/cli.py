@@ -158,7 +158,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(
                 f"OK: {report.origin}: {report.leaves} events, every signature, the Merkle tree and "
-                f"{report.checkpoints} checkpoints verify ({report.event_keys} event keys)."
+                f"{report.checkpoints} checkpoints verify ({report.event_keys} event keys); "
+                f"{report.outcomes} recorded outcomes recompute from the rules in force."
             )
         return 0
     first = report.first

@@ -110,12 +110,14 @@ class SigningMapper(Mapper[UUID]):
         self,
         transcoder: Transcoder,
         *,
-        signer: Ed25519PrivateKey,
+        signer: Ed25519PrivateKey | None,
         verifiers: Mapping[bytes, Ed25519PublicKey],
     ) -> None:
         super().__init__(transcoder)
         self.verifiers: dict[bytes, Ed25519PublicKey] = dict(verifiers)
-        self.use_signer(signer)
+        self._signer: Ed25519PrivateKey | None = None
+        if signer is not None:
+            self.use_signer(signer)
 
     def use_signer(self, signer: Ed25519PrivateKey) -> None:
         """Switch the key new events are signed with (after a logged rotation)."""
@@ -130,6 +132,8 @@ class SigningMapper(Mapper[UUID]):
         if not isinstance(oid, UUID):
             raise RecordFormatError("copro aggregates have UUID ids")
         message = signing_input(oid, plain.originator_version, plain.topic, plain.state)
+        if self._signer is None:
+            raise RecordFormatError("this mapper only reads: it holds no event key")
         signature = self._signer.sign(message)
         return StoredEvent(
             originator_id=plain.originator_id,

@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from typing import cast
 from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from eventsourcing.persistence import ApplicationRecorder
 
 from ledger import merkle
 from ledger.canonical import strict_loads
@@ -28,6 +30,7 @@ from ledger.record import RecordFormatError, parse_record, record_bytes
 from ledger.signed_note import Checkpoint, NoteError, NoteVerifier, open_note
 from ledger.storage.log_reader import LogRow, MerkleLogMixin, rows_of
 
+CLOSED_TOPIC = "ledger.governance.proposal:Proposal.Closed"
 PARALLEL_THRESHOLD = 4000
 BATCH = 2000
 RowTuple = tuple[int, bytes, bytes, int, str | None, bytes | None]
@@ -59,6 +62,7 @@ class VerifyReport:
     leaves: int = 0
     checkpoints: int = 0
     event_keys: int = 0
+    outcomes: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -229,6 +233,7 @@ def verify_log(
     tree = merkle.MemoryTree()
     expected = 0
     batch_size = BATCH if total >= PARALLEL_THRESHOLD else max(total, 1)
+    closed_rows: list[LogRow] = []
     for batch, results in _results(log.scan(batch=batch_size), total, workers or os.cpu_count() or 1, raw_keys):
         for row, (index, recomputed, key_id, problem) in zip(batch, results, strict=True):
             if index != expected:
@@ -254,10 +259,13 @@ def verify_log(
                     )
                 )
             tree.append(recomputed if recomputed is not None else row.leaf_hash)
+            if row.topic == CLOSED_TOPIC and problem is None:
+                closed_rows.append(row)
             expected += 1
         if progress is not None:
             progress(expected, total)
     report.leaves = tree.size
+    closed = [(r.leaf_index, r.originator_id, r.originator_version) for r in closed_rows]
     _check_nodes(log, tree, report)
     for label, note in [(f"stored checkpoint for size {s}", n) for s, n in log.checkpoints()]:
         _check_checkpoint(label, note, tree, keys, report, from_auditor=False)
@@ -265,6 +273,8 @@ def verify_log(
     for label, note in external_checkpoints:
         _check_checkpoint(label, note, tree, keys, report, from_auditor=True, external=external_verifier)
         report.checkpoints += 1
+    if report.ok and closed:
+        _recompute_outcomes(log, keys, closed, report)
     for oid, version in log.unlogged_events():
         report.problems.append(
             Problem(
@@ -275,6 +285,29 @@ def verify_log(
             )
         )
     return report
+
+
+def _recompute_outcomes(
+    log: MerkleLogMixin, keys: Keys, closed: list[tuple[int, UUID, int]], report: VerifyReport
+) -> None:
+    """Every recorded outcome, recomputed from the rules in force and the ballots counted."""
+    from ledger.governance.recompute import reader, recompute
+
+    repo = reader(
+        cast(ApplicationRecorder, log),
+        {event_key_id(k): Ed25519PublicKey.from_public_bytes(k) for k in keys.event.all()},
+    )
+    for leaf, proposal_id, version in closed:
+        try:
+            mismatch = recompute(repo, proposal_id, version)
+        except Exception as e:  # any failure to rebuild the inputs is itself a finding
+            report.problems.append(Problem(leaf, proposal_id, version, f"its outcome cannot be recomputed: {e}"))
+            continue
+        if mismatch is not None:
+            report.problems.append(
+                Problem(leaf, proposal_id, version, f"the outcome does not recompute: {mismatch.reason}")
+            )
+        report.outcomes += 1
 
 
 def _check_nodes(log: MerkleLogMixin, tree: merkle.MemoryTree, report: VerifyReport) -> None:

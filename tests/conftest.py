@@ -12,7 +12,9 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
+from ledger.governance.service import Governance
 from ledger.keystore import KeysFolder
+from tests.governance_world import World, build_world
 from tests.services import create_database, postgres_server
 
 PASSPHRASE = "correct horse battery staple"
@@ -71,3 +73,17 @@ def ledger(config: LedgerConfig) -> Iterator[Ledger]:
     app = Ledger.open(config, keys, create=True)
     yield app
     app.close()
+
+
+@pytest.fixture
+def gov(config: LedgerConfig) -> Iterator[Governance]:
+    keys = KeysFolder(config.keys_dir).load(PASSPHRASE)
+    app = Governance.open(config, keys, create=True)
+    assert isinstance(app, Governance)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def world(gov: Governance) -> World:
+    return build_world(gov)

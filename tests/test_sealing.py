@@ -6,15 +6,13 @@ import sqlite3
 
 import pytest
 
-from ledger.application import Ledger, register_transcoding
+from ledger.application import Ledger
 from ledger.config import LedgerConfig
 from ledger.demo import open_vault
-from ledger.sealing import ERASED, SealedAsDict
+from ledger.sealing import ERASED
 from ledger.verify import verify_log
 from tests.diary import Diary
 from tests.helpers import events_table, raw, run_cli
-
-register_transcoding(SealedAsDict())
 
 
 def test_erasing_a_person_makes_their_data_unreadable_and_the_log_still_verifies(

@@ -1,0 +1,49 @@
+"""A ballot: one member's position on one proposal, its own aggregate so voting never contends.
+
+Its id is ``uuid5(proposal_id, member_id.hex)``: one ballot per member per proposal
+by construction. Changing a position is a new event on the same ballot. Every
+position records the content hash of the proposal version it answers, so a
+revision never silently carries old votes over.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.governance.errors import Conflict
+from ledger.sealing import Sealed
+
+POSITIONS = ("agree", "abstain", "disagree", "block")
+
+
+class Ballot(Aggregate):
+    @staticmethod
+    def create_id(proposal_id: UUID, member_id: UUID, **_: object) -> UUID:
+        return ballot_id(proposal_id, member_id)
+
+    @event("Cast")
+    def __init__(
+        self, proposal_id: UUID, member_id: UUID, position: str, reason: Sealed | None, version_hash: str
+    ) -> None:
+        self.proposal_id = proposal_id
+        self.member_id = member_id
+        self.position = position
+        self.reason = reason
+        self.version_hash = version_hash
+
+    def change(self, position: str, reason: Sealed | None, version_hash: str) -> None:
+        if position == self.position and version_hash == self.version_hash and reason is None and self.reason is None:
+            raise Conflict("That is already your position on this version.")
+        self._changed(position=position, reason=reason, version_hash=version_hash)
+
+    @event("Changed")
+    def _changed(self, position: str, reason: Sealed | None, version_hash: str) -> None:
+        self.position = position
+        self.reason = reason
+        self.version_hash = version_hash
+
+
+def ballot_id(proposal_id: UUID, member_id: UUID) -> UUID:
+    return uuid5(proposal_id, member_id.hex)

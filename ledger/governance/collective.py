@@ -1,0 +1,137 @@
+"""A collective: who takes part, in which stakeholder groups, in which roles and for how long."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.governance.errors import Conflict, Invalid, NotAllowed, NotFound
+
+
+class Role(StrEnum):
+    STEWARD = "steward"  # invites members, keeps the agreement
+    FACILITATOR = "facilitator"  # opens and closes proposals, runs the objection process
+    SECRETARY = "secretary"  # records proposals, decisions and actions
+    MEMBER = "member"
+
+
+@dataclass(frozen=True)
+class RoleTerm:
+    role: str
+    starts: str  # ISO date
+    ends: str | None  # ISO date, or None for open-ended
+
+
+class Collective(Aggregate):
+    """The project's membership. Membership changes are rare; votes never touch this aggregate."""
+
+    @event("Founded")
+    def __init__(
+        self, name: str, purpose: str, groups: dict[str, str], founder_id: UUID, founder_groups: list[str]
+    ) -> None:
+        if not groups:
+            raise Invalid("A collective needs at least one stakeholder group.")
+        self.name = name
+        self.purpose = purpose
+        self.groups = dict(groups)
+        self.members: dict[str, list[str]] = {founder_id.hex: sorted(founder_groups)}
+        self.roles: dict[str, list[RoleTerm]] = {founder_id.hex: [RoleTerm(Role.STEWARD.value, "", None)]}
+        self.left: set[str] = set()
+        self.agreement_id: UUID | None = None
+        self.adopted_changes: set[str] = set()
+
+    # -- guards --------------------------------------------------------------------------
+
+    def is_member(self, member_id: UUID) -> bool:
+        return member_id.hex in self.members and member_id.hex not in self.left
+
+    def check_member(self, member_id: UUID) -> None:
+        if not self.is_member(member_id):
+            # 404, not 403: a non-member may not learn what this collective holds.
+            raise NotFound("There is no such collective among yours.")
+
+    def groups_of(self, member_id: UUID) -> frozenset[str]:
+        return frozenset(self.members.get(member_id.hex, ())) if self.is_member(member_id) else frozenset()
+
+    def has_role(self, member_id: UUID, role: Role, on: date | None = None) -> bool:
+        today = (on or date.today()).isoformat()
+        for term in self.roles.get(member_id.hex, []):
+            if (
+                term.role == role.value
+                and (not term.starts or term.starts <= today)
+                and (term.ends is None or today <= term.ends)
+            ):
+                return True
+        return False
+
+    def check_role(self, member_id: UUID, *roles: Role) -> None:
+        self.check_member(member_id)
+        if not any(self.has_role(member_id, r) for r in roles):
+            names = " or ".join(r.value for r in roles)
+            raise NotAllowed(f"Only a {names} can do this.")
+
+    def check_groups(self, groups: list[str]) -> list[str]:
+        unknown = sorted(set(groups) - set(self.groups))
+        if unknown:
+            raise Invalid(f"Unknown stakeholder group {unknown[0]!r}; choose from {', '.join(sorted(self.groups))}.")
+        if not groups:
+            raise Invalid("Choose at least one stakeholder group.")
+        return sorted(set(groups))
+
+    def active_members(self) -> dict[UUID, frozenset[str]]:
+        return {UUID(m): frozenset(g) for m, g in self.members.items() if m not in self.left}
+
+    # -- commands ------------------------------------------------------------------------
+
+    def admit(self, member_id: UUID, groups: list[str], by: UUID) -> None:
+        self.check_role(by, Role.STEWARD)
+        if member_id.hex in self.members and member_id.hex not in self.left:
+            raise Conflict("That person is already a member.")
+        self._admitted(member_id=member_id, groups=self.check_groups(groups), by=by)
+
+    @event("MemberAdmitted")
+    def _admitted(self, member_id: UUID, groups: list[str], by: UUID) -> None:
+        self.members[member_id.hex] = list(groups)
+        self.left.discard(member_id.hex)
+        self.roles.setdefault(member_id.hex, [])
+
+    def assign_role(self, member_id: UUID, role: Role, starts: date, ends: date | None, by: UUID) -> None:
+        self.check_role(by, Role.STEWARD)
+        self.check_member(member_id)
+        if ends is not None and ends < starts:
+            raise Invalid("A role's term cannot end before it starts.")
+        self._role_assigned(
+            member_id=member_id,
+            role=role.value,
+            starts=starts.isoformat(),
+            ends=ends.isoformat() if ends else None,
+            by=by,
+        )
+
+    @event("RoleAssigned")
+    def _role_assigned(self, member_id: UUID, role: str, starts: str, ends: str | None, by: UUID) -> None:
+        self.roles.setdefault(member_id.hex, []).append(RoleTerm(role, starts, ends))
+
+    def change_groups(self, member_id: UUID, groups: list[str], by: UUID) -> None:
+        self.check_role(by, Role.STEWARD)
+        self.check_member(member_id)
+        self._groups_changed(member_id=member_id, groups=self.check_groups(groups), by=by)
+
+    @event("MemberGroupsChanged")
+    def _groups_changed(self, member_id: UUID, groups: list[str], by: UUID) -> None:
+        self.members[member_id.hex] = list(groups)
+
+    # -- the agreement in force ----------------------------------------------------------
+
+    @event("AgreementInForce")
+    def adopt_agreement(self, agreement_id: UUID) -> None:
+        self.agreement_id = agreement_id
+
+    @event("AgreementChangeAdopted")
+    def record_change_adopted(self, agreement_id: UUID, proposal_id: UUID) -> None:
+        """A governance proposal adopting this draft agreement passed; its signatures can now bring it in."""
+        self.adopted_changes.add(agreement_id.hex)

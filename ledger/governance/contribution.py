@@ -1,0 +1,99 @@
+"""A contribution: time and activity given, and the recognition offered for it.
+
+Payment is in minor currency units (pence, cents), with the version of the rate
+table used, because honorarium rates change over time and funders ask what people
+actually received. Recognition can be declined (for example because a payment
+would affect someone's benefits); declining is recorded, never assumed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.governance.errors import Conflict, Invalid
+from ledger.sealing import Sealed
+
+
+class Kind(StrEnum):
+    PAYMENT = "payment"
+    VOUCHER = "voucher"
+    EXPENSES = "expenses"
+    CREDIT = "credit"  # credit or co-authorship
+    TRAINING = "training"
+
+
+class RecognitionState(StrEnum):
+    NONE = "none"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    PAID = "paid"
+
+
+MONETARY = (Kind.PAYMENT, Kind.VOUCHER, Kind.EXPENSES)
+
+
+class Contribution(Aggregate):
+    @event("Logged")
+    def __init__(self, collective_id: UUID, member_id: UUID, activity: str, minutes: int, on: str, by: UUID) -> None:
+        self.collective_id = collective_id
+        self.member_id = member_id
+        self.activity = activity
+        self.minutes = minutes
+        self.on = on
+        self.recognition = RecognitionState.NONE
+        self.kind: str | None = None
+        self.amount_minor = 0
+        self.currency = ""
+        self.rate_table = ""
+        self.declined_reason: Sealed | None = None
+        self.payment_reference = ""
+
+    def offer(self, kind: Kind, amount_minor: int, currency: str, rate_table: str, by: UUID) -> None:
+        if self.recognition is not RecognitionState.NONE:
+            raise Conflict(f"Recognition has already been {self.recognition.value}.")
+        if kind in MONETARY and (amount_minor <= 0 or len(currency) != 3 or not rate_table):
+            raise Invalid("A payment needs a positive amount, a 3-letter currency and the rate table version used.")
+        if kind not in MONETARY and amount_minor:
+            raise Invalid("Only payments, vouchers and expenses carry an amount.")
+        self._offered(
+            kind=kind.value, amount_minor=amount_minor, currency=currency.upper(), rate_table=rate_table, by=by
+        )
+
+    @event("RecognitionOffered")
+    def _offered(self, kind: str, amount_minor: int, currency: str, rate_table: str, by: UUID) -> None:
+        self.recognition = RecognitionState.OFFERED
+        self.kind = kind
+        self.amount_minor = amount_minor
+        self.currency = currency
+        self.rate_table = rate_table
+
+    def respond(self, accept: bool, reason: Sealed | None) -> None:
+        if self.recognition is not RecognitionState.OFFERED:
+            raise Conflict("There is no open offer to respond to.")
+        if accept:
+            self._accepted()
+        else:
+            self._declined(reason=reason)
+
+    @event("RecognitionAccepted")
+    def _accepted(self) -> None:
+        self.recognition = RecognitionState.ACCEPTED
+
+    @event("RecognitionDeclined")
+    def _declined(self, reason: Sealed | None) -> None:
+        self.recognition = RecognitionState.DECLINED
+        self.declined_reason = reason
+
+    def pay(self, reference: str, by: UUID) -> None:
+        if self.recognition is not RecognitionState.ACCEPTED or self.kind not in {k.value for k in MONETARY}:
+            raise Conflict("Only an accepted payment can be marked as paid.")
+        self._paid(reference=reference, by=by)
+
+    @event("Paid")
+    def _paid(self, reference: str, by: UUID) -> None:
+        self.recognition = RecognitionState.PAID
+        self.payment_reference = reference

@@ -1,0 +1,100 @@
+"""An objection: raised with a reason, tested, answered, and resolved by the process the agreement names.
+
+raised -> (tested: paramount or a recorded concern) -> answered ->
+withdrawn by the objector / integrated by a new proposal version / upheld /
+overruled (only where the policy allows it, by the process it names).
+Each step records who and why.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.governance.errors import Conflict, NotAllowed
+from ledger.sealing import Sealed
+
+
+class Status(StrEnum):
+    RAISED = "raised"
+    ANSWERED = "answered"
+    WITHDRAWN = "withdrawn"
+    INTEGRATED = "integrated"
+    UPHELD = "upheld"
+    OVERRULED = "overruled"
+
+
+UNRESOLVED = (Status.RAISED, Status.ANSWERED)
+
+
+class Objection(Aggregate):
+    @event("Raised")
+    def __init__(
+        self,
+        id: UUID,
+        proposal_id: UUID,
+        member_id: UUID,
+        reason: Sealed,
+        paramount: bool,
+        version_hash: str,
+        from_block: bool,
+    ) -> None:
+        self.proposal_id = proposal_id
+        self.from_block = from_block  # raised by casting a block, under a policy where a block is an objection
+        self.member_id = member_id
+        self.reason = reason
+        self.paramount = paramount
+        self.version_hash = version_hash
+        self.status = Status.RAISED
+        self.history: list[dict[str, Any]] = []
+
+    def check_unresolved(self) -> None:
+        if self.status not in UNRESOLVED:
+            raise Conflict(f"This objection is already {self.status.value}.")
+
+    def test(self, paramount: bool, by: UUID, why: str) -> None:
+        """The facilitator's test: is it paramount? If not, it stays on record as a concern."""
+        self.check_unresolved()
+        self._tested(paramount=paramount, by=by, why=why)
+
+    @event("Tested")
+    def _tested(self, paramount: bool, by: UUID, why: str) -> None:
+        self.paramount = paramount
+        self.history.append({"step": "tested", "by": by.hex, "paramount": paramount, "why": why})
+
+    def answer(self, by: UUID, answer: Sealed) -> None:
+        self.check_unresolved()
+        self._answered(by=by, answer=answer)
+
+    @event("Answered")
+    def _answered(self, by: UUID, answer: Sealed) -> None:
+        self.status = Status.ANSWERED
+        self.history.append({"step": "answered", "by": by.hex, "answer": answer})
+
+    def withdraw(self, by: UUID, why: str) -> None:
+        self.check_unresolved()
+        if by != self.member_id:
+            raise NotAllowed("Only the person who raised an objection can withdraw it.")
+        self._resolved(status=Status.WITHDRAWN.value, by=by, why=why, version_hash="")
+
+    def integrate(self, by: UUID, why: str, version_hash: str) -> None:
+        self.check_unresolved()
+        if version_hash == self.version_hash:
+            raise Conflict("Integrating an objection needs a new version of the proposal; revise it first.")
+        self._resolved(status=Status.INTEGRATED.value, by=by, why=why, version_hash=version_hash)
+
+    def uphold(self, by: UUID, why: str) -> None:
+        self.check_unresolved()
+        self._resolved(status=Status.UPHELD.value, by=by, why=why, version_hash="")
+
+    def overrule(self, by: UUID, why: str) -> None:
+        self.check_unresolved()
+        self._resolved(status=Status.OVERRULED.value, by=by, why=why, version_hash="")
+
+    @event("Resolved")
+    def _resolved(self, status: str, by: UUID, why: str, version_hash: str) -> None:
+        self.status = Status(status)
+        self.history.append({"step": status, "by": by.hex, "why": why, "version_hash": version_hash})

@@ -1,0 +1,127 @@
+"""A proposal: drafted, revised (each version hashed), opened under a category, closed or withdrawn.
+
+Closing records the outcome computed by the policy, never one typed in: the
+policy's hash, the inputs counted (roster, ballot and objection versions) and a
+digest of the ballots, so anyone can recompute it from the log alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.canonical import canonical_dumps
+from ledger.governance.errors import Conflict, Invalid
+
+
+class State(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+def version_hash(title: str, body: str, category: str, number: int) -> str:
+    """Content hash of one version: what a ballot or objection is bound to."""
+    doc = {"body": body, "category": category, "title": title, "version": number}
+    return "sha256:" + hashlib.sha256(canonical_dumps(doc)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    title: str
+    body: str
+    content_hash: str
+    author_id: str
+
+
+class Proposal(Aggregate):
+    @event("Drafted")
+    def __init__(
+        self,
+        collective_id: UUID,
+        category: str,
+        title: str,
+        body: str,
+        author_id: UUID,
+        content_hash: str,
+        changes_agreement: UUID | None,
+    ) -> None:
+        self.collective_id = collective_id
+        self.changes_agreement = changes_agreement  # a draft agreement this proposal would adopt
+        self.category = category
+        self.state = State.DRAFT
+        self.versions = [Version(1, title, body, content_hash, author_id.hex)]
+        self.objection_ids: list[UUID] = []
+        self.opened_at: str | None = None
+        self.opened_version = 0
+        self.outcome: dict[str, Any] | None = None
+        self.withdrawn_reason = ""
+
+    @property
+    def current(self) -> Version:
+        return self.versions[-1]
+
+    def check_open(self) -> None:
+        if self.state is not State.OPEN:
+            raise Conflict(f"This proposal is {self.state.value}, so it no longer takes responses.")
+
+    def revise(self, title: str, body: str, author_id: UUID) -> None:
+        if self.state not in (State.DRAFT, State.OPEN):
+            raise Conflict(f"A {self.state.value} proposal cannot be revised.")
+        number = len(self.versions) + 1
+        h = version_hash(title, body, self.category, number)
+        if title == self.current.title and body == self.current.body:
+            raise Invalid("This revision changes nothing; edit the title or the text.")
+        self._revised(title=title, body=body, author_id=author_id, content_hash=h)
+
+    @event("Revised")
+    def _revised(self, title: str, body: str, author_id: UUID, content_hash: str) -> None:
+        self.versions.append(Version(len(self.versions) + 1, title, body, content_hash, author_id.hex))
+
+    def open(self, by: UUID, at: str, policy_name: str, policy_hash: str, agreement_id: UUID) -> None:
+        if self.state is not State.DRAFT:
+            raise Conflict(f"Only a draft can be opened; this proposal is {self.state.value}.")
+        self._opened(by=by, at=at, policy_name=policy_name, policy_hash=policy_hash, agreement_id=agreement_id)
+
+    @event("Opened")
+    def _opened(self, by: UUID, at: str, policy_name: str, policy_hash: str, agreement_id: UUID) -> None:
+        self.state = State.OPEN
+        self.opened_at = at
+        self.opened_version = len(self.versions)
+        self.policy_name = policy_name
+        self.policy_hash = policy_hash
+        self.agreement_id = agreement_id
+
+    def register_objection(self, objection_id: UUID) -> None:
+        self.check_open()
+        self._objection_registered(objection_id=objection_id)
+
+    @event("ObjectionRegistered")
+    def _objection_registered(self, objection_id: UUID) -> None:
+        self.objection_ids.append(objection_id)
+
+    def close(self, by: UUID, at: str, result: dict[str, Any]) -> None:
+        self.check_open()
+        self._closed(by=by, at=at, result=result)
+
+    @event("Closed")
+    def _closed(self, by: UUID, at: str, result: dict[str, Any]) -> None:
+        self.state = State.CLOSED
+        self.outcome = dict(result, closed_at=at, closed_by=by.hex)
+
+    def withdraw(self, by: UUID, reason: str) -> None:
+        if self.state not in (State.DRAFT, State.OPEN):
+            raise Conflict(f"A {self.state.value} proposal cannot be withdrawn.")
+        self._withdrawn(by=by, reason=reason)
+
+    @event("Withdrawn")
+    def _withdrawn(self, by: UUID, reason: str) -> None:
+        self.state = State.WITHDRAWN
+        self.withdrawn_reason = reason

@@ -1,0 +1,48 @@
+"""A reflection: what worked, what did not, how power was really shared, and the actions that follow."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.governance.errors import Conflict, Invalid
+from ledger.sealing import Sealed
+
+SUBJECTS = ("proposal", "agreement", "period")
+
+
+class Reflection(Aggregate):
+    @event("Recorded")
+    def __init__(
+        self,
+        id: UUID,
+        collective_id: UUID,
+        author_id: UUID,
+        subject: str,
+        subject_ref: str,
+        worked: Sealed,
+        did_not: Sealed,
+        power: Sealed,
+        actions: list[str],
+    ) -> None:
+        self.collective_id = collective_id
+        self.author_id = author_id
+        self.subject = subject
+        self.subject_ref = subject_ref
+        self.worked = worked
+        self.did_not = did_not
+        self.power = power
+        self.actions: list[dict[str, Any]] = [{"text": a, "done_by": None} for a in actions]
+
+    def complete_action(self, index: int, by: UUID) -> None:
+        if not 0 <= index < len(self.actions):
+            raise Invalid("There is no such action on this reflection.")
+        if self.actions[index]["done_by"] is not None:
+            raise Conflict("That action is already done.")
+        self._action_completed(index=index, by=by)
+
+    @event("ActionCompleted")
+    def _action_completed(self, index: int, by: UUID) -> None:
+        self.actions[index]["done_by"] = by.hex

@@ -1,0 +1,644 @@
+"""The governance application: one method per use case (load, check, call, save).
+
+Every method takes the acting member's id and checks, in the domain, that they may
+act: the web and CLI authorise too, but nothing relies on them for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from importlib import resources
+from typing import Any, cast
+from uuid import UUID, uuid4
+
+import policies
+from ledger.application import Ledger
+from ledger.config import LedgerConfig
+from ledger.governance import text
+from ledger.governance.agreement import GOVERNANCE, Agreement, Right
+from ledger.governance.ballot import POSITIONS, Ballot, ballot_id
+from ledger.governance.collective import Collective, Role
+from ledger.governance.contribution import Contribution, Kind
+from ledger.governance.errors import Conflict, Invalid, NotAllowed, NotFound
+from ledger.governance.member import Member
+from ledger.governance.objection import Objection
+from ledger.governance.proposal import Proposal, version_hash
+from ledger.governance.reflection import SUBJECTS, Reflection
+from ledger.governance.tally import gather, result_record, roster_of
+from ledger.keystore import LedgerKeys
+from ledger.sealing import ERASED, PersonalDataVault, Sealed
+
+
+def builtin_policy_text(name: str) -> str:
+    """The TOML text of a shipped rule file, to embed in an agreement."""
+    if name not in policies.builtin_names():
+        raise Invalid(
+            f"There is no built-in rule called {name!r}; choose one of {', '.join(policies.builtin_names())}."
+        )
+    return (resources.files("policies") / "rules" / f"{name}.toml").read_text(encoding="utf-8")
+
+
+class Governance(Ledger):
+    """Co-production governance over the signed log."""
+
+    name = "Ledger"  # one ledger, one events table, whichever application class opens it
+
+    def __init__(self, config: LedgerConfig, keys: LedgerKeys, *, create: bool) -> None:
+        super().__init__(config, keys, create=create)
+        self.vault = PersonalDataVault(config.data_dir / "personal-keys.sqlite", keys.seal.secret)
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def close(self) -> None:
+        self.vault.close()
+        super().close()
+
+    # -- loading -------------------------------------------------------------------------
+
+    def _get(self, kind: type[Any], aggregate_id: UUID, what: str) -> Any:
+        from eventsourcing.application import AggregateNotFoundError
+
+        try:
+            agg: Any = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"There is no such {what}.") from None
+        if not isinstance(agg, kind):
+            raise NotFound(f"There is no such {what}.")
+        return agg
+
+    def collective(self, collective_id: UUID) -> Collective:
+        return cast(Collective, self._get(Collective, collective_id, "collective"))
+
+    def member(self, member_id: UUID) -> Member:
+        return cast(Member, self._get(Member, member_id, "member"))
+
+    def proposal(self, proposal_id: UUID) -> Proposal:
+        return cast(Proposal, self._get(Proposal, proposal_id, "proposal"))
+
+    def objection(self, objection_id: UUID) -> Objection:
+        return cast(Objection, self._get(Objection, objection_id, "objection"))
+
+    def agreement(self, agreement_id: UUID) -> Agreement:
+        return cast(Agreement, self._get(Agreement, agreement_id, "agreement"))
+
+    def ballot_of(self, proposal_id: UUID, member_id: UUID) -> Ballot | None:
+        from eventsourcing.application import AggregateNotFoundError
+
+        try:
+            return cast(Ballot, self.repository.get(ballot_id(proposal_id, member_id)))
+        except AggregateNotFoundError:
+            return None
+
+    def _collective_for(self, collective_id: UUID, actor: UUID) -> Collective:
+        c = self.collective(collective_id)
+        c.check_member(actor)
+        return c
+
+    def reveal(self, sealed: Sealed | None, place: str) -> str:
+        return "" if sealed is None else self.vault.open(sealed, place=place)
+
+    def _seal(self, person: UUID, value: str, place: str) -> Sealed:
+        return self.vault.seal(person, value, place=place)
+
+    def agreement_in_force(self, collective_id: UUID) -> Agreement | None:
+        aid = self.collective(collective_id).agreement_id
+        return None if aid is None else self.agreement(aid)
+
+    # -- collectives and members ---------------------------------------------------------
+
+    def found_collective(
+        self,
+        *,
+        name: str,
+        purpose: str,
+        groups: dict[str, str],
+        founder_name: str,
+        founder_contact: str,
+        founder_groups: list[str],
+        founder_access_needs: str = "",
+    ) -> tuple[UUID, UUID]:
+        """Start a collective; the founder is its first steward."""
+        name = text.clean(name, "collective's name", limit=text.NAME_MAX)
+        purpose = text.clean(purpose, "purpose", limit=text.TEXT_MAX)
+        clean_groups = {
+            text.clean(k, "group id", limit=40): text.clean(v, "group name", limit=80) for k, v in groups.items()
+        }
+        founder_id = uuid4()
+        collective = Collective(
+            name=name,
+            purpose=purpose,
+            groups=clean_groups,
+            founder_id=founder_id,
+            founder_groups=collective_groups_check(clean_groups, founder_groups),
+        )
+        member = self._new_member(founder_id, collective.id, founder_name, founder_contact, founder_access_needs)
+        self.save(collective, member)
+        return collective.id, founder_id
+
+    def _new_member(self, member_id: UUID, collective_id: UUID, name: str, contact: str, access_needs: str) -> Member:
+        name = text.clean(name, "name", limit=text.NAME_MAX)
+        contact = text.clean(contact, "contact details", limit=300, required=False)
+        access_needs = text.clean(access_needs, "access needs", limit=text.REASON_MAX, required=False)
+        member = Member(
+            collective_id=collective_id,
+            name=self._seal(member_id, name, f"{member_id}/name"),
+            contact=self._seal(member_id, contact, f"{member_id}/contact"),
+            access_needs=self._seal(member_id, access_needs, f"{member_id}/access_needs"),
+            id=member_id,
+        )
+        return member
+
+    def admit_member(
+        self,
+        collective_id: UUID,
+        *,
+        by: UUID,
+        name: str,
+        contact: str,
+        groups: list[str],
+        access_needs: str = "",
+    ) -> UUID:
+        """A steward admits a new member into stakeholder groups."""
+        collective = self._collective_for(collective_id, by)
+        collective.check_role(by, Role.STEWARD)
+        member_id = uuid4()
+        member = self._new_member(member_id, collective_id, name, contact, access_needs)
+        collective.admit(member_id, groups, by)
+        self.save(collective, member)
+        return member_id
+
+    def assign_role(
+        self,
+        collective_id: UUID,
+        member_id: UUID,
+        role: str,
+        *,
+        by: UUID,
+        starts: date | None = None,
+        ends: date | None = None,
+    ) -> None:
+        collective = self._collective_for(collective_id, by)
+        try:
+            r = Role(role)
+        except ValueError:
+            raise Invalid(f"Unknown role {role!r}; choose steward, facilitator, secretary or member.") from None
+        collective.assign_role(member_id, r, starts or self.clock().date(), ends, by)
+        self.save(collective)
+
+    def member_name(self, member_id: UUID) -> str:
+        try:
+            return self.reveal(self.member(member_id).name, f"{member_id}/name")
+        except NotFound:
+            return ERASED
+
+    def erase_member(self, member_id: UUID) -> bool:
+        """Right to erasure: delete the person's key. Their votes still count; their words are gone."""
+        return self.vault.erase(member_id)
+
+    # -- agreements ----------------------------------------------------------------------
+
+    def draft_agreement(
+        self,
+        collective_id: UUID,
+        *,
+        by: UUID,
+        parties: list[str],
+        matrix: dict[str, tuple[str, dict[str, str]]],
+        review_date: date,
+        ground_rules: str,
+        policy_texts: dict[str, str] | None = None,
+    ) -> UUID:
+        """A steward drafts the power-sharing agreement (or its next version)."""
+        collective = self._collective_for(collective_id, by)
+        collective.check_role(by, Role.STEWARD)
+        parties = collective.check_groups(parties)
+        texts = dict(policy_texts or {})
+        hashes: dict[str, str] = {}
+        rows: dict[str, dict[str, Any]] = {}
+        for category, (policy_name, rights) in sorted(matrix.items()):
+            category = text.clean(category, "category", limit=60)
+            if policy_name not in texts:
+                texts[policy_name] = builtin_policy_text(policy_name)
+            try:
+                policy = policies.parse_policy(texts[policy_name], source=f"agreement rule {policy_name!r}")
+            except policies.PolicyError as e:
+                raise Invalid(str(e)) from None
+            hashes[policy_name] = policies.policy_hash(policy)
+            for group, right in rights.items():
+                if group not in collective.groups:
+                    raise Invalid(f"Unknown stakeholder group {group!r} in the rights for {category!r}.")
+                if right not in {r.value for r in Right}:
+                    raise Invalid(f"Unknown right {right!r}; use decide, consent, consult or inform.")
+            if not any(r in ("decide", "consent") for r in rights.values()):
+                raise Invalid(
+                    f"No group can decide {category!r}; give at least one group the right to decide or consent."
+                )
+            rows[category] = {"policy": policy_name, "rights": dict(sorted(rights.items()))}
+        if review_date <= self.clock().date():
+            raise Invalid("The review date must be in the future.")
+        current = collective.agreement_id
+        agreement = Agreement(
+            collective_id=collective_id,
+            parties=parties,
+            matrix=rows,
+            policies={n: texts[n] for n in sorted(hashes)},
+            policy_hashes=hashes,
+            review_date=review_date.isoformat(),
+            ground_rules=text.clean(ground_rules, "ground rules", limit=text.TEXT_MAX),
+            supersedes=current,
+        )
+        self.save(agreement)
+        return agreement.id
+
+    def sign_agreement(self, agreement_id: UUID, *, member_id: UUID) -> None:
+        """A member signs for their group; the first agreement comes into force once every party has signed.
+
+        A later version also needs an adopted 'governance' proposal naming it: no
+        party can change how power is shared alone.
+        """
+        agreement = self.agreement(agreement_id)
+        collective = self._collective_for(agreement.collective_id, member_id)
+        was_in_force = agreement.in_force
+        agreement.sign(member_id, collective.groups_of(member_id))
+        to_save: list[Any] = [agreement]
+        if agreement.in_force and not was_in_force:
+            if agreement.supersedes is not None and not self._change_adopted(collective, agreement.id):
+                raise Conflict(
+                    "Every party has signed, but changing the agreement is a governed decision: "
+                    "open a 'governance' proposal that names this agreement and adopt it first."
+                )
+            collective.adopt_agreement(agreement.id)
+            to_save.append(collective)
+            if agreement.supersedes is not None:
+                old = self.agreement(agreement.supersedes)
+                old.supersede(agreement.id)
+                to_save.append(old)
+        self.save(*to_save)
+
+    def _change_adopted(self, collective: Collective, agreement_id: UUID) -> bool:
+        return agreement_id.hex in collective.adopted_changes
+
+    # -- proposals -----------------------------------------------------------------------
+
+    def draft_proposal(
+        self,
+        collective_id: UUID,
+        *,
+        by: UUID,
+        category: str,
+        title: str,
+        body: str,
+        changes_agreement: UUID | None = None,
+    ) -> UUID:
+        collective = self._collective_for(collective_id, by)
+        title = text.clean(title, "title", limit=text.TITLE_MAX)
+        body = text.clean(body, "proposal text", limit=text.TEXT_MAX)
+        category = text.clean(category, "category", limit=60)
+        agreement = self.agreement_in_force(collective_id)
+        if agreement is not None:
+            agreement.rule_for(category)
+        if changes_agreement is not None:
+            if category != GOVERNANCE:
+                raise Invalid("A proposal to change the agreement belongs to the 'governance' category.")
+            draft = self.agreement(changes_agreement)
+            if draft.collective_id != collective.id or draft.in_force:
+                raise Invalid("That agreement is not a draft of this collective.")
+            body += f"\n\nThis proposal adopts agreement {changes_agreement}."
+        proposal = Proposal(
+            collective_id=collective_id,
+            category=category,
+            title=title,
+            body=body,
+            author_id=by,
+            content_hash=version_hash(title, body, category, 1),
+            changes_agreement=changes_agreement,
+        )
+        self.save(proposal)
+        return proposal.id
+
+    def revise_proposal(self, proposal_id: UUID, *, by: UUID, title: str, body: str) -> None:
+        proposal = self.proposal(proposal_id)
+        collective = self._collective_for(proposal.collective_id, by)
+        if by.hex != proposal.versions[0].author_id and not collective.has_role(by, Role.FACILITATOR):
+            raise NotAllowed("Only the proposal's author or a facilitator can revise it.")
+        proposal.revise(
+            text.clean(title, "title", limit=text.TITLE_MAX), text.clean(body, "proposal text", limit=text.TEXT_MAX), by
+        )
+        self.save(proposal)
+
+    def _policy(self, agreement: Agreement, name: str) -> policies.Policy:
+        return policies.parse_policy(agreement.policies[name], source=f"agreement {agreement.id} rule {name!r}")
+
+    def open_proposal(self, proposal_id: UUID, *, by: UUID) -> None:
+        proposal = self.proposal(proposal_id)
+        collective = self._collective_for(proposal.collective_id, by)
+        collective.check_role(by, Role.FACILITATOR)
+        agreement = self.agreement_in_force(collective.id)
+        if agreement is None:
+            raise Conflict("There is no agreement in force yet; every party must sign one before decisions are made.")
+        policy_name, _ = agreement.rule_for(proposal.category)
+        proposal.open(by, self.clock().isoformat(), policy_name, agreement.policy_hashes[policy_name], agreement.id)
+        self.save(proposal)
+
+    def _voting_context(self, proposal: Proposal) -> tuple[Collective, Agreement, policies.Policy]:
+        collective = self.collective(proposal.collective_id)
+        agreement = self.agreement(proposal.agreement_id)
+        return collective, agreement, self._policy(agreement, proposal.policy_name)
+
+    def cast_ballot(self, proposal_id: UUID, *, member_id: UUID, position: str, reason: str = "") -> UUID:
+        """Record or change a member's position, bound to the version they are answering."""
+        proposal = self.proposal(proposal_id)
+        self._collective_for(proposal.collective_id, member_id)
+        proposal.check_open()
+        collective, agreement, policy = self._voting_context(proposal)
+        if position not in POSITIONS:
+            raise Invalid(f"Choose one of: {', '.join(POSITIONS)}.")
+        if not collective.groups_of(member_id) & agreement.voting_groups(proposal.category):
+            raise NotAllowed(
+                "Your stakeholder groups are consulted or informed on this category; they do not vote on it."
+            )
+        reason = text.clean(reason, "reason", limit=text.REASON_MAX, required=False)
+        if not reason and policies.Position(position) in policy.reason_required_for:
+            raise Invalid(f"Please give a reason: this decision asks for one when you {position}.")
+        bid = ballot_id(proposal_id, member_id)
+        sealed = self._seal(member_id, reason, f"{bid}/reason") if reason else None
+        ballot = self.ballot_of(proposal_id, member_id)
+        if ballot is None:
+            ballot = Ballot(
+                proposal_id=proposal_id,
+                member_id=member_id,
+                position=position,
+                reason=sealed,
+                version_hash=proposal.current.content_hash,
+            )
+        else:
+            ballot.change(position, sealed, proposal.current.content_hash)
+        to_save: list[Any] = [ballot]
+        if policy.block_effect is policies.BlockEffect.OBJECTION:
+            to_save += self._block_as_objection(proposal, member_id, position, reason)
+        self.save(*to_save)
+        return ballot.id
+
+    def _block_as_objection(self, proposal: Proposal, member_id: UUID, position: str, reason: str) -> list[Any]:
+        """Where the rule says a block is a paramount objection, blocking raises one, and
+        moving off block withdraws it, so the objection process runs on every block."""
+        mine = [o for o in map(self.objection, proposal.objection_ids) if o.member_id == member_id]
+        open_from_block = [o for o in mine if o.from_block and o.status.value in ("raised", "answered")]
+        if position == "block" and not any(o.paramount and o.status.value in ("raised", "answered") for o in mine):
+            oid = uuid4()
+            objection = Objection(
+                id=oid,
+                proposal_id=proposal.id,
+                member_id=member_id,
+                paramount=True,
+                reason=self._seal(member_id, reason, f"{oid}/reason"),
+                version_hash=proposal.current.content_hash,
+                from_block=True,
+            )
+            proposal.register_objection(oid)
+            return [objection, proposal]
+        if position != "block":
+            for o in open_from_block:
+                o.withdraw(member_id, f"changed their position to {position}")
+            return open_from_block
+        return []
+
+    # -- objections ----------------------------------------------------------------------
+
+    def raise_objection(self, proposal_id: UUID, *, member_id: UUID, reason: str, paramount: bool = True) -> UUID:
+        proposal = self.proposal(proposal_id)
+        collective = self._collective_for(proposal.collective_id, member_id)
+        proposal.check_open()
+        agreement = self.agreement(proposal.agreement_id)
+        _, rights = agreement.rule_for(proposal.category)
+        if not any(rights.get(g) in ("decide", "consent", "consult") for g in collective.groups_of(member_id)):
+            raise NotAllowed("Your stakeholder groups are only informed on this category; they cannot object.")
+        reason = text.clean(reason, "reason for the objection", limit=text.REASON_MAX)
+        oid = uuid4()
+        objection = Objection(
+            proposal_id=proposal_id,
+            member_id=member_id,
+            paramount=paramount,
+            reason=self._seal(member_id, reason, f"{oid}/reason"),
+            version_hash=proposal.current.content_hash,
+            id=oid,
+            from_block=False,
+        )
+        proposal.register_objection(objection.id)
+        self.save(objection, proposal)
+        return objection.id
+
+    def _objection_context(self, objection_id: UUID, by: UUID) -> tuple[Objection, Proposal, Collective]:
+        objection = self.objection(objection_id)
+        proposal = self.proposal(objection.proposal_id)
+        collective = self._collective_for(proposal.collective_id, by)
+        return objection, proposal, collective
+
+    def test_objection(self, objection_id: UUID, *, by: UUID, paramount: bool, why: str) -> None:
+        objection, proposal, collective = self._objection_context(objection_id, by)
+        collective.check_role(by, Role.FACILITATOR)
+        proposal.check_open()
+        objection.test(paramount, by, text.clean(why, "explanation", limit=text.REASON_MAX))
+        self.save(objection)
+
+    def answer_objection(self, objection_id: UUID, *, by: UUID, answer: str) -> None:
+        objection, proposal, _ = self._objection_context(objection_id, by)
+        proposal.check_open()
+        answer = text.clean(answer, "answer", limit=text.REASON_MAX)
+        n = len(objection.history)
+        objection.answer(by, self._seal(by, answer, f"{objection_id}/answer/{n}"))
+        self.save(objection)
+
+    def withdraw_objection(self, objection_id: UUID, *, by: UUID, why: str = "") -> None:
+        objection, proposal, _ = self._objection_context(objection_id, by)
+        proposal.check_open()
+        objection.withdraw(by, text.clean(why, "explanation", limit=text.REASON_MAX, required=False))
+        self.save(objection)
+
+    def resolve_objection(self, objection_id: UUID, *, by: UUID, how: str, why: str) -> None:
+        """The facilitator integrates (after a revision), upholds, or overrules where the policy allows."""
+        objection, proposal, collective = self._objection_context(objection_id, by)
+        collective.check_role(by, Role.FACILITATOR)
+        proposal.check_open()
+        why = text.clean(why, "explanation", limit=text.REASON_MAX)
+        if how == "integrate":
+            objection.integrate(by, why, proposal.current.content_hash)
+        elif how == "uphold":
+            objection.uphold(by, why)
+        elif how == "overrule":
+            _, _, policy = self._voting_context(proposal)
+            if not policy.allow_overrule:
+                raise NotAllowed(
+                    "This decision's rule does not allow overruling an objection; resolve it with the objector."
+                )
+            objection.overrule(by, f"{why} (process: {policy.overrule_process})")
+        else:
+            raise Invalid("Choose integrate, uphold or overrule.")
+        self.save(objection)
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def tally(self, proposal: Proposal) -> tuple[policies.Decision, dict[str, Any]]:
+        """The decision the policy gives now, and the record a Closed event would carry."""
+        collective, agreement, policy = self._voting_context(proposal)
+        roster = roster_of(collective.active_members(), agreement.voting_groups(proposal.category))
+        ballots = [b for m in roster if (b := self.ballot_of(proposal.id, UUID(m.member_id))) is not None]
+        objections = [self.objection(o) for o in proposal.objection_ids]
+        inputs = gather(roster, ballots, objections, proposal.current.content_hash)
+        decision = policies.decide(policy, inputs.roster, inputs.ballots, inputs.objections)
+        record = result_record(
+            decision,
+            inputs,
+            policy_name=proposal.policy_name,
+            policy_hash=proposal.policy_hash,
+            version_hash=proposal.current.content_hash,
+            ballot_refs=[[b.id.hex, b.version] for b in ballots],
+            objection_refs=[[o.id.hex, o.version] for o in objections],
+        )
+        return decision, record
+
+    def close_proposal(self, proposal_id: UUID, *, by: UUID) -> dict[str, Any]:
+        """Run the policy over the final ballots and objections and record the outcome."""
+        proposal = self.proposal(proposal_id)
+        collective = self._collective_for(proposal.collective_id, by)
+        collective.check_role(by, Role.FACILITATOR)
+        proposal.check_open()
+        _, _, policy = self._voting_context(proposal)
+        now = self.clock()
+        opened = datetime.fromisoformat(str(proposal.opened_at))
+        if now - opened < timedelta(hours=policy.min_open_hours):
+            until = (opened + timedelta(hours=policy.min_open_hours)).strftime("%d %B %Y %H:%M UTC")
+            h = policy.min_open_hours
+            span = f"{h // 24} days" if h % 24 == 0 else f"{h} hours"
+            raise Conflict(f"This decision must stay open for at least {span}, until {until}; close it then.")
+        _, record = self.tally(proposal)
+        proposal.close(by, now.isoformat(), record)
+        to_save: list[Any] = [proposal]
+        if proposal.changes_agreement is not None and record["outcome"] == "adopted":
+            collective.record_change_adopted(proposal.changes_agreement, proposal.id)
+            to_save.append(collective)
+        self.save(*to_save)
+        return record
+
+    def withdraw_proposal(self, proposal_id: UUID, *, by: UUID, reason: str) -> None:
+        proposal = self.proposal(proposal_id)
+        collective = self._collective_for(proposal.collective_id, by)
+        if by.hex != proposal.versions[0].author_id and not collective.has_role(by, Role.FACILITATOR):
+            raise NotAllowed("Only the proposal's author or a facilitator can withdraw it.")
+        proposal.withdraw(by, text.clean(reason, "reason", limit=text.REASON_MAX))
+        self.save(proposal)
+
+    # -- reflection and recognition ------------------------------------------------------
+
+    def record_reflection(
+        self,
+        collective_id: UUID,
+        *,
+        by: UUID,
+        subject: str,
+        subject_ref: str,
+        worked: str,
+        did_not: str,
+        power: str,
+        actions: list[str],
+    ) -> UUID:
+        self._collective_for(collective_id, by)
+        if subject not in SUBJECTS:
+            raise Invalid(f"A reflection is about a {', a '.join(SUBJECTS)}.")
+        rid = uuid4()
+        fields = {
+            name: self._seal(by, text.clean(value, label, limit=text.TEXT_MAX, required=False), f"{rid}/{name}")
+            for name, value, label in (
+                ("worked", worked, "what worked"),
+                ("did_not", did_not, "what did not work"),
+                ("power", power, "power dynamics noticed"),
+            )
+        }
+        clean_actions = [text.clean(a, "action", limit=text.REASON_MAX) for a in actions if a and a.strip()]
+        reflection = Reflection(
+            collective_id=collective_id,
+            author_id=by,
+            subject=subject,
+            subject_ref=text.clean(subject_ref, "subject", limit=200, required=False),
+            actions=clean_actions,
+            id=rid,
+            **fields,
+        )
+        self.save(reflection)
+        return reflection.id
+
+    def complete_action(self, reflection_id: UUID, index: int, *, by: UUID) -> None:
+        reflection = cast(Reflection, self._get(Reflection, reflection_id, "reflection"))
+        self._collective_for(reflection.collective_id, by)
+        reflection.complete_action(index, by)
+        self.save(reflection)
+
+    def log_contribution(
+        self, collective_id: UUID, *, by: UUID, member_id: UUID, activity: str, minutes: int, on: date
+    ) -> UUID:
+        collective = self._collective_for(collective_id, by)
+        collective.check_member(member_id)
+        if (
+            by != member_id
+            and not collective.has_role(by, Role.STEWARD)
+            and not collective.has_role(by, Role.SECRETARY)
+        ):
+            raise NotAllowed("Members log their own time; a steward or secretary can log it for them.")
+        if not 0 < minutes <= 24 * 60:
+            raise Invalid("Time given must be between 1 minute and 24 hours for one entry.")
+        c = Contribution(
+            collective_id=collective_id,
+            member_id=member_id,
+            activity=text.clean(activity, "activity", limit=text.TITLE_MAX),
+            minutes=minutes,
+            on=on.isoformat(),
+            by=by,
+        )
+        self.save(c)
+        return c.id
+
+    def _contribution(self, contribution_id: UUID) -> Contribution:
+        return cast(Contribution, self._get(Contribution, contribution_id, "contribution"))
+
+    def offer_recognition(
+        self,
+        contribution_id: UUID,
+        *,
+        by: UUID,
+        kind: str,
+        amount_minor: int = 0,
+        currency: str = "",
+        rate_table: str = "",
+    ) -> None:
+        c = self._contribution(contribution_id)
+        collective = self._collective_for(c.collective_id, by)
+        collective.check_role(by, Role.STEWARD)
+        try:
+            k = Kind(kind)
+        except ValueError:
+            raise Invalid(f"Unknown recognition {kind!r}; choose {', '.join(x.value for x in Kind)}.") from None
+        c.offer(k, amount_minor, currency, rate_table, by)
+        self.save(c)
+
+    def respond_to_recognition(self, contribution_id: UUID, *, by: UUID, accept: bool, reason: str = "") -> None:
+        c = self._contribution(contribution_id)
+        self._collective_for(c.collective_id, by)
+        if by != c.member_id:
+            raise NotAllowed("Only the person offered recognition can accept or decline it.")
+        reason = text.clean(reason, "reason", limit=text.REASON_MAX, required=False)
+        c.respond(accept, self._seal(by, reason, f"{c.id}/declined") if reason else None)
+        self.save(c)
+
+    def mark_paid(self, contribution_id: UUID, *, by: UUID, reference: str) -> None:
+        c = self._contribution(contribution_id)
+        collective = self._collective_for(c.collective_id, by)
+        collective.check_role(by, Role.STEWARD, Role.SECRETARY)
+        c.pay(text.clean(reference, "payment reference", limit=120), by)
+        self.save(c)
+
+
+def collective_groups_check(groups: dict[str, str], chosen: list[str]) -> list[str]:
+    unknown = sorted(set(chosen) - set(groups))
+    if unknown or not chosen:
+        raise Invalid("The founder must belong to at least one of the collective's groups.")
+    return sorted(set(chosen))

@@ -1,0 +1,95 @@
+"""From aggregates to a decision: the inputs ``policies.decide`` needs, and the record of them.
+
+The same function runs when a facilitator closes a proposal and when an auditor
+recomputes that outcome from the log, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import policies
+from ledger.canonical import canonical_dumps
+from ledger.governance.ballot import Ballot
+from ledger.governance.objection import Objection
+
+
+@dataclass(frozen=True)
+class Inputs:
+    roster: list[policies.Member]
+    ballots: list[policies.Ballot]
+    objections: list[policies.Objection]
+    stale: list[str]  # members whose ballot answers an earlier version: they must reconfirm
+
+
+def roster_of(members: Mapping[UUID, frozenset[str]], voting_groups: set[str]) -> list[policies.Member]:
+    """Eligible voters: members of a group holding a decide or consent right, counted in those groups."""
+    return [
+        policies.Member(m.hex, frozenset(groups & voting_groups))
+        for m, groups in sorted(members.items())
+        if groups & voting_groups
+    ]
+
+
+def gather(
+    roster: list[policies.Member],
+    ballots: Iterable[Ballot],
+    objections: Iterable[Objection],
+    version_hash: str,
+) -> Inputs:
+    eligible = {m.member_id for m in roster}
+    counted: list[policies.Ballot] = []
+    stale: list[str] = []
+    for b in ballots:
+        member = b.member_id.hex
+        if member not in eligible:
+            continue
+        if b.version_hash != version_hash:
+            stale.append(member)
+            continue
+        counted.append(policies.Ballot(member, policies.Position(b.position), "reason given" if b.reason else ""))
+    objs = [
+        policies.Objection(o.id.hex, o.member_id.hex, bool(o.paramount), policies.ObjectionStatus(o.status.value))
+        for o in objections
+    ]
+    return Inputs(roster, counted, objs, sorted(stale))
+
+
+def ballots_digest(ballots: Iterable[policies.Ballot], version_hash: str) -> str:
+    """SHA-256 over the canonical list of counted positions: what was counted, in one value."""
+    doc = {
+        "ballots": sorted([b.member_id, b.position.value] for b in ballots),
+        "version_hash": version_hash,
+    }
+    return "sha256:" + hashlib.sha256(canonical_dumps(doc)).hexdigest()
+
+
+def result_record(
+    decision: policies.Decision,
+    inputs: Inputs,
+    *,
+    policy_name: str,
+    policy_hash: str,
+    version_hash: str,
+    ballot_refs: list[list[Any]],
+    objection_refs: list[list[Any]],
+) -> dict[str, Any]:
+    """What a Closed event records: the outcome and everything needed to recompute it."""
+    return {
+        "outcome": decision.outcome.value,
+        "rule": decision.rule,
+        "explanation": decision.explanation,
+        "figures": {k: v for k, v in sorted(decision.figures.items())},
+        "policy_name": policy_name,
+        "policy_hash": policy_hash,
+        "version_hash": version_hash,
+        "roster": [[m.member_id, sorted(m.groups)] for m in inputs.roster],
+        "ballots": ballot_refs,
+        "objections": objection_refs,
+        "stale_ballots": inputs.stale,
+        "ballots_digest": ballots_digest(inputs.ballots, version_hash),
+    }
