@@ -17,7 +17,6 @@ import functools
 import hashlib
 import json
 import os
-import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -165,7 +164,6 @@ def load_key(path: Path, purpose: Purpose, passphrase: str | None) -> KeyFile:
             raise ValueError("wrong format or purpose")
         public = str(doc["public_key"])
         if doc["protection"] == INSECURE:
-            print(INSECURE_WARNING.format(path=path), file=sys.stderr)
             key = KeyFile(purpose, unb64(doc["secret"]), insecure=True)
         elif doc["protection"] == PROTECTED:
             kdf = doc["kdf"]

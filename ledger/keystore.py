@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.errors import ConfigurationError, KeyError_
 from ledger.keys import (
+    INSECURE_WARNING,
     KeyFile,
     Purpose,
     dump_key,
@@ -105,7 +107,10 @@ class KeysFolder:
     def load(self, passphrase: str | None) -> LedgerKeys:
         origin = self.origin()
         keys = {p: load_key(self.key_path(p), p, passphrase) for p in Purpose}
-        return self._assemble(origin, keys)
+        loaded = self._assemble(origin, keys)
+        if loaded.insecure:
+            print(INSECURE_WARNING.format(path=self.path), file=sys.stderr)
+        return loaded
 
     def _assemble(self, origin: str, keys: dict[Purpose, KeyFile]) -> LedgerKeys:
         history: dict[bytes, Ed25519PublicKey] = {}

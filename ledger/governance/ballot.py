@@ -36,10 +36,19 @@ class Ballot(Aggregate):
     def change(self, position: str, reason: Sealed | None, version_hash: str) -> None:
         if position == self.position and version_hash == self.version_hash and reason is None and self.reason is None:
             raise Conflict("That is already your position on this version.")
-        self._changed(position=position, reason=reason, version_hash=version_hash)
+        self._changed(
+            proposal_id=self.proposal_id,
+            member_id=self.member_id,
+            position=position,
+            reason=reason,
+            version_hash=version_hash,
+        )
 
     @event("Changed")
-    def _changed(self, position: str, reason: Sealed | None, version_hash: str) -> None:
+    def _changed(
+        self, proposal_id: UUID, member_id: UUID, position: str, reason: Sealed | None, version_hash: str
+    ) -> None:
+        """Carries whose ballot it is, so every event reads on its own (auditors, projections)."""
         self.position = position
         self.reason = reason
         self.version_hash = version_hash

@@ -1,0 +1,62 @@
+"""`copro demo` seeds a realistic collective with something true for every screen, exactly once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from ledger.application import Ledger
+from ledger.config import LedgerConfig
+from ledger.demo import DEMO_MARK, seed_demo
+from ledger.governance.service import Governance
+from ledger.keystore import KeysFolder
+from ledger.verify import verify_log
+from tests.conftest import PASSPHRASE
+from tests.helpers import run_cli
+
+
+def aggregates(gov: Governance, kind: str) -> list[Any]:
+    ids = {row.originator_id for batch in gov.log.scan() for row in batch if row.topic and f":{kind}." in row.topic}
+    return [gov.repository.get(i) for i in ids]
+
+
+def test_the_demo_has_every_state_and_seeds_once(config: LedgerConfig) -> None:
+    lines = list(seed_demo(config))
+    assert lines[-1].endswith("OK.")
+    keys = KeysFolder(config.keys_dir).load(PASSPHRASE)
+    gov = Governance.open(config, keys)
+    assert isinstance(gov, Governance)
+    size = gov.log.log_size()
+    collective = gov.collective(UUID(gov.log.meta()[DEMO_MARK]))
+    members = collective.active_members()
+    assert len(members) >= 12
+    assert len({g for groups in members.values() for g in groups}) >= 4
+    assert gov.agreement_in_force(collective.id) is not None
+    states = Counter(p.state.value for p in aggregates(gov, "Proposal"))
+    assert set(states) == {"draft", "open", "closed", "withdrawn"}
+    outcomes = {p.outcome["outcome"] for p in aggregates(gov, "Proposal") if p.outcome}
+    assert {"adopted", "not_adopted", "no_quorum"} <= outcomes
+    objection_states = {o.status.value for o in aggregates(gov, "Objection")}
+    assert objection_states == {"raised", "answered", "withdrawn", "integrated", "upheld", "overruled"}
+    assert aggregates(gov, "Reflection")
+    recognitions = {c.recognition.value for c in aggregates(gov, "Contribution")}
+    assert {"offered", "declined", "paid", "accepted"} <= recognitions
+    gov.close()
+
+    again = list(seed_demo(config))
+    assert "already seeded" in again[0]
+    report = verify_log(Ledger.recorder_only(config))
+    assert report.ok and report.outcomes == 5
+    assert report.leaves == size, "running the demo twice adds nothing but nothing is duplicated"
+
+
+def test_copro_demo_from_the_command_line(
+    config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_cli(config, monkeypatch, capsys, "demo")
+    assert code == 0 and "Seeded the demo collective" in out
+    code, out, _ = run_cli(config, monkeypatch, capsys, "verify")
+    assert code == 0 and "5 recorded outcomes recompute" in out
