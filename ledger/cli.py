@@ -186,6 +186,23 @@ def _progress(quiet: bool) -> tuple[Callable[[int, int], None] | None, Callable[
     return update, bar.stop
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the web front end (the Flask development server; use gunicorn in production)."""
+    from web import create_app
+    from web.links import demo_invitations
+
+    app = create_app({"LEDGER_CONFIG": _config(args)})
+    base = f"http://{args.host}:{args.port}"
+    links = demo_invitations(app, base)
+    if links:
+        print("Sign-in links for the demo members (each works once; open one per browser profile):")
+        for name, roles, link in links:
+            print(f"  {name:<14} {roles:<24} {link}")
+    print(f"Serving copro on {base}/ (Ctrl+C to stop).", flush=True)
+    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    return 0
+
+
 def cmd_proof(args: argparse.Namespace) -> int:
     ledger = _open(args)
     try:
@@ -248,6 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--workers", type=int, default=None, help="processes for signature checks (default: every core)")
     v.add_argument("--quiet", action="store_true", help="print nothing on success")
     v.set_defaults(handler=cmd_verify)
+    sv = sub.add_parser("serve", help="serve the web front end")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=5000)
+    sv.set_defaults(handler=cmd_serve)
     pr = sub.add_parser("proof", help="print the inclusion proof of one event")
     pr.add_argument("--aggregate", required=True)
     pr.add_argument("--version", type=int, required=True)

@@ -15,6 +15,7 @@ from ledger.config import LedgerConfig
 from ledger.governance.service import Governance
 from ledger.keystore import KeysFolder
 from tests.governance_world import World, build_world
+from tests.web_support import Site, make_site
 from tests.services import create_database, postgres_server
 
 PASSPHRASE = "correct horse battery staple"
@@ -87,3 +88,8 @@ def gov(config: LedgerConfig) -> Iterator[Governance]:
 @pytest.fixture
 def world(gov: Governance) -> World:
     return build_world(gov)
+
+
+@pytest.fixture
+def site(gov: Governance, config: LedgerConfig) -> Site:
+    return make_site(gov, config)

@@ -1,0 +1,60 @@
+"""The Flask + htmx front end: community members govern in their browser.
+
+``create_app`` wires the ledger, sign-in, security headers and one blueprint per
+area. Every page works without JavaScript; htmx only makes it smoother.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from ledger.config import LedgerConfig
+from ledger.keys import write_private
+
+
+def _secret_key(data_dir: Path) -> str:
+    """From COPRO_SECRET_KEY, else a random key kept (mode 0600) in the data folder."""
+    from_env = os.environ.get("COPRO_SECRET_KEY")
+    if from_env:
+        return from_env
+    path = data_dir / "web-secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        write_private(path, secrets.token_urlsafe(48).encode())
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    cfg = dict(test_config or {})
+    ledger_config: LedgerConfig = cfg.pop("LEDGER_CONFIG", None) or LedgerConfig.from_env()
+    app.config.update(
+        SECRET_KEY=cfg.pop("SECRET_KEY", None) or _secret_key(ledger_config.data_dir),
+        MAX_CONTENT_LENGTH=64 * 1024,  # forms only: anything bigger is refused with 413
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("COPRO_HTTPS") == "1",
+        SESSION_COOKIE_NAME="copro_session",
+        PERMANENT_SESSION_LIFETIME=60 * 60 * 12,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    app.config.update(cfg)
+
+    from web import security, state
+
+    state.init_app(app, ledger_config)
+    security.init_app(app)
+
+    from web import agreement, audit, auth, contributions, errors, home, members, proposals, reflections
+
+    for module in (auth, home, proposals, agreement, reflections, contributions, members, audit):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)
+    return app

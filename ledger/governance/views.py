@@ -55,8 +55,32 @@ UPSERT_BALLOT = (
 )
 
 
+INDEX = "INSERT INTO view_index (aggregate_id, collective_id, kind) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+INDEX_VIA_PROPOSAL = (
+    "INSERT INTO view_index (aggregate_id, collective_id, kind) "
+    "SELECT ?, collective_id, ? FROM view_proposals WHERE proposal_id = ? ON CONFLICT DO NOTHING"
+)
+
+
 def statements_for(event: Any) -> list[Statement]:
     """What one domain event changes in the views (nothing, for most events)."""
+    return _index(event) + _changes(event)
+
+
+def _index(event: Any) -> list[Statement]:
+    """Which collective each aggregate belongs to: for listings and the audit trail."""
+    kind, _, step = type(event).__qualname__.partition(".")
+    oid = _hex(event.originator_id)
+    if kind == "Collective" and step == "Founded":
+        return [(INDEX, (oid, oid, kind))]
+    if step in ("Registered", "Drafted", "Recorded", "Logged") and hasattr(event, "collective_id"):
+        return [(INDEX, (oid, _hex(event.collective_id), kind))]
+    if (kind, step) in (("Ballot", "Cast"), ("Objection", "Raised")):
+        return [(INDEX_VIA_PROPOSAL, (oid, kind, _hex(event.proposal_id)))]
+    return []
+
+
+def _changes(event: Any) -> list[Statement]:
     kind = type(event).__qualname__
     oid = _hex(event.originator_id)
     if kind == "Collective.Founded":
@@ -184,3 +208,31 @@ class GovernanceViews:
             }
             for g, members in sorted(by_group.items())
         }
+
+    def listing(self, collective_id: UUID, kind: str) -> list[UUID]:
+        """Ids of one kind of aggregate in a collective (agreements, reflections, ...)."""
+        rows = self.view.query(
+            "SELECT aggregate_id FROM view_index WHERE collective_id = ? AND kind = ? ORDER BY aggregate_id",
+            (collective_id.hex, kind),
+        )
+        return [UUID(str(r[0])) for r in rows]
+
+    def aggregates_of(self, collective_id: UUID) -> set[str]:
+        return {str(r[0]) for r in self.view.query(
+            "SELECT aggregate_id FROM view_index WHERE collective_id = ?", (collective_id.hex,))}
+
+    def proposals(self, collective_id: UUID) -> list[dict[str, Any]]:
+        rows = self.view.query(
+            "SELECT proposal_id, title, category, state, outcome, opened_at, closed_at FROM view_proposals "
+            "WHERE collective_id = ?",
+            (collective_id.hex,),
+        )
+        keys = ("id", "title", "category", "state", "outcome", "opened_at", "closed_at")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def responded(self, proposal_id: UUID, member_id: UUID) -> bool:
+        return bool(self.view.query(
+            "SELECT 1 FROM view_ballots b JOIN view_proposals p ON p.proposal_id = b.proposal_id "
+            "WHERE b.proposal_id = ? AND b.member_id = ? AND b.version_hash = p.version_hash",
+            (proposal_id.hex, member_id.hex),
+        ))

@@ -29,8 +29,10 @@ TABLES = [
     "outcome TEXT, opened_at TEXT, closed_at TEXT)",
     "CREATE TABLE IF NOT EXISTS view_ballots (proposal_id TEXT NOT NULL, member_id TEXT NOT NULL, "
     "position TEXT NOT NULL, version_hash TEXT NOT NULL, PRIMARY KEY (proposal_id, member_id))",
+    "CREATE TABLE IF NOT EXISTS view_index (aggregate_id TEXT PRIMARY KEY, collective_id TEXT NOT NULL, "
+    "kind TEXT NOT NULL)",
 ]
-VIEW_TABLES = ("view_members", "view_proposals", "view_ballots")
+VIEW_TABLES = ("view_members", "view_proposals", "view_ballots", "view_index")
 
 
 class GovernanceViewMixin:

@@ -1,0 +1,73 @@
+"""Accepting an invitation, signing in and out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, Response, redirect, request, session, url_for
+
+from web.accounts import AccountError
+from web.security import limiter
+from web.state import copro, current_account
+from web.ui import form, page
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlparse(target)
+    return target if not parts.scheme and not parts.netloc and target.startswith("/") else None
+
+
+def _start_session(member_hex: str, epoch: int) -> None:
+    session.clear()
+    session.permanent = True
+    session["member"] = member_hex
+    session["epoch"] = epoch
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def invite(token: str) -> Response:
+    accounts = copro().accounts
+    try:
+        member_id, _ = accounts.check_invitation(token)
+    except AccountError as e:
+        return page("auth/invite_invalid.html", 410 if "expired" in str(e) or "used" in str(e) else 400, message=str(e))
+    name = copro().gov.member_name(member_id)
+    if request.method == "POST":
+        passphrase = form("passphrase", 1000)
+        if passphrase != form("confirm", 1000):
+            return page("auth/invite.html", 422, token=token, name=name, username=form("username", 40),
+                        error="The two passphrases are different. Type the same passphrase twice.")
+        try:
+            account = accounts.accept(token, form("username", 40), passphrase)
+        except AccountError as e:
+            return page("auth/invite.html", 422, token=token, name=name, username=form("username", 40), error=str(e))
+        _start_session(account.member_id.hex, account.epoch)
+        return redirect(url_for("home.collective", collective_id=account.collective_id), code=303)
+    return page("auth/invite.html", token=token, name=name, username="", error=None)
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def signin() -> Response:
+    target = _safe_next(request.values.get("next"))
+    if request.method == "POST":
+        try:
+            account = copro().accounts.authenticate(form("username", 40), form("passphrase", 1000))
+        except AccountError as e:
+            return page("auth/signin.html", 401, error=str(e), username=form("username", 40), next=target)
+        _start_session(account.member_id.hex, account.epoch)
+        return redirect(target or url_for("home.collective", collective_id=account.collective_id), code=303)
+    if current_account() is not None and target is None:
+        return redirect(url_for("home.index"))
+    return page("auth/signin.html", error=None, username="", next=target)
+
+
+@bp.post("/signout")
+def signout() -> Response:
+    session.clear()
+    return redirect(url_for("auth.signin", signed_out=1), code=303)

@@ -1,0 +1,38 @@
+"""Errors as pages a person can act on: what went wrong and what to do, with the right status."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ledger.governance.errors import GovernanceError
+
+MESSAGES = {
+    400: "Something in that request was not right. Go back, check the form and try again.",
+    403: "Your role does not allow this. Ask a steward if you think it should.",
+    404: "There is nothing here, or it is not part of a collective you belong to.",
+    405: "That page cannot be used that way.",
+    413: "That was too much to send at once. Shorten the text and try again.",
+    429: "Too many attempts in a short time. Wait a minute, then try again.",
+}
+
+
+def render_error(status: int, message: str) -> Response:
+    response = Response(render_template("errors/error.html", status=status, message=message), status)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(e: CSRFError) -> Response:
+        return render_error(400, "This form has expired or was not sent from copro. Reload the page and try again.")
+
+    @app.errorhandler(GovernanceError)
+    def governance_error(e: GovernanceError) -> Response:
+        return render_error(e.status, e.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException) -> Response:
+        code = e.code or 500
+        return render_error(code, MESSAGES.get(code, e.description or "Something went wrong."))

@@ -1,0 +1,232 @@
+"""Proposals: read, respond, object, and (facilitators) open and close."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, Response, flash, redirect, request, url_for
+
+from ledger.governance.agreement import GOVERNANCE
+from ledger.governance.collective import Collective
+from ledger.governance.errors import GovernanceError, NotFound
+from ledger.governance.proposal import Proposal
+from web.diffs import word_diff
+from web.state import copro, login_required, member_of, refresh_views, roles_of
+from web.ui import act, form, is_htmx, page
+
+bp = Blueprint("proposals", __name__, url_prefix="/c/<uuid:collective_id>/proposals")
+
+POSITION_LABELS = {
+    "agree": "Agree",
+    "abstain": "Abstain: happy for the group to decide without me",
+    "disagree": "Disagree: we can do better, but I will not stop it",
+    "block": "Block: I am not OK with this going ahead",
+}
+
+
+def _load(collective_id: UUID, proposal_id: UUID) -> tuple[UUID, Collective, Proposal]:
+    account, c = member_of(collective_id)
+    proposal = copro().gov.proposal(proposal_id)
+    if proposal.collective_id != c.id:
+        raise NotFound("There is no such proposal.")
+    return account.member_id, c, proposal
+
+
+def detail_context(c: Collective, me: UUID, proposal: Proposal) -> dict[str, Any]:
+    gov, views = copro().gov, copro().views
+    ctx: dict[str, Any] = {"c": c, "p": proposal, "me": me, "roles": roles_of(c, me), "labels": POSITION_LABELS}
+    ctx["versions"] = [
+        {"v": v, "diff": word_diff(proposal.versions[i - 1].body, v.body) if i else None,
+         "author": gov.member_name(UUID(v.author_id))}
+        for i, v in enumerate(proposal.versions)
+    ]
+    ctx["author_name"] = gov.member_name(UUID(proposal.versions[0].author_id))
+    ctx["tally"] = views.tally(proposal.id)
+    ctx["group_names"] = c.groups
+    agreement = gov.agreement(proposal.agreement_id) if proposal.state.value != "draft" else gov.agreement_in_force(c.id)
+    ctx["policy"] = None
+    ctx["can_vote"] = ctx["can_object"] = False
+    if agreement is not None:
+        try:
+            name, rights = agreement.rule_for(proposal.category)
+        except GovernanceError:
+            name, rights = None, {}
+        if name:
+            ctx["policy"] = gov._policy(agreement, name)
+            ctx["rights"] = rights
+            mine = c.groups_of(me)
+            ctx["can_vote"] = bool(mine & agreement.voting_groups(proposal.category))
+            ctx["can_object"] = any(rights.get(g) in ("decide", "consent", "consult") for g in mine)
+    ctx["preview"] = gov.tally(proposal)[0] if proposal.state.value == "open" else None
+    ballot = gov.ballot_of(proposal.id, me)
+    ctx["ballot"] = ballot
+    ctx["my_reason"] = gov.reveal(ballot.reason, f"{ballot.id}/reason") if ballot else ""
+    ctx["stale"] = bool(ballot and ballot.version_hash != proposal.current.content_hash)
+    ctx["objections"] = [
+        {"o": o, "who": gov.member_name(o.member_id), "reason": gov.reveal(o.reason, f"{o.id}/reason"),
+         "answers": [
+             {"by": gov.member_name(UUID(h["by"])), "text": gov.reveal(h["answer"], f"{o.id}/answer/{i}")}
+             for i, h in enumerate(o.history) if h["step"] == "answered"
+         ],
+         "steps": [h for h in o.history if h["step"] != "answered"]}
+        for o in map(gov.objection, proposal.objection_ids)
+    ]
+    return ctx
+
+
+def _detail(collective_id: UUID, proposal_id: UUID, status: int = 200, error: str | None = None,
+            field: str | None = None) -> Response:
+    me, c, proposal = _load(collective_id, proposal_id)
+    ctx = detail_context(c, me, proposal)
+    if is_htmx() and field == "position":
+        return page("proposals/_position.html", status, error=error, **ctx)
+    return page("proposals/detail.html", status, error=error, error_field=field, **ctx)
+
+
+@bp.get("/")
+@login_required
+def index(collective_id: UUID) -> Response:
+    _, c = member_of(collective_id)
+    proposals = copro().views.proposals(c.id)
+    order = {"open": 0, "draft": 1, "closed": 2, "withdrawn": 3}
+    proposals.sort(key=lambda p: (order.get(p["state"], 9), p["title"].lower()))
+    return page("proposals/index.html", c=c, proposals=proposals)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new(collective_id: UUID) -> Response:
+    account, c = member_of(collective_id)
+    agreement = copro().gov.agreement_in_force(c.id)
+    categories = sorted(agreement.matrix) if agreement else [GOVERNANCE]
+    if request.method == "GET":
+        return page("proposals/new.html", c=c, categories=categories, values={}, error=None)
+    values = {k: form(k) for k in ("title", "body", "category")}
+    created: list[UUID] = []
+
+    def draft() -> None:
+        created.append(copro().gov.draft_proposal(c.id, by=account.member_id, category=values["category"],
+                                                  title=values["title"], body=values["body"]))
+
+    def failed(e: GovernanceError) -> Response:
+        return page("proposals/new.html", e.status, c=c, categories=categories, values=values, error=e.message)
+
+    try:
+        draft()
+    except GovernanceError as e:
+        return failed(e)
+    refresh_views()
+    flash("Your proposal is saved as a draft. A facilitator opens it for responses.", "status")
+    return redirect(url_for("proposals.detail", collective_id=c.id, proposal_id=created[0]), code=303)
+
+
+@bp.get("/<uuid:proposal_id>")
+@login_required
+def detail(collective_id: UUID, proposal_id: UUID) -> Response:
+    return _detail(collective_id, proposal_id)
+
+
+@bp.get("/<uuid:proposal_id>/tally")
+@login_required
+def tally(collective_id: UUID, proposal_id: UUID) -> Response:
+    me, c, proposal = _load(collective_id, proposal_id)
+    return page("proposals/_tally.html", **detail_context(c, me, proposal))
+
+
+def _command(collective_id: UUID, proposal_id: UUID, run: Any, success: str, field: str | None = None,
+             partial: bool = False) -> Response:
+    me, c, proposal = _load(collective_id, proposal_id)
+    here = url_for("proposals.detail", collective_id=c.id, proposal_id=proposal.id)
+
+    def render_partial() -> Response:
+        me2, c2, p2 = _load(collective_id, proposal_id)
+        return page("proposals/_position.html", 200, error=None, message=success, **detail_context(c2, me2, p2))
+
+    return act(lambda: run(me, c, proposal), done=here, success=success,
+               on_error=lambda e: _detail(collective_id, proposal_id, e.status, e.message, field),
+               partial=render_partial if partial else None)
+
+
+@bp.post("/<uuid:proposal_id>/position")
+@login_required
+def position(collective_id: UUID, proposal_id: UUID) -> Response:
+    chosen = form("position", 20)
+    label = {"agree": "agree", "abstain": "abstain", "disagree": "disagree", "block": "block"}.get(chosen, chosen)
+    return _command(
+        collective_id, proposal_id,
+        lambda me, c, p: copro().gov.cast_ballot(p.id, member_id=me, position=chosen, reason=form("reason", 4000)),
+        f"Your position is recorded: {label}.", field="position", partial=True,
+    )
+
+
+@bp.post("/<uuid:proposal_id>/revise")
+@login_required
+def revise(collective_id: UUID, proposal_id: UUID) -> Response:
+    return _command(collective_id, proposal_id,
+                    lambda me, c, p: copro().gov.revise_proposal(p.id, by=me, title=form("title", 200),
+                                                                 body=form("body")),
+                    "A new version is saved. Earlier responses now need to be confirmed again.", field="revise")
+
+
+@bp.post("/<uuid:proposal_id>/open")
+@login_required
+def open_(collective_id: UUID, proposal_id: UUID) -> Response:
+    return _command(collective_id, proposal_id, lambda me, c, p: copro().gov.open_proposal(p.id, by=me),
+                    "The proposal is open for responses.", field="facilitate")
+
+
+@bp.post("/<uuid:proposal_id>/close")
+@login_required
+def close(collective_id: UUID, proposal_id: UUID) -> Response:
+    return _command(collective_id, proposal_id, lambda me, c, p: copro().gov.close_proposal(p.id, by=me),
+                    "The proposal is closed and its outcome recorded.", field="facilitate")
+
+
+@bp.post("/<uuid:proposal_id>/withdraw")
+@login_required
+def withdraw(collective_id: UUID, proposal_id: UUID) -> Response:
+    return _command(collective_id, proposal_id,
+                    lambda me, c, p: copro().gov.withdraw_proposal(p.id, by=me, reason=form("reason", 4000)),
+                    "The proposal is withdrawn.", field="facilitate")
+
+
+@bp.post("/<uuid:proposal_id>/objections")
+@login_required
+def raise_objection(collective_id: UUID, proposal_id: UUID) -> Response:
+    return _command(
+        collective_id, proposal_id,
+        lambda me, c, p: copro().gov.raise_objection(p.id, member_id=me, reason=form("reason", 4000),
+                                                     paramount=form("paramount", 5) != "no"),
+        "Your objection is recorded. The facilitator will take it through the objection process.",
+        field="objection",
+    )
+
+
+def _objection(proposal: Proposal, objection_id: UUID) -> UUID:
+    if objection_id not in proposal.objection_ids:
+        raise NotFound("There is no such objection on this proposal.")
+    return objection_id
+
+
+@bp.post("/<uuid:proposal_id>/objections/<uuid:objection_id>/<step>")
+@login_required
+def objection_step(collective_id: UUID, proposal_id: UUID, objection_id: UUID, step: str) -> Response:
+    gov = copro().gov
+    steps = {
+        "answer": (lambda me, p: gov.answer_objection(_objection(p, objection_id), by=me, answer=form("answer", 4000)),
+                   "Your answer is recorded."),
+        "withdraw": (lambda me, p: gov.withdraw_objection(_objection(p, objection_id), by=me, why=form("why", 4000)),
+                     "You withdrew your objection."),
+        "test": (lambda me, p: gov.test_objection(_objection(p, objection_id), by=me,
+                                                  paramount=form("paramount", 5) == "yes", why=form("why", 4000)),
+                 "The objection's test is recorded."),
+        "resolve": (lambda me, p: gov.resolve_objection(_objection(p, objection_id), by=me, how=form("how", 20),
+                                                        why=form("why", 4000)),
+                    "The objection's resolution is recorded."),
+    }
+    if step not in steps:
+        raise NotFound("There is no such step.")
+    run, success = steps[step]
+    return _command(collective_id, proposal_id, lambda me, c, p: run(me, p), success, field=f"objection-{objection_id}")
+

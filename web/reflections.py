@@ -1,0 +1,62 @@
+"""Reflective practice: record what worked, what did not, how power was shared, and the actions."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import Blueprint, Response, request, url_for
+
+from ledger.governance.errors import NotFound
+from web.state import copro, login_required, member_of
+from web.ui import act, form, page
+
+bp = Blueprint("reflections", __name__, url_prefix="/c/<uuid:collective_id>/reflections")
+
+
+def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> Response:
+    _, c = member_of(collective_id)
+    gov = copro().gov
+    items = []
+    for rid in copro().views.listing(c.id, "Reflection"):
+        r = gov.repository.get(rid)
+        items.append({
+            "r": r, "author": gov.member_name(r.author_id),
+            "worked": gov.reveal(r.worked, f"{rid}/worked"), "did_not": gov.reveal(r.did_not, f"{rid}/did_not"),
+            "power": gov.reveal(r.power, f"{rid}/power"),
+            "actions": [{"text": a["text"], "done_by": gov.member_name(UUID(a["done_by"])) if a["done_by"] else None}
+                        for a in r.actions],
+        })
+    items.sort(key=lambda i: i["r"].created_on, reverse=True)
+    return page("reflections/index.html", status, c=c, items=items, error=error, values=request.form)
+
+
+@bp.get("/")
+@login_required
+def index(collective_id: UUID) -> Response:
+    return _page(collective_id)
+
+
+@bp.post("/")
+@login_required
+def record(collective_id: UUID) -> Response:
+    account, c = member_of(collective_id)
+    actions = [line for line in form("actions", 4000).splitlines() if line.strip()][:20]
+    return act(
+        lambda: copro().gov.record_reflection(
+            c.id, by=account.member_id, subject=form("subject", 20) or "period", subject_ref=form("subject_ref", 200),
+            worked=form("worked"), did_not=form("did_not"), power=form("power"), actions=actions,
+        ),
+        done=url_for("reflections.index", collective_id=c.id), success="Your reflection is recorded.",
+        on_error=lambda e: _page(collective_id, e.status, e.message),
+    )
+
+
+@bp.post("/<uuid:reflection_id>/actions/<int:index>/done")
+@login_required
+def action_done(collective_id: UUID, reflection_id: UUID, index: int) -> Response:
+    account, c = member_of(collective_id)
+    if reflection_id not in copro().views.listing(c.id, "Reflection"):
+        raise NotFound("There is no such reflection.")
+    return act(lambda: copro().gov.complete_action(reflection_id, index, by=account.member_id),
+               done=url_for("reflections.index", collective_id=c.id), success="The action is marked done.",
+               on_error=lambda e: _page(collective_id, e.status, e.message))

@@ -1,0 +1,91 @@
+"""Per-app and per-request state: the ledger, the views, the signed-in member."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+
+from ledger.config import LedgerConfig
+from ledger.governance.collective import Collective, Role
+from ledger.governance.service import Governance
+from ledger.governance.views import GovernanceViews, open_view
+from ledger.keys import passphrase_from_env
+from ledger.keystore import KeysFolder
+from web.accounts import Account, AccountStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Copro:
+    gov: Governance
+    views: GovernanceViews
+    accounts: AccountStore
+    lock: threading.Lock
+
+
+def init_app(app: Flask, config: LedgerConfig) -> None:
+    gov = app.config.get("GOVERNANCE")
+    if gov is None:
+        keys = KeysFolder(config.keys_dir).load(passphrase_from_env(required=False))
+        gov = Governance.open(config, keys, create=True)
+    views = GovernanceViews(gov, open_view(config))
+    views.catch_up()
+    accounts = AccountStore(config.data_dir / "accounts.sqlite", app.config["SECRET_KEY"])
+    app.extensions["copro"] = Copro(gov, views, accounts, threading.Lock())
+
+
+def copro() -> Copro:
+    return cast(Copro, current_app.extensions["copro"])
+
+
+def refresh_views() -> None:
+    """Read-your-writes: bring the views up to date after a change (incremental, cheap)."""
+    c = copro()
+    with c.lock:
+        c.views.catch_up()
+
+
+def current_account() -> Account | None:
+    if "account" in g:
+        return cast(Account | None, g.account)
+    account = None
+    member = session.get("member")
+    if member:
+        found = copro().accounts.by_member(UUID(member))
+        if found is not None and found.epoch == session.get("epoch"):
+            account = found
+    g.account = account
+    return account
+
+
+def login_required(view: F) -> F:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_account() is None:
+            return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def member_of(collective_id: UUID) -> tuple[Account, Collective]:
+    """The signed-in member and their collective; 404 for anyone outside it."""
+    account = current_account()
+    if account is None or account.collective_id != collective_id:
+        abort(404)
+    collective = copro().gov.collective(collective_id)
+    if not collective.is_member(account.member_id):
+        abort(404)
+    g.collective = collective
+    return account, collective
+
+
+def roles_of(collective: Collective, member_id: UUID) -> set[str]:
+    return {r.value for r in Role if collective.has_role(member_id, r)}
