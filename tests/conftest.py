@@ -15,8 +15,8 @@ from ledger.config import LedgerConfig
 from ledger.governance.service import Governance
 from ledger.keystore import KeysFolder
 from tests.governance_world import World, build_world
-from tests.web_support import Site, make_site
 from tests.services import create_database, postgres_server
+from tests.web_support import Site, make_site
 
 PASSPHRASE = "correct horse battery staple"
 _db_names = itertools.count()

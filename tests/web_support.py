@@ -52,8 +52,15 @@ class Site:
 
 def make_site(gov: Governance, config: LedgerConfig, **overrides: Any) -> Site:
     world = build_world(gov)
-    app = create_app({"LEDGER_CONFIG": config, "GOVERNANCE": gov, "SECRET_KEY": "test secret key, not a real one",
-                      "TESTING": True, **overrides})
+    app = create_app(
+        {
+            "LEDGER_CONFIG": config,
+            "GOVERNANCE": gov,
+            "SECRET_KEY": "test secret key, not a real one",
+            "TESTING": True,
+            **overrides,
+        }
+    )
     return Site(app, world, config)
 
 

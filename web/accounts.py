@@ -72,7 +72,9 @@ class AccountStore:
         except SignatureExpired:
             raise AccountError("This invitation has expired. Ask your steward for a new one.") from None
         except BadSignature:
-            raise AccountError("This invitation link is not valid. Check you copied all of it, or ask for a new one.") from None
+            raise AccountError(
+                "This invitation link is not valid. Check you copied all of it, or ask for a new one."
+            ) from None
         row = self._con.execute(
             "SELECT member_id, collective_id, used FROM invitations WHERE nonce_hash = ?", (_hash(str(data.get("n"))),)
         ).fetchone()
@@ -107,7 +109,8 @@ class AccountStore:
                     raise AccountError("That sign-in name is taken; choose another.")
                 self._con.execute(
                     "INSERT INTO accounts VALUES (?, ?, ?, ?, 1) ON CONFLICT (member_id) DO UPDATE SET "
-                    "username = excluded.username, passphrase_hash = excluded.passphrase_hash, epoch = accounts.epoch + 1",
+                    "username = excluded.username, passphrase_hash = excluded.passphrase_hash, "
+                    "epoch = accounts.epoch + 1",
                     (member_id.hex, collective_id.hex, username, self._hasher.hash(passphrase)),
                 )
                 self._con.execute("COMMIT")

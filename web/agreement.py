@@ -19,9 +19,20 @@ def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> R
     agreements = sorted(
         (gov.agreement(a) for a in copro().views.listing(c.id, "Agreement")), key=lambda a: a.created_on, reverse=True
     )
-    signers = {a.id: [(gov.member_name(UUID(m)), c.groups.get(g, g)) for m, g in a.signatures.items()] for a in agreements}
-    return page("agreement/show.html", status, c=c, agreements=agreements, signers=signers, me=account.member_id,
-                my_groups=c.groups_of(account.member_id), roles=roles_of(c, account.member_id), error=error)
+    signers = {
+        a.id: [(gov.member_name(UUID(m)), c.groups.get(g, g)) for m, g in a.signatures.items()] for a in agreements
+    }
+    return page(
+        "agreement/show.html",
+        status,
+        c=c,
+        agreements=agreements,
+        signers=signers,
+        me=account.member_id,
+        my_groups=c.groups_of(account.member_id),
+        roles=roles_of(c, account.member_id),
+        error=error,
+    )
 
 
 @bp.get("/")
@@ -36,6 +47,9 @@ def sign(collective_id: UUID, agreement_id: UUID) -> Response:
     account, c = member_of(collective_id)
     if agreement_id not in copro().views.listing(c.id, "Agreement"):
         raise NotFound("There is no such agreement.")
-    return act(lambda: copro().gov.sign_agreement(agreement_id, member_id=account.member_id),
-               done=url_for("agreement.show", collective_id=c.id), success="You have signed the agreement.",
-               on_error=lambda e: _page(collective_id, e.status, e.message))
+    return act(
+        lambda: copro().gov.sign_agreement(agreement_id, member_id=account.member_id),
+        done=url_for("agreement.show", collective_id=c.id),
+        success="You have signed the agreement.",
+        on_error=lambda e: _page(collective_id, e.status, e.message),
+    )

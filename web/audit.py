@@ -41,18 +41,37 @@ def index(collective_id: UUID) -> Response:
             verified = True
         except Exception:  # a record that fails its signature check is shown as such, not hidden
             verified = False
-        shown.append({"row": row, "kind": (row.topic or "").rsplit(":", 1)[-1], "verified": verified,
-                      "hash": base64.b64encode(row.leaf_hash).decode()})
+        shown.append(
+            {
+                "row": row,
+                "kind": (row.topic or "").rsplit(":", 1)[-1],
+                "verified": verified,
+                "hash": base64.b64encode(row.leaf_hash).decode(),
+            }
+        )
     checkpoints = gov.log.checkpoints()
-    return page("audit/index.html", c=c, events=shown, total=len(rows), start=start, page=PAGE, only=only,
-                checkpoint=checkpoints[-1] if checkpoints else None, size=gov.log.log_size())
+    return page(
+        "audit/index.html",
+        c=c,
+        events=shown,
+        total=len(rows),
+        start=start,
+        page=PAGE,
+        only=only,
+        checkpoint=checkpoints[-1] if checkpoints else None,
+        size=gov.log.log_size(),
+    )
 
 
 def _stored(row):  # type: ignore[no-untyped-def]
     from eventsourcing.persistence import StoredEvent
 
-    return StoredEvent(originator_id=row.originator_id, originator_version=row.originator_version,
-                       topic=row.topic or "", state=row.state or b"")
+    return StoredEvent(
+        originator_id=row.originator_id,
+        originator_version=row.originator_version,
+        topic=row.topic or "",
+        state=row.state or b"",
+    )
 
 
 @bp.get("/proof/<int:leaf>.json")
@@ -74,5 +93,8 @@ def proof(collective_id: UUID, leaf: int) -> Response:
     bundle["checkpoint"] = note
     bundle["how_to_check"] = "docs/FORMAT.md sections 2 to 4: leaf_hash = SHA-256(0x00 || record); RFC 9162 inclusion."
     body = json.dumps(bundle, indent=2)
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="copro-leaf-{leaf}-proof.json"'})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="copro-leaf-{leaf}-proof.json"'},
+    )

@@ -40,8 +40,14 @@ def invite(token: str) -> Response:
     if request.method == "POST":
         passphrase = form("passphrase", 1000)
         if passphrase != form("confirm", 1000):
-            return page("auth/invite.html", 422, token=token, name=name, username=form("username", 40),
-                        error="The two passphrases are different. Type the same passphrase twice.")
+            return page(
+                "auth/invite.html",
+                422,
+                token=token,
+                name=name,
+                username=form("username", 40),
+                error="The two passphrases are different. Type the same passphrase twice.",
+            )
         try:
             account = accounts.accept(token, form("username", 40), passphrase)
         except AccountError as e:

@@ -22,8 +22,16 @@ def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> R
         x = gov.repository.get(cid)
         items.append({"x": x, "who": gov.member_name(x.member_id), "mine": x.member_id == account.member_id})
     items.sort(key=lambda i: (i["x"].on, i["x"].created_on), reverse=True)
-    return page("contributions/index.html", status, c=c, items=items, error=error, me=account.member_id,
-                roles=roles_of(c, account.member_id), today=gov.clock().date().isoformat())
+    return page(
+        "contributions/index.html",
+        status,
+        c=c,
+        items=items,
+        error=error,
+        me=account.member_id,
+        roles=roles_of(c, account.member_id),
+        today=gov.clock().date().isoformat(),
+    )
 
 
 def _int(name: str) -> int:
@@ -49,11 +57,21 @@ def log(collective_id: UUID) -> Response:
             on = date.fromisoformat(form("on", 10))
         except ValueError:
             raise Invalid("Give the date as year-month-day, for example 2026-11-25.") from None
-        copro().gov.log_contribution(c.id, by=account.member_id, member_id=account.member_id,
-                                     activity=form("activity", 200), minutes=_int("minutes"), on=on)
+        copro().gov.log_contribution(
+            c.id,
+            by=account.member_id,
+            member_id=account.member_id,
+            activity=form("activity", 200),
+            minutes=_int("minutes"),
+            on=on,
+        )
 
-    return act(run, done=url_for("contributions.index", collective_id=c.id), success="Your time is recorded.",
-               on_error=lambda e: _page(collective_id, e.status, e.message))
+    return act(
+        run,
+        done=url_for("contributions.index", collective_id=c.id),
+        success="Your time is recorded.",
+        on_error=lambda e: _page(collective_id, e.status, e.message),
+    )
 
 
 @bp.post("/<uuid:contribution_id>/<step>")
@@ -64,16 +82,30 @@ def step(collective_id: UUID, contribution_id: UUID, step: str) -> Response:
     if contribution_id not in copro().views.listing(c.id, "Contribution"):
         raise NotFound("There is no such contribution.")
     steps = {
-        "offer": (lambda: gov.offer_recognition(contribution_id, by=me, kind=form("kind", 20),
-                                                amount_minor=_int("amount_minor"), currency=form("currency", 3),
-                                                rate_table=form("rate_table", 60)), "Recognition offered."),
+        "offer": (
+            lambda: gov.offer_recognition(
+                contribution_id,
+                by=me,
+                kind=form("kind", 20),
+                amount_minor=_int("amount_minor"),
+                currency=form("currency", 3),
+                rate_table=form("rate_table", 60),
+            ),
+            "Recognition offered.",
+        ),
         "accept": (lambda: gov.respond_to_recognition(contribution_id, by=me, accept=True), "Thank you: accepted."),
-        "decline": (lambda: gov.respond_to_recognition(contribution_id, by=me, accept=False,
-                                                       reason=form("reason", 4000)), "Declined; that is recorded."),
+        "decline": (
+            lambda: gov.respond_to_recognition(contribution_id, by=me, accept=False, reason=form("reason", 4000)),
+            "Declined; that is recorded.",
+        ),
         "paid": (lambda: gov.mark_paid(contribution_id, by=me, reference=form("reference", 120)), "Marked as paid."),
     }
     if step not in steps:
         raise NotFound("There is no such step.")
     run, success = steps[step]
-    return act(run, done=url_for("contributions.index", collective_id=c.id), success=success,
-               on_error=lambda e: _page(collective_id, e.status, e.message))
+    return act(
+        run,
+        done=url_for("contributions.index", collective_id=c.id),
+        success=success,
+        on_error=lambda e: _page(collective_id, e.status, e.message),
+    )

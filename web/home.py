@@ -27,8 +27,7 @@ def index() -> Response:
 @login_required
 def collective(collective_id: UUID) -> Response:
     account, c = member_of(collective_id)
-    return page("home/index.html", c=c, waiting=waiting_for(c, account.member_id),
-                roles=roles_of(c, account.member_id))
+    return page("home/index.html", c=c, waiting=waiting_for(c, account.member_id), roles=roles_of(c, account.member_id))
 
 
 def waiting_for(c: Collective, me: UUID) -> dict[str, list[Any]]:
@@ -66,5 +65,11 @@ def waiting_for(c: Collective, me: UUID) -> dict[str, list[Any]]:
         for i, action in enumerate(r.actions):
             if action["done_by"] is None:
                 reviews.append({"what": action["text"], "due": None, "reflection": rid, "index": i})
-    return {"respond": respond, "objections": objections, "to_sign": to_sign, "reviews": reviews,
-            "to_open": to_open, "to_close": to_close}
+    return {
+        "respond": respond,
+        "objections": objections,
+        "to_sign": to_sign,
+        "reviews": reviews,
+        "to_open": to_open,
+        "to_close": to_close,
+    }

@@ -14,17 +14,38 @@ from web.ui import form, page
 bp = Blueprint("members", __name__, url_prefix="/c/<uuid:collective_id>/members")
 
 
-def _page(collective_id: UUID, status: int = 200, error: str | None = None, invitation: str | None = None,
-          invited: str | None = None) -> Response:
+def _page(
+    collective_id: UUID,
+    status: int = 200,
+    error: str | None = None,
+    invitation: str | None = None,
+    invited: str | None = None,
+) -> Response:
     account, c = member_of(collective_id)
     gov = copro().gov
     people = sorted(
-        ({"id": m, "name": gov.member_name(m), "groups": [c.groups[g] for g in sorted(groups)],
-          "roles": sorted(roles_of(c, m) - {"member"})} for m, groups in c.active_members().items()),
+        (
+            {
+                "id": m,
+                "name": gov.member_name(m),
+                "groups": [c.groups[g] for g in sorted(groups)],
+                "roles": sorted(roles_of(c, m) - {"member"}),
+            }
+            for m, groups in c.active_members().items()
+        ),
         key=lambda p: p["name"].lower(),
     )
-    return page("members/index.html", status, c=c, people=people, roles=roles_of(c, account.member_id),
-                error=error, invitation=invitation, invited=invited, values=request.form)
+    return page(
+        "members/index.html",
+        status,
+        c=c,
+        people=people,
+        roles=roles_of(c, account.member_id),
+        error=error,
+        invitation=invitation,
+        invited=invited,
+        values=request.form,
+    )
 
 
 @bp.get("/")
@@ -41,9 +62,14 @@ def invite(collective_id: UUID) -> Response:
         raise NotAllowed("Only a steward can invite members.")
     name = form("name", 120)
     try:
-        member_id = copro().gov.admit_member(c.id, by=account.member_id, name=name, contact=form("contact", 300),
-                                             groups=request.form.getlist("groups")[:10],
-                                             access_needs=form("access_needs", 4000))
+        member_id = copro().gov.admit_member(
+            c.id,
+            by=account.member_id,
+            name=name,
+            contact=form("contact", 300),
+            groups=request.form.getlist("groups")[:10],
+            access_needs=form("access_needs", 4000),
+        )
     except GovernanceError as e:
         return _page(collective_id, e.status, e.message)
     refresh_views()

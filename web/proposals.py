@@ -37,14 +37,19 @@ def detail_context(c: Collective, me: UUID, proposal: Proposal) -> dict[str, Any
     gov, views = copro().gov, copro().views
     ctx: dict[str, Any] = {"c": c, "p": proposal, "me": me, "roles": roles_of(c, me), "labels": POSITION_LABELS}
     ctx["versions"] = [
-        {"v": v, "diff": word_diff(proposal.versions[i - 1].body, v.body) if i else None,
-         "author": gov.member_name(UUID(v.author_id))}
+        {
+            "v": v,
+            "diff": word_diff(proposal.versions[i - 1].body, v.body) if i else None,
+            "author": gov.member_name(UUID(v.author_id)),
+        }
         for i, v in enumerate(proposal.versions)
     ]
     ctx["author_name"] = gov.member_name(UUID(proposal.versions[0].author_id))
     ctx["tally"] = views.tally(proposal.id)
     ctx["group_names"] = c.groups
-    agreement = gov.agreement(proposal.agreement_id) if proposal.state.value != "draft" else gov.agreement_in_force(c.id)
+    agreement = (
+        gov.agreement(proposal.agreement_id) if proposal.state.value != "draft" else gov.agreement_in_force(c.id)
+    )
     ctx["policy"] = None
     ctx["can_vote"] = ctx["can_object"] = False
     if agreement is not None:
@@ -64,19 +69,25 @@ def detail_context(c: Collective, me: UUID, proposal: Proposal) -> dict[str, Any
     ctx["my_reason"] = gov.reveal(ballot.reason, f"{ballot.id}/reason") if ballot else ""
     ctx["stale"] = bool(ballot and ballot.version_hash != proposal.current.content_hash)
     ctx["objections"] = [
-        {"o": o, "who": gov.member_name(o.member_id), "reason": gov.reveal(o.reason, f"{o.id}/reason"),
-         "answers": [
-             {"by": gov.member_name(UUID(h["by"])), "text": gov.reveal(h["answer"], f"{o.id}/answer/{i}")}
-             for i, h in enumerate(o.history) if h["step"] == "answered"
-         ],
-         "steps": [h for h in o.history if h["step"] != "answered"]}
+        {
+            "o": o,
+            "who": gov.member_name(o.member_id),
+            "reason": gov.reveal(o.reason, f"{o.id}/reason"),
+            "answers": [
+                {"by": gov.member_name(UUID(h["by"])), "text": gov.reveal(h["answer"], f"{o.id}/answer/{i}")}
+                for i, h in enumerate(o.history)
+                if h["step"] == "answered"
+            ],
+            "steps": [h for h in o.history if h["step"] != "answered"],
+        }
         for o in map(gov.objection, proposal.objection_ids)
     ]
     return ctx
 
 
-def _detail(collective_id: UUID, proposal_id: UUID, status: int = 200, error: str | None = None,
-            field: str | None = None) -> Response:
+def _detail(
+    collective_id: UUID, proposal_id: UUID, status: int = 200, error: str | None = None, field: str | None = None
+) -> Response:
     me, c, proposal = _load(collective_id, proposal_id)
     ctx = detail_context(c, me, proposal)
     if is_htmx() and field == "position":
@@ -106,8 +117,11 @@ def new(collective_id: UUID) -> Response:
     created: list[UUID] = []
 
     def draft() -> None:
-        created.append(copro().gov.draft_proposal(c.id, by=account.member_id, category=values["category"],
-                                                  title=values["title"], body=values["body"]))
+        created.append(
+            copro().gov.draft_proposal(
+                c.id, by=account.member_id, category=values["category"], title=values["title"], body=values["body"]
+            )
+        )
 
     def failed(e: GovernanceError) -> Response:
         return page("proposals/new.html", e.status, c=c, categories=categories, values=values, error=e.message)
@@ -134,8 +148,9 @@ def tally(collective_id: UUID, proposal_id: UUID) -> Response:
     return page("proposals/_tally.html", **detail_context(c, me, proposal))
 
 
-def _command(collective_id: UUID, proposal_id: UUID, run: Any, success: str, field: str | None = None,
-             partial: bool = False) -> Response:
+def _command(
+    collective_id: UUID, proposal_id: UUID, run: Any, success: str, field: str | None = None, partial: bool = False
+) -> Response:
     me, c, proposal = _load(collective_id, proposal_id)
     here = url_for("proposals.detail", collective_id=c.id, proposal_id=proposal.id)
 
@@ -143,9 +158,13 @@ def _command(collective_id: UUID, proposal_id: UUID, run: Any, success: str, fie
         me2, c2, p2 = _load(collective_id, proposal_id)
         return page("proposals/_position.html", 200, error=None, message=success, **detail_context(c2, me2, p2))
 
-    return act(lambda: run(me, c, proposal), done=here, success=success,
-               on_error=lambda e: _detail(collective_id, proposal_id, e.status, e.message, field),
-               partial=render_partial if partial else None)
+    return act(
+        lambda: run(me, c, proposal),
+        done=here,
+        success=success,
+        on_error=lambda e: _detail(collective_id, proposal_id, e.status, e.message, field),
+        partial=render_partial if partial else None,
+    )
 
 
 @bp.post("/<uuid:proposal_id>/position")
@@ -154,50 +173,72 @@ def position(collective_id: UUID, proposal_id: UUID) -> Response:
     chosen = form("position", 20)
     label = {"agree": "agree", "abstain": "abstain", "disagree": "disagree", "block": "block"}.get(chosen, chosen)
     return _command(
-        collective_id, proposal_id,
+        collective_id,
+        proposal_id,
         lambda me, c, p: copro().gov.cast_ballot(p.id, member_id=me, position=chosen, reason=form("reason", 4000)),
-        f"Your position is recorded: {label}.", field="position", partial=True,
+        f"Your position is recorded: {label}.",
+        field="position",
+        partial=True,
     )
 
 
 @bp.post("/<uuid:proposal_id>/revise")
 @login_required
 def revise(collective_id: UUID, proposal_id: UUID) -> Response:
-    return _command(collective_id, proposal_id,
-                    lambda me, c, p: copro().gov.revise_proposal(p.id, by=me, title=form("title", 200),
-                                                                 body=form("body")),
-                    "A new version is saved. Earlier responses now need to be confirmed again.", field="revise")
+    return _command(
+        collective_id,
+        proposal_id,
+        lambda me, c, p: copro().gov.revise_proposal(p.id, by=me, title=form("title", 200), body=form("body")),
+        "A new version is saved. Earlier responses now need to be confirmed again.",
+        field="revise",
+    )
 
 
 @bp.post("/<uuid:proposal_id>/open")
 @login_required
 def open_(collective_id: UUID, proposal_id: UUID) -> Response:
-    return _command(collective_id, proposal_id, lambda me, c, p: copro().gov.open_proposal(p.id, by=me),
-                    "The proposal is open for responses.", field="facilitate")
+    return _command(
+        collective_id,
+        proposal_id,
+        lambda me, c, p: copro().gov.open_proposal(p.id, by=me),
+        "The proposal is open for responses.",
+        field="facilitate",
+    )
 
 
 @bp.post("/<uuid:proposal_id>/close")
 @login_required
 def close(collective_id: UUID, proposal_id: UUID) -> Response:
-    return _command(collective_id, proposal_id, lambda me, c, p: copro().gov.close_proposal(p.id, by=me),
-                    "The proposal is closed and its outcome recorded.", field="facilitate")
+    return _command(
+        collective_id,
+        proposal_id,
+        lambda me, c, p: copro().gov.close_proposal(p.id, by=me),
+        "The proposal is closed and its outcome recorded.",
+        field="facilitate",
+    )
 
 
 @bp.post("/<uuid:proposal_id>/withdraw")
 @login_required
 def withdraw(collective_id: UUID, proposal_id: UUID) -> Response:
-    return _command(collective_id, proposal_id,
-                    lambda me, c, p: copro().gov.withdraw_proposal(p.id, by=me, reason=form("reason", 4000)),
-                    "The proposal is withdrawn.", field="facilitate")
+    return _command(
+        collective_id,
+        proposal_id,
+        lambda me, c, p: copro().gov.withdraw_proposal(p.id, by=me, reason=form("reason", 4000)),
+        "The proposal is withdrawn.",
+        field="facilitate",
+    )
 
 
 @bp.post("/<uuid:proposal_id>/objections")
 @login_required
 def raise_objection(collective_id: UUID, proposal_id: UUID) -> Response:
     return _command(
-        collective_id, proposal_id,
-        lambda me, c, p: copro().gov.raise_objection(p.id, member_id=me, reason=form("reason", 4000),
-                                                     paramount=form("paramount", 5) != "no"),
+        collective_id,
+        proposal_id,
+        lambda me, c, p: copro().gov.raise_objection(
+            p.id, member_id=me, reason=form("reason", 4000), paramount=form("paramount", 5) != "no"
+        ),
         "Your objection is recorded. The facilitator will take it through the objection process.",
         field="objection",
     )
@@ -214,19 +255,28 @@ def _objection(proposal: Proposal, objection_id: UUID) -> UUID:
 def objection_step(collective_id: UUID, proposal_id: UUID, objection_id: UUID, step: str) -> Response:
     gov = copro().gov
     steps = {
-        "answer": (lambda me, p: gov.answer_objection(_objection(p, objection_id), by=me, answer=form("answer", 4000)),
-                   "Your answer is recorded."),
-        "withdraw": (lambda me, p: gov.withdraw_objection(_objection(p, objection_id), by=me, why=form("why", 4000)),
-                     "You withdrew your objection."),
-        "test": (lambda me, p: gov.test_objection(_objection(p, objection_id), by=me,
-                                                  paramount=form("paramount", 5) == "yes", why=form("why", 4000)),
-                 "The objection's test is recorded."),
-        "resolve": (lambda me, p: gov.resolve_objection(_objection(p, objection_id), by=me, how=form("how", 20),
-                                                        why=form("why", 4000)),
-                    "The objection's resolution is recorded."),
+        "answer": (
+            lambda me, p: gov.answer_objection(_objection(p, objection_id), by=me, answer=form("answer", 4000)),
+            "Your answer is recorded.",
+        ),
+        "withdraw": (
+            lambda me, p: gov.withdraw_objection(_objection(p, objection_id), by=me, why=form("why", 4000)),
+            "You withdrew your objection.",
+        ),
+        "test": (
+            lambda me, p: gov.test_objection(
+                _objection(p, objection_id), by=me, paramount=form("paramount", 5) == "yes", why=form("why", 4000)
+            ),
+            "The objection's test is recorded.",
+        ),
+        "resolve": (
+            lambda me, p: gov.resolve_objection(
+                _objection(p, objection_id), by=me, how=form("how", 20), why=form("why", 4000)
+            ),
+            "The objection's resolution is recorded.",
+        ),
     }
     if step not in steps:
         raise NotFound("There is no such step.")
     run, success = steps[step]
     return _command(collective_id, proposal_id, lambda me, c, p: run(me, p), success, field=f"objection-{objection_id}")
-

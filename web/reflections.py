@@ -19,13 +19,19 @@ def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> R
     items = []
     for rid in copro().views.listing(c.id, "Reflection"):
         r = gov.repository.get(rid)
-        items.append({
-            "r": r, "author": gov.member_name(r.author_id),
-            "worked": gov.reveal(r.worked, f"{rid}/worked"), "did_not": gov.reveal(r.did_not, f"{rid}/did_not"),
-            "power": gov.reveal(r.power, f"{rid}/power"),
-            "actions": [{"text": a["text"], "done_by": gov.member_name(UUID(a["done_by"])) if a["done_by"] else None}
-                        for a in r.actions],
-        })
+        items.append(
+            {
+                "r": r,
+                "author": gov.member_name(r.author_id),
+                "worked": gov.reveal(r.worked, f"{rid}/worked"),
+                "did_not": gov.reveal(r.did_not, f"{rid}/did_not"),
+                "power": gov.reveal(r.power, f"{rid}/power"),
+                "actions": [
+                    {"text": a["text"], "done_by": gov.member_name(UUID(a["done_by"])) if a["done_by"] else None}
+                    for a in r.actions
+                ],
+            }
+        )
     items.sort(key=lambda i: i["r"].created_on, reverse=True)
     return page("reflections/index.html", status, c=c, items=items, error=error, values=request.form)
 
@@ -43,10 +49,17 @@ def record(collective_id: UUID) -> Response:
     actions = [line for line in form("actions", 4000).splitlines() if line.strip()][:20]
     return act(
         lambda: copro().gov.record_reflection(
-            c.id, by=account.member_id, subject=form("subject", 20) or "period", subject_ref=form("subject_ref", 200),
-            worked=form("worked"), did_not=form("did_not"), power=form("power"), actions=actions,
+            c.id,
+            by=account.member_id,
+            subject=form("subject", 20) or "period",
+            subject_ref=form("subject_ref", 200),
+            worked=form("worked"),
+            did_not=form("did_not"),
+            power=form("power"),
+            actions=actions,
         ),
-        done=url_for("reflections.index", collective_id=c.id), success="Your reflection is recorded.",
+        done=url_for("reflections.index", collective_id=c.id),
+        success="Your reflection is recorded.",
         on_error=lambda e: _page(collective_id, e.status, e.message),
     )
 
@@ -57,6 +70,9 @@ def action_done(collective_id: UUID, reflection_id: UUID, index: int) -> Respons
     account, c = member_of(collective_id)
     if reflection_id not in copro().views.listing(c.id, "Reflection"):
         raise NotFound("There is no such reflection.")
-    return act(lambda: copro().gov.complete_action(reflection_id, index, by=account.member_id),
-               done=url_for("reflections.index", collective_id=c.id), success="The action is marked done.",
-               on_error=lambda e: _page(collective_id, e.status, e.message))
+    return act(
+        lambda: copro().gov.complete_action(reflection_id, index, by=account.member_id),
+        done=url_for("reflections.index", collective_id=c.id),
+        success="The action is marked done.",
+        on_error=lambda e: _page(collective_id, e.status, e.message),
+    )
