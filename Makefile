@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= var
+PORT ?= 5000
 
 .PHONY: demo test lint bench clean
 
@@ -20,11 +21,12 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 
 demo: $(VENV)/.installed
 	$(BIN)/copro --data $(DATA) demo
-	$(BIN)/copro --data $(DATA) verify
+	$(BIN)/copro --data $(DATA) serve --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check ledger policies web tests bench
-	$(BIN)/mypy ledger policies
+	$(BIN)/ruff format --check ledger policies web bench
+	$(BIN)/mypy ledger policies web
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-test

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, url_for
+from werkzeug.wrappers import Response
 
 from ledger.governance.errors import NotFound
 from web.state import copro, login_required, member_of, roles_of

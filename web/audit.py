@@ -6,9 +6,12 @@ import base64
 import json
 from uuid import UUID
 
-from flask import Blueprint, Response, abort, request
+from eventsourcing.persistence import StoredEvent
+from flask import Blueprint, abort, request
+from werkzeug.wrappers import Response
 
 from ledger.record import record_bytes
+from ledger.storage.log_reader import LogRow
 from web.state import copro, login_required, member_of
 from web.ui import page
 
@@ -63,9 +66,7 @@ def index(collective_id: UUID) -> Response:
     )
 
 
-def _stored(row):  # type: ignore[no-untyped-def]
-    from eventsourcing.persistence import StoredEvent
-
+def _stored(row: LogRow) -> StoredEvent:
     return StoredEvent(
         originator_id=row.originator_id,
         originator_version=row.originator_version,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, Response, redirect, request, session, url_for
+from flask import Blueprint, redirect, request, session, url_for
+from werkzeug.wrappers import Response
 
 from web.accounts import AccountError
 from web.security import limiter

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, url_for
+from werkzeug.wrappers import Response
 
 from ledger.governance.errors import Invalid, NotFound
 from web.state import copro, login_required, member_of, roles_of
@@ -19,7 +21,7 @@ def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> R
     gov = copro().gov
     items = []
     for cid in copro().views.listing(c.id, "Contribution"):
-        x = gov.repository.get(cid)
+        x: Any = gov.repository.get(cid)
         items.append({"x": x, "who": gov.member_name(x.member_id), "mine": x.member_id == account.member_id})
     items.sort(key=lambda i: (i["x"].on, i["x"].created_on), reverse=True)
     return page(

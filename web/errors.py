@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template
+from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
 

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, Response, redirect, url_for
+from flask import Blueprint, redirect, url_for
+from werkzeug.wrappers import Response
 
 from ledger.governance.collective import Collective, Role
 from web.state import copro, current_account, login_required, member_of, roles_of
@@ -57,11 +58,11 @@ def waiting_for(c: Collective, me: UUID) -> dict[str, list[Any]]:
         a = gov.agreement(aid)
         if a.superseded_by is None and not a.in_force and set(a.parties) & mine and me.hex not in a.signatures:
             to_sign.append(a)
-    reviews = []
+    reviews: list[dict[str, Any]] = []
     if agreement is not None and date.fromisoformat(agreement.review_date) <= gov.clock().date() + timedelta(days=60):
         reviews.append({"what": "The power-sharing agreement", "due": agreement.review_date})
     for rid in views.listing(c.id, "Reflection"):
-        r = gov.repository.get(rid)
+        r: Any = gov.repository.get(rid)
         for i, action in enumerate(r.actions):
             if action["done_by"] is None:
                 reviews.append({"what": action["text"], "due": None, "reflection": rid, "index": i})

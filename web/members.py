@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, request, url_for
+from werkzeug.wrappers import Response
 
 from ledger.governance.collective import Role
 from ledger.governance.errors import GovernanceError, NotAllowed
@@ -33,7 +34,7 @@ def _page(
             }
             for m, groups in c.active_members().items()
         ),
-        key=lambda p: p["name"].lower(),
+        key=lambda p: str(p["name"]).lower(),
     )
     return page(
         "members/index.html",

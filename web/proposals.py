@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
+from werkzeug.wrappers import Response
 
 from ledger.governance.agreement import GOVERNANCE
 from ledger.governance.collective import Collective
@@ -254,7 +256,7 @@ def _objection(proposal: Proposal, objection_id: UUID) -> UUID:
 @login_required
 def objection_step(collective_id: UUID, proposal_id: UUID, objection_id: UUID, step: str) -> Response:
     gov = copro().gov
-    steps = {
+    steps: dict[str, tuple[Callable[[UUID, Proposal], None], str]] = {
         "answer": (
             lambda me, p: gov.answer_objection(_objection(p, objection_id), by=me, answer=form("answer", 4000)),
             "Your answer is recorded.",

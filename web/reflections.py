@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, request, url_for
+from werkzeug.wrappers import Response
 
 from ledger.governance.errors import NotFound
 from web.state import copro, login_required, member_of
@@ -18,7 +20,7 @@ def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> R
     gov = copro().gov
     items = []
     for rid in copro().views.listing(c.id, "Reflection"):
-        r = gov.repository.get(rid)
+        r: Any = gov.repository.get(rid)
         items.append(
             {
                 "r": r,

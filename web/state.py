@@ -34,7 +34,7 @@ def init_app(app: Flask, config: LedgerConfig) -> None:
     gov = app.config.get("GOVERNANCE")
     if gov is None:
         keys = KeysFolder(config.keys_dir).load(passphrase_from_env(required=False))
-        gov = Governance.open(config, keys, create=True)
+        gov = cast(Governance, Governance.open(config, keys, create=True))
     views = GovernanceViews(gov, open_view(config))
     views.catch_up()
     accounts = AccountStore(config.data_dir / "accounts.sqlite", app.config["SECRET_KEY"])

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from flask import Response, abort, flash, make_response, redirect, render_template, request
+from flask import abort, flash, make_response, redirect, render_template, request
+from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
 from web.state import refresh_views

@@ -218,8 +218,12 @@ class GovernanceViews:
         return [UUID(str(r[0])) for r in rows]
 
     def aggregates_of(self, collective_id: UUID) -> set[str]:
-        return {str(r[0]) for r in self.view.query(
-            "SELECT aggregate_id FROM view_index WHERE collective_id = ?", (collective_id.hex,))}
+        return {
+            str(r[0])
+            for r in self.view.query(
+                "SELECT aggregate_id FROM view_index WHERE collective_id = ?", (collective_id.hex,)
+            )
+        }
 
     def proposals(self, collective_id: UUID) -> list[dict[str, Any]]:
         rows = self.view.query(
@@ -231,8 +235,10 @@ class GovernanceViews:
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def responded(self, proposal_id: UUID, member_id: UUID) -> bool:
-        return bool(self.view.query(
-            "SELECT 1 FROM view_ballots b JOIN view_proposals p ON p.proposal_id = b.proposal_id "
-            "WHERE b.proposal_id = ? AND b.member_id = ? AND b.version_hash = p.version_hash",
-            (proposal_id.hex, member_id.hex),
-        ))
+        return bool(
+            self.view.query(
+                "SELECT 1 FROM view_ballots b JOIN view_proposals p ON p.proposal_id = b.proposal_id "
+                "WHERE b.proposal_id = ? AND b.member_id = ? AND b.version_hash = p.version_hash",
+                (proposal_id.hex, member_id.hex),
+            )
+        )
