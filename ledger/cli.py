@@ -206,7 +206,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_proof(args: argparse.Namespace) -> int:
     ledger = _open(args)
     try:
-        proof = ledger.inclusion_proof(UUID(args.aggregate), args.version, args.size)
+        proof = ledger.inclusion_proof(args.aggregate, args.version, args.size)
     except LookupError as e:
         raise ConfigurationError(f"No such event: {e}.") from None
     print(json.dumps(proof, indent=2))
@@ -218,7 +218,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
     ledger = _open(args)
     vault = open_vault(ledger)
-    erased = vault.erase(UUID(args.person))
+    erased = vault.erase(args.person)
     print(
         "Erased: their personal data is now unreadable everywhere."
         if erased
@@ -228,6 +228,13 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 
 # -- parser -------------------------------------------------------------------------
+
+
+def uuid_arg(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an id; ids look like 1b4e28ba-2fa1-11d2-883f-0016d3cca427") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -270,12 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=5000)
     sv.set_defaults(handler=cmd_serve)
     pr = sub.add_parser("proof", help="print the inclusion proof of one event")
-    pr.add_argument("--aggregate", required=True)
+    pr.add_argument("--aggregate", required=True, type=uuid_arg)
     pr.add_argument("--version", type=int, required=True)
     pr.add_argument("--size", type=int, default=None)
     pr.set_defaults(handler=cmd_proof)
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
-    e.add_argument("person", metavar="PERSON_ID")
+    e.add_argument("person", metavar="PERSON_ID", type=uuid_arg)
     e.set_defaults(handler=cmd_erase)
     return p
 
@@ -289,6 +296,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CoproError as e:
         print(f"copro: {e.diagnostics()}", file=sys.stderr)
         return e.exit_code
+    except OSError as e:
+        where = f" ({e.filename})" if e.filename else ""
+        print(f"copro: {e.strerror or e}{where}; check the path and its permissions.", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("copro: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
