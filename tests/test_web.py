@@ -352,3 +352,21 @@ def test_the_tally_partial_refreshes(site: Site) -> None:
     r = amara.get(site.url("/proposals/{p}/tally", p=pid), headers={"HX-Request": "true"})
     assert r.status_code == 200 and r.text.lstrip().startswith('<div id="tally"')
     assert proposal_id(site, "Which models do we study?") == pid
+
+
+def test_every_link_on_the_main_pages_leads_somewhere(site: Site) -> None:
+    open_proposal(site)
+    site.world.gov.draft_proposal(site.world.collective, by=site.world.member("ben"), category="budget", title="D", body="B")
+    site.copro.views.catch_up()
+    dev = Person(site, "dev")
+    seen: set[str] = set()
+    for start in ("/", "/proposals/", "/agreement/", "/reflections/", "/contributions/", "/members/", "/audit/"):
+        page = dev.get(site.url(start), follow_redirects=True)
+        assert page.status_code == 200, start
+        for href in re.findall(r'href="(/c/[^"#]+)"', page.text):
+            href = href.replace("&amp;", "&")
+            if href in seen or "/proof/" in href:
+                continue
+            seen.add(href)
+            assert dev.get(href).status_code == 200, href
+    assert len(seen) > 10

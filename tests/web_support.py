@@ -80,5 +80,5 @@ def live_server(app: Flask) -> Iterator[str]:
 def proposal_id(site: Site, title: str) -> UUID:
     for p in site.copro.views.proposals(site.world.collective):
         if p["title"] == title:
-            return UUID(p["id"])
+            return p["id"]
     raise LookupError(title)

@@ -38,7 +38,7 @@ def waiting_for(c: Collective, me: UUID) -> dict[str, list[Any]]:
     agreement = gov.agreement_in_force(c.id)
     respond, to_open, to_close, objections = [], [], [], []
     for p in views.proposals(c.id):
-        pid = UUID(p["id"])
+        pid = p["id"]
         if p["state"] == "draft" and facilitator and agreement is not None:
             to_open.append(p)
         if p["state"] != "open":

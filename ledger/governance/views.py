@@ -232,7 +232,7 @@ class GovernanceViews:
             (collective_id.hex,),
         )
         keys = ("id", "title", "category", "state", "outcome", "opened_at", "closed_at")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
+        return [dict(zip(keys, (UUID(str(r[0])), *r[1:]), strict=True)) for r in rows]
 
     def responded(self, proposal_id: UUID, member_id: UUID) -> bool:
         return bool(

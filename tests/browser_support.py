@@ -1,0 +1,222 @@
+"""Helpers for the browser tests: Chromium, screenshots, console watching, keyboard focus, axe-core.
+
+Kept free of pytest fixtures so the stories in test_browser.py read top to bottom.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from playwright.sync_api import Page
+from playwright.sync_api import Response as PageResponse
+
+from ledger import merkle
+from tests.web_support import Site
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PHONE = {"width": 390, "height": 844}  # an old phone
+DESKTOP = {"width": 1280, "height": 900}
+
+
+# -- screenshots -------------------------------------------------------------------------
+
+
+def screenshots_root() -> Path:
+    """COPRO_SCREENSHOTS names the run's folder; relative paths are taken from the repository root."""
+    folder = Path(os.environ.get("COPRO_SCREENSHOTS", "test-artifacts/screenshots"))
+    return folder if folder.is_absolute() else ROOT / folder
+
+
+class Shots:
+    """Numbered full-page screenshots of one journey, in its own folder (js, nojs, keyboard)."""
+
+    def __init__(self, journey: str) -> None:
+        self.folder = screenshots_root() / journey
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("*.png"):  # only this journey's own earlier pictures
+            old.unlink()
+        self.count = 0
+
+    def __call__(self, page: Page, name: str) -> Path:
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+# -- console -----------------------------------------------------------------------------
+
+
+@dataclass
+class Console:
+    """Console errors and uncaught exceptions of the pages it watches. A CSP violation is a console error."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page) -> Page:
+        page.on("console", lambda m: self.errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"{page.url}: uncaught {e}"))
+        return page
+
+    @property
+    def csp_violations(self) -> list[str]:
+        return [e for e in self.errors if "Content Security Policy" in e]
+
+
+# -- no-JavaScript form posts --------------------------------------------------------------
+
+
+def post_redirect_get(page: Page, submit: Any) -> PageResponse:
+    """Click a submit button in a page without JavaScript; check it was POST, then 303, then GET 200."""
+    with page.expect_navigation() as navigation:
+        submit.click()
+    response = navigation.value
+    assert response is not None, "the form did not navigate"
+    first = response.request.redirected_from
+    assert first is not None, f"no redirect after the form post (landed on {response.url}, status {response.status})"
+    assert first.method == "POST", first.method
+    redirect = first.response()
+    assert redirect is not None and redirect.status == 303, f"expected 303 See Other, got {redirect and redirect.status}"
+    assert response.request.method == "GET" and response.status == 200, (response.request.method, response.status)
+    return response
+
+
+# -- keyboard ----------------------------------------------------------------------------
+
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const s = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  return {tag: el.tagName.toLowerCase(), id: el.id, type: el.getAttribute('type') || '',
+          name: el.getAttribute('name') || '', value: el.value || '', checked: !!el.checked,
+          text: (el.innerText || el.getAttribute('aria-label') || '').trim().slice(0, 80),
+          outline: s.outlineStyle, outlineWidth: s.outlineWidth, shadow: s.boxShadow,
+          left: box.left, top: box.top, width: box.width, height: box.height};
+}"""
+
+
+def focused(page: Page) -> dict[str, Any] | None:
+    return page.evaluate(_FOCUSED)  # type: ignore[no-any-return]
+
+
+def focus_visible(info: dict[str, Any] | None) -> bool:
+    if info is None:
+        return False
+    outline = info["outline"] != "none" and info["outlineWidth"] not in ("0px", "")
+    return outline or info["shadow"] != "none"
+
+
+def tab_until(page: Page, wanted: Any, *, key: str = "Tab", limit: int = 80) -> dict[str, Any]:
+    """Press Tab until `wanted(focused element)` holds; every stop on the way must show its focus."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press(key)
+        info = focused(page)
+        seen.append(info and f"{info['tag']}#{info['id']} {info['text'][:30]!r}")
+        assert info is not None, f"focus was lost after {key}; stops so far: {seen}"
+        assert focus_visible(info), f"focus is not visible on {seen[-1]}: {info}"
+        if wanted(info):
+            return info
+    raise AssertionError(f"never reached the wanted element with {key}; stops: {seen}")
+
+
+# -- axe-core ----------------------------------------------------------------------------
+
+
+def run_axe(page: Page) -> list[dict[str, Any]]:
+    """Inject the vendored axe-core (the context must bypass the app's CSP) and return the violations."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async (tags) => {
+             const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+               nodes: v.nodes.map(n => ({target: n.target, summary: n.failureSummary}))}));
+           }""",
+        AXE_TAGS,
+    )
+    return result  # type: ignore[no-any-return]
+
+
+def describe_violations(found: dict[str, list[dict[str, Any]]]) -> str:
+    lines = []
+    for where, violations in found.items():
+        for v in violations:
+            lines.append(f"[{where}] {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+            for node in v["nodes"]:
+                summary = re.sub(r"\s+", " ", node["summary"] or "")
+                lines.append(f"    at {json.dumps(node['target'])}: {summary}")
+    return "\n".join(lines)
+
+
+# -- the world -------------------------------------------------------------------------
+
+
+def open_proposal(site: Site, title: str, body: str, *, by: str = "sam") -> UUID:
+    """A research-question proposal drafted by `by` and opened by the facilitator (quick consent)."""
+    w = site.world
+    pid = w.gov.draft_proposal(w.collective, by=w.member(by), category="research_question", title=title, body=body)
+    w.gov.open_proposal(pid, by=w.facilitator)
+    site.copro.views.catch_up()
+    return pid
+
+
+def vote(site: Site, pid: UUID, *names: str, position: str = "agree") -> None:
+    for name in names:
+        site.world.gov.cast_ballot(pid, member_id=site.world.member(name), position=position)
+    site.copro.views.catch_up()
+
+
+def position_of(site: Site, pid: UUID, name: str) -> str | None:
+    ballot = site.world.gov.ballot_of(pid, site.world.member(name))
+    return None if ballot is None else str(ballot.position)
+
+
+def seed_everyday_records(site: Site) -> None:
+    """A reflection with actions and two contributions, so those pages show real content and forms."""
+    w, gov = site.world, site.world.gov
+    gov.record_reflection(
+        w.collective, by=w.steward, subject="period", subject_ref="October",
+        worked="Meeting in the library felt safe.", did_not="Papers arrived too late to read.",
+        power="Researchers still set the agenda.", actions=["Send papers a week ahead", "Rotate the chair"],
+    )
+    offered = gov.log_contribution(w.collective, by=w.member("amara"), member_id=w.member("amara"),
+                                   activity="Co-facilitated the peer group", minutes=90, on=date(2026, 10, 30))
+    gov.offer_recognition(offered, by=w.steward, kind="voucher", amount_minor=2500, currency="GBP",
+                          rate_table="NIHR involvement rates 2026")
+    gov.log_contribution(w.collective, by=w.member("ben"), member_id=w.member("ben"),
+                         activity="Read the draft questions", minutes=45, on=date(2026, 10, 31))
+    site.copro.views.catch_up()
+
+
+def check_proof(bundle: dict[str, Any]) -> None:
+    """An inclusion proof downloaded from the audit page checks out offline against its signed checkpoint."""
+    assert "inclusion_path" in bundle and "checkpoint" in bundle, sorted(bundle)
+    leaf = base64.b64decode(bundle["leaf_hash"])
+    assert merkle.leaf_hash(base64.b64decode(bundle["record"])) == leaf, "leaf_hash is not SHA-256(0x00 || record)"
+    _origin, size, root_b64 = bundle["checkpoint"].split("\n")[:3]
+    root = base64.b64decode(root_b64)
+    assert bundle["tree_size"] == int(size) and base64.b64decode(bundle["root_hash"]) == root
+    path = [base64.b64decode(h) for h in bundle["inclusion_path"]]
+    merkle.verify_inclusion(leaf, bundle["leaf_index"], int(size), path, root)
