@@ -44,26 +44,28 @@ class Dialect:
     id_type: str
     blob_type: str
     encode_id: Callable[[UUID], Any]
+    leaf_key: str  # SQLite: INTEGER PRIMARY KEY is the rowid itself, one b-tree fewer per write
+    compact: str  # SQLite: WITHOUT ROWID keeps a table with a composite key in one b-tree
 
     def sql(self, text: str) -> str:
         return text.replace("?", self.placeholder)
 
 
-SQLITE = Dialect("?", "TEXT", "BLOB", lambda u: u.hex)
-POSTGRES = Dialect("%s", "uuid", "bytea", lambda u: u)
+SQLITE = Dialect("?", "TEXT", "BLOB", lambda u: u.hex, "INTEGER PRIMARY KEY", " WITHOUT ROWID")
+POSTGRES = Dialect("%s", "uuid", "bytea", lambda u: u, "BIGINT PRIMARY KEY", "")
 
 
 def create_statements(d: Dialect) -> list[str]:
     return [
         "CREATE TABLE IF NOT EXISTS copro_leaves ("
-        "leaf_index BIGINT PRIMARY KEY, "
+        f"leaf_index {d.leaf_key}, "
         f"originator_id {d.id_type} NOT NULL, "
         "originator_version BIGINT NOT NULL, "
         f"leaf_hash {d.blob_type} NOT NULL, "
         "UNIQUE (originator_id, originator_version))",
         "CREATE TABLE IF NOT EXISTS copro_nodes ("
         "level INTEGER NOT NULL, idx BIGINT NOT NULL, "
-        f"hash {d.blob_type} NOT NULL, PRIMARY KEY (level, idx))",
+        f"hash {d.blob_type} NOT NULL, PRIMARY KEY (level, idx)){d.compact}",
         "CREATE TABLE IF NOT EXISTS copro_checkpoints (tree_size BIGINT PRIMARY KEY, note TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS copro_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ]
