@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from playwright.sync_api import Page
+from playwright.sync_api import ConsoleMessage, Page
 from playwright.sync_api import Response as PageResponse
 
 from ledger import merkle
@@ -60,7 +60,8 @@ class Shots:
     def __call__(self, page: Page, name: str) -> Path:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # caret="initial": hiding the caret leaves style="" on inputs, which htmx then copies and the CSP refuses
+        page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
 
@@ -74,13 +75,19 @@ class Console:
     errors: list[str] = field(default_factory=list)
 
     def watch(self, page: Page) -> Page:
-        page.on("console", lambda m: self.errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+        page.on("console", lambda m: self.errors.append(_describe(page, m)) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(f"{page.url}: uncaught {e}"))
         return page
 
     @property
     def csp_violations(self) -> list[str]:
         return [e for e in self.errors if "Content Security Policy" in e]
+
+
+def _describe(page: Page, message: ConsoleMessage) -> str:
+    where = message.location or {}
+    source = f" (from {where.get('url')}:{where.get('lineNumber')})" if where.get("url") else ""
+    return f"{page.url}: {message.text}{source}"
 
 
 # -- no-JavaScript form posts --------------------------------------------------------------
@@ -96,7 +103,8 @@ def post_redirect_get(page: Page, submit: Any) -> PageResponse:
     assert first is not None, f"no redirect after the form post (landed on {response.url}, status {response.status})"
     assert first.method == "POST", first.method
     redirect = first.response()
-    assert redirect is not None and redirect.status == 303, f"expected 303 See Other, got {redirect and redirect.status}"
+    status = redirect.status if redirect is not None else None
+    assert status == 303, f"expected 303 See Other after the POST, got {status}"
     assert response.request.method == "GET" and response.status == 200, (response.request.method, response.status)
     return response
 

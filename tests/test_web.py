@@ -341,7 +341,10 @@ def test_an_unknown_proposal_or_malformed_id_is_404(site: Site) -> None:
     amara = Person(site, "amara")
     assert amara.get(site.url("/proposals/{p}", p=uuid4())).status_code == 404
     assert amara.get(site.url("/proposals/not-a-uuid")).status_code == 404
-    assert amara.get(f"/c/{uuid4()}/").status_code == 404
+    missing = amara.get(f"/c/{uuid4()}/")
+    assert missing.status_code == 404
+    assert missing.headers["Content-Type"].startswith("text/html"), "error pages are pages, not plain text"
+    assert "<title>404 · copro</title>" in missing.text
 
 
 def test_the_tally_partial_refreshes(site: Site) -> None:

@@ -20,7 +20,9 @@ MESSAGES = {
 
 
 def render_error(status: int, message: str) -> Response:
-    response = Response(render_template("errors/error.html", status=status, message=message), status)
+    response = Response(
+        render_template("errors/error.html", status=status, message=message), status, mimetype="text/html"
+    )
     return response
 
 

@@ -92,6 +92,10 @@ def _detail(
 ) -> Response:
     me, c, proposal = _load(collective_id, proposal_id)
     ctx = detail_context(c, me, proposal)
+    if error and field == "position":
+        # Keep what the person chose and wrote: they fix the one thing wrong, not redo it all.
+        ctx["chosen"] = request.form.get("position", "")
+        ctx["my_reason"] = request.form.get("reason", "")[:4000]
     if is_htmx() and field == "position":
         return page("proposals/_position.html", status, error=error, **ctx)
     return page("proposals/detail.html", status, error=error, error_field=field, **ctx)
