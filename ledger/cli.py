@@ -234,7 +234,9 @@ def uuid_arg(text: str) -> UUID:
     try:
         return UUID(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an id; ids look like 1b4e28ba-2fa1-11d2-883f-0016d3cca427") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an id; ids look like 1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -205,16 +205,39 @@ def seed_everyday_records(site: Site) -> None:
     """A reflection with actions and two contributions, so those pages show real content and forms."""
     w, gov = site.world, site.world.gov
     gov.record_reflection(
-        w.collective, by=w.steward, subject="period", subject_ref="October",
-        worked="Meeting in the library felt safe.", did_not="Papers arrived too late to read.",
-        power="Researchers still set the agenda.", actions=["Send papers a week ahead", "Rotate the chair"],
+        w.collective,
+        by=w.steward,
+        subject="period",
+        subject_ref="October",
+        worked="Meeting in the library felt safe.",
+        did_not="Papers arrived too late to read.",
+        power="Researchers still set the agenda.",
+        actions=["Send papers a week ahead", "Rotate the chair"],
     )
-    offered = gov.log_contribution(w.collective, by=w.member("amara"), member_id=w.member("amara"),
-                                   activity="Co-facilitated the peer group", minutes=90, on=date(2026, 10, 30))
-    gov.offer_recognition(offered, by=w.steward, kind="voucher", amount_minor=2500, currency="GBP",
-                          rate_table="NIHR involvement rates 2026")
-    gov.log_contribution(w.collective, by=w.member("ben"), member_id=w.member("ben"),
-                         activity="Read the draft questions", minutes=45, on=date(2026, 10, 31))
+    offered = gov.log_contribution(
+        w.collective,
+        by=w.member("amara"),
+        member_id=w.member("amara"),
+        activity="Co-facilitated the peer group",
+        minutes=90,
+        on=date(2026, 10, 30),
+    )
+    gov.offer_recognition(
+        offered,
+        by=w.steward,
+        kind="voucher",
+        amount_minor=2500,
+        currency="GBP",
+        rate_table="NIHR involvement rates 2026",
+    )
+    gov.log_contribution(
+        w.collective,
+        by=w.member("ben"),
+        member_id=w.member("ben"),
+        activity="Read the draft questions",
+        minutes=45,
+        on=date(2026, 10, 31),
+    )
     site.copro.views.catch_up()
 
 

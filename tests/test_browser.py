@@ -220,8 +220,12 @@ def test_member_journey_with_javascript(site: Site, contexts: NewContext) -> Non
     shots(dev, "proposal-with-outcome")
 
     # The rest of the collective's pages.
-    for label, title in [("Agreement", "Our power-sharing agreement"), ("Reflections", "Reflections"),
-                         ("Contributions", "Contributions and recognition"), ("Members", "Members")]:
+    for label, title in [
+        ("Agreement", "Our power-sharing agreement"),
+        ("Reflections", "Reflections"),
+        ("Contributions", "Contributions and recognition"),
+        ("Members", "Members"),
+    ]:
         nav_link(dev, label).click()
         expect(heading(dev)).to_have_text(title)
         expect(nav_link(dev, label)).to_have_attribute("aria-current", "page")
@@ -260,8 +264,8 @@ def test_member_journey_with_javascript(site: Site, contexts: NewContext) -> Non
         "web/templates/proposals/_tally.html: after an htmx vote only #my-position is swapped, so 'Where it stands' "
         f"still shows the old count ({lived_experience_after_vote!r}; 'If it closed now: ... 0 of 6 members took "
         "part') next to 'You said agree', until the 30 s poll. Without JavaScript the page is right. Fix: refresh "
-        "the tally on the event the position response already sends: hx-trigger=\"every 30s, copro:status "
-        "from:body\" on #tally (or return the tally out of band with hx-swap-oob from the position partial)."
+        'the tally on the event the position response already sends: hx-trigger="every 30s, copro:status '
+        'from:body" on #tally (or return the tally out of band with hx-swap-oob from the position partial).'
     )
 
 
@@ -344,8 +348,12 @@ def test_member_journey_without_javascript(site: Site, contexts: NewContext) -> 
     expect(shown).to_contain_text(outcome["explanation"])
     shots(dev, "proposal-with-outcome")
 
-    for label, title in [("Agreement", "Our power-sharing agreement"), ("Reflections", "Reflections"),
-                         ("Contributions", "Contributions and recognition"), ("Members", "Members")]:
+    for label, title in [
+        ("Agreement", "Our power-sharing agreement"),
+        ("Reflections", "Reflections"),
+        ("Contributions", "Contributions and recognition"),
+        ("Members", "Members"),
+    ]:
         nav_link(dev, label).click()
         expect(heading(dev)).to_have_text(title)
         shots(dev, label.lower())
@@ -442,8 +450,9 @@ def test_axe_finds_no_violations_on_any_page(site: Site, contexts: NewContext) -
     closed = open_proposal(site, "Should we pay travel in advance?", "Nobody should be out of pocket.")
     vote(site, closed, "amara", "ben", "chloe", "sam")
     gov.close_proposal(closed, by=w.facilitator)
-    draft = gov.draft_proposal(w.collective, by=w.member("erin"), category="budget", title="A budget for food",
-                               body="Lunch at every meeting.")
+    draft = gov.draft_proposal(
+        w.collective, by=w.member("erin"), category="budget", title="A budget for food", body="Lunch at every meeting."
+    )
     site.copro.views.catch_up()
     home = site.url("/")
 

@@ -15,7 +15,10 @@ from tests.helpers import run_cli
 
 
 def test_verify_accepts_a_checkpoint_the_auditor_kept(
-    ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    ledger: Ledger,
+    config: LedgerConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     ledger.save(Diary(title="minutes"))
@@ -25,21 +28,28 @@ def test_verify_accepts_a_checkpoint_the_auditor_kept(
     kept.write_text(note)
     ledger.save(Diary(title="more minutes"))
     _, vkey, _ = run_cli(config, monkeypatch, capsys, "keys", "export", "--format", "c2sp")
-    code, out, err = run_cli(config, monkeypatch, capsys, "verify", "--checkpoint", str(kept), "--checkpoint-key", vkey.strip())
+    code, out, err = run_cli(
+        config, monkeypatch, capsys, "verify", "--checkpoint", str(kept), "--checkpoint-key", vkey.strip()
+    )
     assert code == 0, err
     assert "2 checkpoints verify" in out
     assert "\r" not in err and "Verifying" not in err, "no progress bar when output is not a terminal"
 
 
 def test_a_checkpoint_from_another_ledger_is_a_usage_error(
-    ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    ledger: Ledger,
+    config: LedgerConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     other = Checkpoint("example.org/another-ledger", 1, b"\x00" * 32)
     path = tmp_path / "other.txt"
-    path.write_text(sign_note(other.to_text(), [NoteSigner("example.org/another-ledger", Ed25519PrivateKey.generate())]))
+    path.write_text(
+        sign_note(other.to_text(), [NoteSigner("example.org/another-ledger", Ed25519PrivateKey.generate())])
+    )
     code, _, err = run_cli(config, monkeypatch, capsys, "verify", "--checkpoint", str(path))
     assert code == 2
     assert "is for origin 'example.org/another-ledger', not this ledger's" in err
@@ -51,7 +61,10 @@ def test_a_checkpoint_from_another_ledger_is_a_usage_error(
 
 
 def test_a_checkpoint_signed_by_the_wrong_key_fails_verification(
-    ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    ledger: Ledger,
+    config: LedgerConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -64,7 +77,9 @@ def test_a_checkpoint_signed_by_the_wrong_key_fails_verification(
 
 
 def test_a_database_that_is_not_a_ledger_is_refused_and_left_untouched(
-    make_config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
+    make_config,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
 ) -> None:
     config: LedgerConfig = make_config("sqlite")
     con = sqlite3.connect(config.sqlite_path)
@@ -82,7 +97,9 @@ def test_a_database_that_is_not_a_ledger_is_refused_and_left_untouched(
     assert code == 2 and "not an SQLite database" in err
 
 
-def test_verify_on_a_missing_ledger_says_so(make_config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_verify_on_a_missing_ledger_says_so(
+    make_config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
     config: LedgerConfig = make_config("sqlite")
     code, _, err = run_cli(config, monkeypatch, capsys, "verify")
     assert code == 2 and "There is no copro ledger" in err
@@ -90,7 +107,9 @@ def test_verify_on_a_missing_ledger_says_so(make_config, monkeypatch: pytest.Mon
 
 
 def test_an_unreachable_postgresql_server_is_a_configuration_error(
-    make_config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
+    make_config,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
 ) -> None:
     config: LedgerConfig = make_config("sqlite")
     broken = LedgerConfig(config.data_dir, "postgresql://copro:x@127.0.0.1:1/nowhere")
@@ -116,8 +135,13 @@ def test_proof_prints_an_inclusion_proof_that_verifies(
     proof = json.loads(out)
     leaf = ledger.log.leaf_index_of(d.id, 1)
     rows = [r for batch in ledger.log.scan() for r in batch]
-    merkle.verify_inclusion(rows[leaf].leaf_hash, leaf, proof["tree_size"],  # type: ignore[index]
-                            [base64.b64decode(h) for h in proof["inclusion_path"]], base64.b64decode(proof["root_hash"]))
+    merkle.verify_inclusion(
+        rows[leaf].leaf_hash,
+        leaf,
+        proof["tree_size"],  # type: ignore[index]
+        [base64.b64decode(h) for h in proof["inclusion_path"]],
+        base64.b64decode(proof["root_hash"]),
+    )
     code, _, err = run_cli(config, monkeypatch, capsys, "proof", "--aggregate", str(d.id), "--version", "9")
     assert code == 2 and "No such event" in err
 

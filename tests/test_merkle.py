@@ -244,11 +244,7 @@ def test_roots_match_reference(size: int) -> None:
 
 
 def test_every_perfect_node_matches_reference() -> None:
-    expected = {
-        (level, index, node)
-        for level, row in enumerate(NODE_HASHES)
-        for index, node in enumerate(row)
-    }
+    expected = {(level, index, node) for level, row in enumerate(NODE_HASHES) for index, node in enumerate(row)}
     for level, index, node in expected:
         assert REF_TREE.read(level, index) == node
     assert set(REF_TREE.nodes()) == {e for e in expected if e[0] >= 1}
@@ -273,10 +269,7 @@ def test_append_leaves_in_two_chunks_matches_reference(split: int) -> None:
     assert root_from_frontier(frontier) == ROOTS[8]
     assert frontier == [NODE_HASHES[3][0]]
     assert sorted(nodes1 + nodes2) == sorted(
-        (level, index, node)
-        for level, row in enumerate(NODE_HASHES)
-        if level >= 1
-        for index, node in enumerate(row)
+        (level, index, node) for level, row in enumerate(NODE_HASHES) if level >= 1 for index, node in enumerate(row)
     )
 
 

@@ -42,17 +42,12 @@ from ledger.signed_note import (
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
-TEXT = (
-    "If you think cryptography is the answer to your problem,\n"
-    "then you don't know what your problem is.\n"
-)
+TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
 PETER_SIG = (
-    "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSN"
-    "XgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+    "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
 )
 ENOCH_SIG = (
-    "\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01"
-    "oOTGwnWLox33WWd1RvMc+QQ=\n"
+    "\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n"
 )
 SIGNED = TEXT + "\n" + PETER_SIG  # TestSign's `want`
 
@@ -84,9 +79,7 @@ FORMATS_KEY_PAIRS = [
 SUMDB_VKEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"
 SUMDB_TEXT = "go.sum database tree\n6476701\nmb8QLQIs0Z0yP5Cstq6guj87oXWeC9gEM8oVikmm9Wk=\n"
 SUMDB_NOTE = (
-    SUMDB_TEXT
-    + "\n"
-    + "\u2014 sum.golang.org Az3grsLX85Gz+s1SiTbgkuqxgItqFq7gsMUEyVnrsa9LM7Us9S+1xbFIGu95949rj4n"
+    SUMDB_TEXT + "\n" + "\u2014 sum.golang.org Az3grsLX85Gz+s1SiTbgkuqxgItqFq7gsMUEyVnrsa9LM7Us9S+1xbFIGu95949rj4n"
     "PRYfvimWEPWL+o3GeoWwOoAw=\n"
 )
 WITNESS_VKEYS = [
@@ -95,41 +88,27 @@ WITNESS_VKEYS = [
     "witness+f13a86db+AdYV1Ztajd9BvyjP2HgpwrqYL6TjOwIjGMOq8Bu42xbN",
 ]
 WITNESS_SIGS = [
-    "\u2014 monkeys 202ffh9ve46Mqbhuyb4wnC2Pwdan5EsXQym/tF1ggXJqhjGosU4T5intH4iKMRgDLxrnXuIjRaU2"
-    "NbvAnaepM6Y+8ww=",
-    "\u2014 bananas z2OfE+2bbsBZ7NLgfuslc0v7NFW2QyexJ7fhePpoL2N/P7N/COd5S+JNHbQEAlYzz2C5sg0E+x/M"
-    "ggS1mDR6t3/9rQw=",
-    "\u2014 witness 8TqG25yWGFLdT7WPf/WoyeG3LwqtkXP+8S3yykOVm6EMh4hPgCke6eSVPU4BdtXNMPJBXKF+UpDb"
-    "GgCdcpR8SVSoqAU=",
-    "\u2014 random1 8TqG25yWGFLdT7WPf/WoyeG3LwqtkXP+8S3yykOVm6EMh4hPgCke6eSVPU4BdtXNMPJBXKF+UpDb"
-    "GgCdcpR8SVSoqAU=",
-    "\u2014 random2 8TqG25yWGFLdT7WPf/WoyeG3LwqtkXP+8S3yykOVm6EMh4hPgCke6eSVPU4BdtXNMPJBXKF+UpDb"
-    "GgCdcpR8SVSoqAU=",
+    "\u2014 monkeys 202ffh9ve46Mqbhuyb4wnC2Pwdan5EsXQym/tF1ggXJqhjGosU4T5intH4iKMRgDLxrnXuIjRaU2NbvAnaepM6Y+8ww=",
+    "\u2014 bananas z2OfE+2bbsBZ7NLgfuslc0v7NFW2QyexJ7fhePpoL2N/P7N/COd5S+JNHbQEAlYzz2C5sg0E+x/MggS1mDR6t3/9rQw=",
+    "\u2014 witness 8TqG25yWGFLdT7WPf/WoyeG3LwqtkXP+8S3yykOVm6EMh4hPgCke6eSVPU4BdtXNMPJBXKF+UpDbGgCdcpR8SVSoqAU=",
+    "\u2014 random1 8TqG25yWGFLdT7WPf/WoyeG3LwqtkXP+8S3yykOVm6EMh4hPgCke6eSVPU4BdtXNMPJBXKF+UpDbGgCdcpR8SVSoqAU=",
+    "\u2014 random2 8TqG25yWGFLdT7WPf/WoyeG3LwqtkXP+8S3yykOVm6EMh4hPgCke6eSVPU4BdtXNMPJBXKF+UpDbGgCdcpR8SVSoqAU=",
 ]
 
 # The example in the C2SP signed-note specification (C2SP/C2SP signed-note.md).
 # Its key is not published, so it can only be parsed; its text has an empty line,
 # showing that the text ends at the *last* blank line.
-C2SP_NOTE_TEXT = (
-    "Ognuno sta solo sul cuor della terra\n"
-    "trafitto da un raggio di sole:\n"
-    "\n"
-    "ed \u00e8 subito sera.\n"
-)
+C2SP_NOTE_TEXT = "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned \u00e8 subito sera.\n"
 C2SP_NOTE = (
-    C2SP_NOTE_TEXT
-    + "\n\u2014 quasimodo.example/salvatore NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9o"
+    C2SP_NOTE_TEXT + "\n\u2014 quasimodo.example/salvatore NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9o"
     "JKONrMouFSQU0xMcXxj99ihAQwaqP3ZekRwNtIc=\n"
 )
 
 # The example in the C2SP tlog-checkpoint specification (C2SP/C2SP
 # tlog-checkpoint.md); again the key is not published.
-C2SP_CHECKPOINT_TEXT = (
-    "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
-)
+C2SP_CHECKPOINT_TEXT = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
 C2SP_CHECKPOINT_NOTE = (
-    C2SP_CHECKPOINT_TEXT
-    + "\n\u2014 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7"
+    C2SP_CHECKPOINT_TEXT + "\n\u2014 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7"
     "u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"
 )
 
@@ -349,8 +328,7 @@ def _with_blob(line: str, change: int) -> str:
         ("\x01" + SIGNED, NoteError),
         ("\udcff" + SIGNED, NoteError),  # Go's "\xff": not valid UTF-8
         (
-            TEXT
-            + "\n\u2014 Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgK"
+            TEXT + "\n\u2014 Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgK"
             "vqfqdngotpRZb6KE6RyyBwJnAM=",
             NoteError,
         ),
@@ -576,9 +554,7 @@ def test_checkpoint_round_trip(origin: str, size: int, root: bytes, extensions: 
 
 
 @given(st.lists(st.one_of(lines, st.just("")), min_size=1, max_size=6), st.data())
-def test_any_text_signs_opens_and_detects_edits(
-    text_lines: list[str], data: st.DataObject
-) -> None:
+def test_any_text_signs_opens_and_detects_edits(text_lines: list[str], data: st.DataObject) -> None:
     text = "".join(line + "\n" for line in text_lines)
     note = sign_note(text, [SIGNER])
     assert open_note(note, [SIGNER.verifier(), WITNESS.verifier()]).text == text

@@ -359,7 +359,9 @@ def test_the_tally_partial_refreshes(site: Site) -> None:
 
 def test_every_link_on_the_main_pages_leads_somewhere(site: Site) -> None:
     open_proposal(site)
-    site.world.gov.draft_proposal(site.world.collective, by=site.world.member("ben"), category="budget", title="D", body="B")
+    site.world.gov.draft_proposal(
+        site.world.collective, by=site.world.member("ben"), category="budget", title="D", body="B"
+    )
     site.copro.views.catch_up()
     dev = Person(site, "dev")
     seen: set[str] = set()
