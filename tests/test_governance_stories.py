@@ -384,3 +384,12 @@ def test_a_rewritten_outcome_is_caught_even_when_re_signed(world: World, config:
     first = report.first
     assert first is not None and first.aggregate_id == proposal.id
     assert "recorded outcome is 'adopted', but the rule gives 'no_quorum'" in first.reason
+
+
+def test_a_ballot_for_a_version_the_member_did_not_read_is_refused(world: World) -> None:
+    pid = open_question(world)
+    seen = world.gov.proposal(pid).current.content_hash  # type: ignore[arg-type]
+    world.gov.revise_proposal(pid, by=world.member("amara"), title="Which models?", body="Four models now.")  # type: ignore[arg-type]
+    with pytest.raises(Conflict, match="revised while you were reading"):
+        world.gov.cast_ballot(pid, member_id=world.member("ben"), position="agree", version_hash=seen)  # type: ignore[arg-type]
+    assert world.gov.ballot_of(pid, world.member("ben")) is None  # type: ignore[arg-type]

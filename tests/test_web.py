@@ -375,3 +375,14 @@ def test_every_link_on_the_main_pages_leads_somewhere(site: Site) -> None:
             seen.add(href)
             assert dev.get(href).status_code == 200, href
     assert len(seen) > 10
+
+
+def test_a_vote_on_a_version_revised_meanwhile_is_refused(site: Site) -> None:
+    pid = open_proposal(site)
+    amara = Person(site, "amara")
+    page = amara.get(site.url("/proposals/{p}", p=pid)).text
+    seen = re.search(r'name="version" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    site.world.gov.revise_proposal(pid, by=site.world.member("amara"), title="Changed", body="Changed text.")
+    r = amara.post(site.url("/proposals/{p}/position", p=pid), {"position": "agree", "version": seen})
+    assert r.status_code == 409 and "revised while you were reading" in r.text
+    assert site.world.gov.ballot_of(pid, site.world.member("amara")) is None

@@ -181,7 +181,9 @@ def position(collective_id: UUID, proposal_id: UUID) -> Response:
     return _command(
         collective_id,
         proposal_id,
-        lambda me, c, p: copro().gov.cast_ballot(p.id, member_id=me, position=chosen, reason=form("reason", 4000)),
+        lambda me, c, p: copro().gov.cast_ballot(
+            p.id, member_id=me, position=chosen, reason=form("reason", 4000), version_hash=form("version", 80) or None
+        ),
         f"Your position is recorded: {label}.",
         field="position",
         partial=True,

@@ -345,11 +345,22 @@ class Governance(Ledger):
         agreement = self.agreement(proposal.agreement_id)
         return collective, agreement, self._policy(agreement, proposal.policy_name)
 
-    def cast_ballot(self, proposal_id: UUID, *, member_id: UUID, position: str, reason: str = "") -> UUID:
-        """Record or change a member's position, bound to the version they are answering."""
+    def cast_ballot(
+        self, proposal_id: UUID, *, member_id: UUID, position: str, reason: str = "", version_hash: str | None = None
+    ) -> UUID:
+        """Record or change a member's position, bound to the version they are answering.
+
+        ``version_hash`` is the version the member read; if the proposal has been revised
+        since, the ballot is refused rather than silently applied to text they never saw.
+        """
         proposal = self.proposal(proposal_id)
         self._collective_for(proposal.collective_id, member_id)
         proposal.check_open()
+        if version_hash is not None and version_hash != proposal.current.content_hash:
+            raise Conflict(
+                f"The proposal was revised while you were reading it. Read version {proposal.current.number} "
+                "and give your position again."
+            )
         collective, agreement, policy = self._voting_context(proposal)
         if position not in POSITIONS:
             raise Invalid(f"Choose one of: {', '.join(POSITIONS)}.")
