@@ -203,6 +203,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_project(args: argparse.Namespace) -> int:
+    """Bring the read side (tallies, participation) up to date; --follow keeps it there."""
+    import time
+
+    from ledger.governance.views import GovernanceViews, open_view
+
+    ledger = _open(args)
+    views = GovernanceViews(ledger, open_view(ledger.config))
+    done = views.rebuild() if args.rebuild else views.catch_up()
+    print(f"{'Rebuilt the views from' if args.rebuild else 'Applied'} {done} events.", flush=True)
+    while args.follow:
+        time.sleep(args.interval)
+        done = views.catch_up()
+        if done:
+            print(f"Applied {done} events.", flush=True)
+    return 0
+
+
 def cmd_proof(args: argparse.Namespace) -> int:
     ledger = _open(args)
     try:
@@ -278,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=5000)
     sv.set_defaults(handler=cmd_serve)
+    pj = sub.add_parser("project", help="update the read side (tallies, participation) from the log")
+    pj.add_argument("--rebuild", action="store_true", help="drop the views and replay the whole log")
+    pj.add_argument("--follow", action="store_true", help="keep applying new events (a projection worker)")
+    pj.add_argument("--interval", type=float, default=1.0, help="seconds between polls with --follow")
+    pj.set_defaults(handler=cmd_project)
     pr = sub.add_parser("proof", help="print the inclusion proof of one event")
     pr.add_argument("--aggregate", required=True, type=uuid_arg)
     pr.add_argument("--version", type=int, required=True)

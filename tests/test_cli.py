@@ -155,3 +155,21 @@ def test_malformed_arguments_get_usage_and_exit_2(
     assert "is not an id" in capsys.readouterr().err
     code, _, err = run_cli(config, monkeypatch, capsys, "checkpoint", "--output", "/nonexistent/dir/cp.txt")
     assert code == 2 and "No such file or directory (/nonexistent/dir/cp.txt)" in err
+
+
+def test_the_projection_worker_catches_up_and_rebuilds(
+    gov,
+    config: LedgerConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.governance_world import build_world
+
+    build_world(gov)
+    size = gov.log.log_size()
+    code, out, _ = run_cli(config, monkeypatch, capsys, "project")
+    assert code == 0 and f"Applied {size} events." in out
+    code, out, _ = run_cli(config, monkeypatch, capsys, "project")
+    assert code == 0 and "Applied 0 events." in out
+    code, out, _ = run_cli(config, monkeypatch, capsys, "project", "--rebuild")
+    assert code == 0 and f"Rebuilt the views from {size} events." in out
