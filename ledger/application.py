@@ -17,12 +17,10 @@ from eventsourcing.persistence import (
     InfrastructureFactory,
     JSONTranscoder,
     Mapper,
-    Transcoding,
     UUIDAsHex,
 )
-from eventsourcing.utils import Environment, get_topic
+from eventsourcing.utils import Environment
 
-from ledger import merkle
 from ledger.canonical import CanonicalJSONTranscoder
 from ledger.config import LedgerConfig
 from ledger.errors import ConfigurationError, NotALedgerError
@@ -35,19 +33,11 @@ from ledger.signed_note import Checkpoint, NoteSigner, sign_note
 from ledger.storage.log_reader import MerkleLogMixin
 from ledger.storage.merkle_tables import LEDGER_FORMAT
 
-EXTRA_TRANSCODINGS: list[Transcoding] = []
-
-
-def register_transcoding(transcoding: Transcoding) -> Transcoding:
-    """Let domain modules add value types to every ledger's transcoder."""
-    EXTRA_TRANSCODINGS.append(transcoding)
-    return transcoding
-
 
 def build_transcoder() -> CanonicalJSONTranscoder:
     """The transcoder every reader and writer of a ledger uses, the verifier included."""
     transcoder = CanonicalJSONTranscoder()
-    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), SealedAsDict(), *EXTRA_TRANSCODINGS):
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), SealedAsDict()):
         transcoder.register(transcoding)
     return transcoder
 
@@ -154,9 +144,6 @@ class Ledger(Application[UUID]):
             "inclusion_path": [b64(h) for h in proof],
         }
 
-    def verify_own_inclusion(self, index: int, leaf: bytes, size: int) -> None:
-        merkle.verify_inclusion(leaf, index, size, self.log.inclusion_proof(index, size), self.log.root(size))
-
     # -- keys ---------------------------------------------------------------------
 
     def keyring(self) -> Keyring:
@@ -176,9 +163,3 @@ class Ledger(Application[UUID]):
         if purpose is Purpose.EVENT:
             cast(SigningMapper, self.mapper).use_signer(new.signing_key)
         return new
-
-
-KEYRING_TOPICS = {
-    "started": get_topic(Keyring.Started),  # type: ignore[attr-defined]
-    "rotated": get_topic(Keyring.KeyRotated),  # type: ignore[attr-defined]
-}

@@ -52,9 +52,6 @@ class Purpose(StrEnum):
     SEAL = "seal"
 
 
-SIGNING_PURPOSES = (Purpose.EVENT, Purpose.CHECKPOINT, Purpose.REPORT)
-
-
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 

@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import ApplicationRecorder
 
-from ledger import merkle
+from ledger import merkle, signed_note
 from ledger.canonical import strict_loads
 from ledger.errors import ConfigurationError
 from ledger.keyring import KEYRING_ID, KeySchedule, decode_key
@@ -366,7 +366,7 @@ def _check_checkpoint(
     else:
         in_force = keys.checkpoint.at(cp.size)  # rotations inside the covered leaves have taken effect
         verifiers = [
-            NoteVerifier(keys.origin, _kid(keys.origin, k), Ed25519PublicKey.from_public_bytes(k))
+            NoteVerifier(keys.origin, signed_note.key_id(keys.origin, k), Ed25519PublicKey.from_public_bytes(k))
             for k in {in_force}
             if k
         ]
@@ -398,9 +398,3 @@ def _check_checkpoint(
                 f"({base64.b64encode(cp.root_hash).decode()}): history before leaf {cp.size} was rewritten",
             )
         )
-
-
-def _kid(name: str, key: bytes) -> int:
-    from ledger.signed_note import key_id
-
-    return key_id(name, key)

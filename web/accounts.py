@@ -145,10 +145,6 @@ class AccountStore:
         ).fetchone()
         return None if row is None else Account(UUID(row[0]), UUID(row[1]), str(row[2]), int(row[3]))
 
-    def sign_out_everywhere(self, member_id: UUID) -> None:
-        with self._lock:
-            self._con.execute("UPDATE accounts SET epoch = epoch + 1 WHERE member_id = ?", (member_id.hex,))
-
 
 def _hash(nonce: str) -> str:
     return hashlib.sha256(nonce.encode()).hexdigest()
