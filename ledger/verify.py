@@ -26,7 +26,7 @@ from ledger.canonical import strict_loads
 from ledger.errors import ConfigurationError
 from ledger.keyring import KEYRING_ID, KeySchedule, decode_key
 from ledger.keys import event_key_id
-from ledger.record import RecordFormatError, parse_record, record_bytes
+from ledger.record import HEADER_SIZE, RecordFormatError, parse_record, record_bytes
 from ledger.signed_note import Checkpoint, NoteError, NoteVerifier, open_note
 from ledger.storage.log_reader import LogRow, MerkleLogMixin, rows_of
 
@@ -93,34 +93,35 @@ def check_rows(rows: Sequence[RowTuple]) -> list[Result]:
             continue
         try:
             record = record_bytes(UUID(bytes=oid), version, topic, state)
-            parsed = parse_record(record)
         except RecordFormatError as e:
             out.append((index, None, None, f"the stored event is not a signed copro record ({e})"))
             continue
-        key = _KEYS.get(parsed.key_id)
+        # The record is header || signing input: verify the bytes in place, no re-encoding.
+        kid, signature, message = record[1:5], record[5:HEADER_SIZE], record[HEADER_SIZE:]
+        key = _KEYS.get(kid)
         if key is None:
             out.append(
                 (
                     index,
                     None,
-                    parsed.key_id,
-                    f"it is signed by key {parsed.key_id.hex()}, which is not in the ledger's keyring (a forged event)",
+                    kid,
+                    f"it is signed by key {kid.hex()}, which is not in the ledger's keyring (a forged event)",
                 )
             )
             continue
         try:
-            key.verify(parsed.signature, parsed.message)
+            key.verify(signature, message)
         except InvalidSignature:
             out.append(
                 (
                     index,
                     None,
-                    parsed.key_id,
+                    kid,
                     "its signature does not verify: the event's topic or state was changed after it was signed",
                 )
             )
             continue
-        out.append((index, merkle.leaf_hash(record), parsed.key_id, None))
+        out.append((index, merkle.leaf_hash(record), kid, None))
     return out
 
 
