@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -30,8 +31,9 @@ class MerkleLogMixin:
     dialect: Dialect
     events_table_name: str
 
+    @abstractmethod
     def _log_txn(self, *, commit: bool) -> AbstractContextManager[Cursor]:
-        raise NotImplementedError  # pragma: no cover - each engine's recorder overrides
+        """A transaction on the recorder's own datastore (each engine's recorder says how)."""
 
     def log_size(self) -> int:
         with self._log_txn(commit=False) as c:

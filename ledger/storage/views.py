@@ -8,6 +8,7 @@ and positions) and can be dropped and rebuilt from the log at any time.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -40,8 +41,9 @@ class GovernanceViewMixin:
     _insert_tracking: Callable[[Any, Tracking], None]
     max_tracking_id: Callable[[str], int | None]
 
+    @abstractmethod
     def _view_txn(self, *, commit: bool) -> AbstractContextManager[Cursor]:
-        raise NotImplementedError  # pragma: no cover - each engine's recorder overrides
+        """A transaction on the view's own datastore (each engine's recorder says how)."""
 
     def apply(self, statements: Sequence[Statement], tracking: Tracking) -> None:
         """Apply one event's changes and record that it was applied, atomically."""
