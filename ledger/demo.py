@@ -378,6 +378,18 @@ def _seed(gov: Governance) -> UUID:
         actions=["Invite funders to one meeting a quarter"],
     )
 
+    gov.record_reflection(
+        cid,
+        by=p["ellen"],
+        subject="agreement",
+        subject_ref="six-month review",
+        review_outcome="amend",
+        worked="Every group has signed and budget decisions need a majority in every group.",
+        did_not="Carers were consulted on recruitment only after the leaflet was printed.",
+        power="Carers asked for a decide right on recruitment; researchers agreed.",
+        actions=["Draft version 2 of the agreement giving carers a decide right on recruitment"],
+    )
+
     # Contributions and recognition.
     for who, activity, minutes, kind, amount in [
         ("amara", "Co-chaired the steering group", 120, "payment", 5000),

@@ -8,6 +8,7 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
+from ledger.governance.collective import Role
 from ledger.governance.errors import Conflict, Invalid, NotAllowed, NotFound
 from ledger.governance.service import Governance
 from ledger.sealing import ERASED
@@ -393,3 +394,50 @@ def test_a_ballot_for_a_version_the_member_did_not_read_is_refused(world: World)
     with pytest.raises(Conflict, match="revised while you were reading"):
         world.gov.cast_ballot(pid, member_id=world.member("ben"), position="agree", version_hash=seen)  # type: ignore[arg-type]
     assert world.gov.ballot_of(pid, world.member("ben")) is None  # type: ignore[arg-type]
+
+
+def test_the_facilitator_and_the_secretary_are_different_people(world: World) -> None:
+    with pytest.raises(Conflict, match="should be different people"):
+        world.gov.assign_role(world.collective, world.facilitator, "secretary", by=world.steward)
+    world.gov.assign_role(world.collective, world.member("erin"), "secretary", by=world.steward)
+    assert world.gov.collective(world.collective).has_role(
+        world.member("erin"), Role.SECRETARY, on=world.clock().date()
+    )
+
+
+def test_a_review_of_the_agreement_ends_in_renew_amend_or_retire(world: World) -> None:
+    with pytest.raises(Invalid, match="renew, amend or retire"):
+        world.gov.record_reflection(
+            world.collective,
+            by=world.member("amara"),
+            subject="agreement",
+            subject_ref="2026",
+            worked="",
+            did_not="",
+            power="",
+            actions=[],
+        )
+    rid = world.gov.record_reflection(
+        world.collective,
+        by=world.member("amara"),
+        subject="agreement",
+        subject_ref="2026 review",
+        worked="Budget decisions were shared.",
+        did_not="",
+        power="Funders only consulted, as agreed.",
+        actions=["Draft version 2"],
+        review_outcome="amend",
+    )
+    assert world.gov.repository.get(rid).review_outcome == "amend"
+    with pytest.raises(Invalid, match="Only a review of the agreement"):
+        world.gov.record_reflection(
+            world.collective,
+            by=world.member("amara"),
+            subject="period",
+            subject_ref="May",
+            worked="",
+            did_not="",
+            power="",
+            actions=[],
+            review_outcome="retire",
+        )

@@ -59,6 +59,7 @@ def record(collective_id: UUID) -> Response:
             did_not=form("did_not"),
             power=form("power"),
             actions=actions,
+            review_outcome=form("review_outcome", 10) or None,
         ),
         done=url_for("reflections.index", collective_id=c.id),
         success="Your reflection is recorded.",

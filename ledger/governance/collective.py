@@ -104,6 +104,13 @@ class Collective(Aggregate):
         self.check_member(member_id)
         if ends is not None and ends < starts:
             raise Invalid("A role's term cannot end before it starts.")
+        other = {Role.FACILITATOR: Role.SECRETARY, Role.SECRETARY: Role.FACILITATOR}.get(role)
+        if other is not None and self.has_role(member_id, other, on=starts):
+            # The facilitator runs the process and the secretary records it: one person holding
+            # both concentrates the power the process exists to share (DOMAIN.md, Objections).
+            raise Conflict(
+                f"This member is the {other.value} now; the facilitator and the secretary should be different people."
+            )
         self._role_assigned(
             member_id=member_id,
             role=role.value,

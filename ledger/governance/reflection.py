@@ -11,6 +11,7 @@ from ledger.governance.errors import Conflict, Invalid
 from ledger.sealing import Sealed
 
 SUBJECTS = ("proposal", "agreement", "period")
+REVIEW_OUTCOMES = ("renew", "amend", "retire")  # a review of the agreement ends in one of these
 
 
 class Reflection(Aggregate):
@@ -26,8 +27,10 @@ class Reflection(Aggregate):
         did_not: Sealed,
         power: Sealed,
         actions: list[str],
+        review_outcome: str | None,
     ) -> None:
         self.collective_id = collective_id
+        self.review_outcome = review_outcome
         self.author_id = author_id
         self.subject = subject
         self.subject_ref = subject_ref

@@ -24,7 +24,7 @@ from ledger.governance.errors import Conflict, Invalid, NotAllowed, NotFound
 from ledger.governance.member import Member
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal, version_hash
-from ledger.governance.reflection import SUBJECTS, Reflection
+from ledger.governance.reflection import REVIEW_OUTCOMES, SUBJECTS, Reflection
 from ledger.governance.tally import gather, result_record, roster_of
 from ledger.keystore import LedgerKeys
 from ledger.sealing import ERASED, PersonalDataVault, Sealed
@@ -552,10 +552,16 @@ class Governance(Ledger):
         did_not: str,
         power: str,
         actions: list[str],
+        review_outcome: str | None = None,
     ) -> UUID:
+        """A reflection; one about the agreement is its review, and says renew, amend or retire."""
         self._collective_for(collective_id, by)
         if subject not in SUBJECTS:
             raise Invalid(f"A reflection is about a {', a '.join(SUBJECTS)}.")
+        if subject == "agreement" and review_outcome not in REVIEW_OUTCOMES:
+            raise Invalid("A review of the agreement ends in a decision: renew, amend or retire.")
+        if subject != "agreement" and review_outcome:
+            raise Invalid("Only a review of the agreement has an outcome (renew, amend or retire).")
         rid = uuid4()
         fields = {
             name: self._seal(by, text.clean(value, label, limit=text.TEXT_MAX, required=False), f"{rid}/{name}")
@@ -572,6 +578,7 @@ class Governance(Ledger):
             subject=subject,
             subject_ref=text.clean(subject_ref, "subject", limit=200, required=False),
             actions=clean_actions,
+            review_outcome=review_outcome or None,
             id=rid,
             **fields,
         )
