@@ -28,12 +28,20 @@ def events_table(config: LedgerConfig) -> str:
     return "ledger_events" if config.database_url else "stored_events"
 
 
-def raw(config: LedgerConfig, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Run SQL straight against the ledger's database, bypassing copro entirely."""
+def raw(
+    config: LedgerConfig, statement: str, params: tuple[Any, ...] = (), *, bypass_triggers: bool = False
+) -> list[tuple[Any, ...]]:
+    """Run SQL straight against the ledger's database, bypassing copro entirely.
+
+    ``bypass_triggers`` is the PostgreSQL superuser's way round the logging trigger,
+    as an attacker with full database access would take it.
+    """
     if config.database_url:
         import psycopg
 
         with psycopg.connect(config.database_url, autocommit=True) as con:
+            if bypass_triggers:
+                con.execute("SET session_replication_role = replica")
             cur = con.execute(statement.replace("?", "%s"), params)
             return list(cur.fetchall()) if cur.description else []
     con = sqlite3.connect(config.sqlite_path, isolation_level=None)

@@ -171,7 +171,8 @@ def test_truncating_below_a_checkpoint_is_named(
 
 
 def _forge(config: LedgerConfig) -> tuple[UUID, bytes]:
-    """An event signed by a key the attacker made, for an aggregate that never existed."""
+    """An event signed by a key the attacker made, for an aggregate that never existed,
+    inserted behind copro's back (on PostgreSQL, with the logging trigger bypassed)."""
     forger = Ed25519PrivateKey.generate()
     oid = uuid4()
     topic = "tests.diary:Diary.Opened"
@@ -187,6 +188,7 @@ def _forge(config: LedgerConfig) -> tuple[UUID, bytes]:
         config,
         f"INSERT INTO {events_table(config)} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
         (db_id(config, oid), 1, topic, state),
+        bypass_triggers=True,
     )
     return oid, record_bytes(oid, 1, topic, state)
 
@@ -260,3 +262,22 @@ def test_reading_a_tampered_event_through_the_app_is_refused(sealed_ledger: Ledg
     )
     with pytest.raises(SignatureError, match="was refused"):
         sealed_ledger.repository.get(oid if isinstance(oid, UUID) else UUID(oid))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_on_postgresql_even_an_event_inserted_by_hand_becomes_a_leaf(
+    sealed_ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The logging trigger catches inserts that bypass copro; the forged signature then names the leaf."""
+    oid = uuid4()
+    state = b"\x01" + b"\x00" * 68 + b"{}"
+    raw(
+        config,
+        "INSERT INTO ledger_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+        (oid, 1, "tests.diary:Diary.Opened", state),
+    )
+    assert raw(config, "SELECT leaf_index FROM copro_leaves WHERE originator_id = ?", (oid,)) == [(LEAVES,)]
+    code, text = verify(config, monkeypatch, capsys)
+    assert code == 1
+    assert f"first bad record is leaf {LEAVES} (aggregate {oid}, version 1)" in text
