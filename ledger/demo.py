@@ -19,6 +19,7 @@ from ledger.governance.views import GovernanceViews, open_view
 from ledger.keys import passphrase_from_env
 from ledger.keystore import KeysFolder
 from ledger.sealing import PersonalDataVault
+from ledger.storage.side_store import SideStore
 from ledger.verify import verify_log
 
 DEMO_MARK = "demo_collective"
@@ -92,7 +93,7 @@ overrule_process = "two-thirds of the steering group, after a second meeting"
 
 
 def open_vault(ledger: Ledger) -> PersonalDataVault:
-    return PersonalDataVault(ledger.config.data_dir / "personal-keys.sqlite", ledger.keys.seal.secret)
+    return PersonalDataVault(SideStore(ledger.config, "personal-keys"), ledger.keys.seal.secret)
 
 
 def seed_demo(config: LedgerConfig) -> Iterator[str]:

@@ -12,9 +12,7 @@ every Merkle hash over the ciphertext still verifies.
 from __future__ import annotations
 
 import os
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Transcoding
 
 from ledger.keys import b64, unb64
+from ledger.storage.side_store import SideStore
 
 ERASED = "[erased]"
 
@@ -52,35 +51,30 @@ def _aad(person_id: UUID, place: str) -> bytes:
 
 
 class PersonalDataVault:
-    """Per-person keys in their own SQLite file beside the ledger (never in the log).
+    """Per-person keys, wrapped by the ledger's seal key, in a side store (never in the log)."""
 
-    The file uses ``secure_delete`` so an erased key is overwritten on disk, not
-    just unlinked from the b-tree.
-    """
-
-    def __init__(self, path: Path, seal_key: bytes) -> None:
-        self.path = path
+    def __init__(self, store: SideStore, seal_key: bytes) -> None:
+        self.store = store
         self._wrap = AESGCM(seal_key)
-        self._con = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._con.execute("PRAGMA secure_delete = ON")
-        self._con.execute(
-            "CREATE TABLE IF NOT EXISTS person_keys (person_id TEXT PRIMARY KEY, nonce BLOB, wrapped BLOB)"
+        store.execute(
+            "CREATE TABLE IF NOT EXISTS copro_person_keys "
+            f"(person_id TEXT PRIMARY KEY, nonce {store.blob} NOT NULL, wrapped {store.blob} NOT NULL)"
         )
 
     def close(self) -> None:
-        self._con.close()
+        self.store.close()
 
     def _key(self, person_id: UUID, *, create: bool) -> bytes | None:
-        row = self._con.execute(
-            "SELECT nonce, wrapped FROM person_keys WHERE person_id = ?", (person_id.hex,)
+        row = self.store.execute(
+            "SELECT nonce, wrapped FROM copro_person_keys WHERE person_id = ?", (person_id.hex,)
         ).fetchone()
         if row is not None:
-            return self._wrap.decrypt(row[0], row[1], person_id.bytes)
+            return self._wrap.decrypt(bytes(row[0]), bytes(row[1]), person_id.bytes)
         if not create:
             return None
         key, nonce = AESGCM.generate_key(bit_length=256), os.urandom(12)
-        self._con.execute(
-            "INSERT INTO person_keys VALUES (?, ?, ?)",
+        self.store.execute(
+            "INSERT INTO copro_person_keys (person_id, nonce, wrapped) VALUES (?, ?, ?)",
             (person_id.hex, nonce, self._wrap.encrypt(nonce, key, person_id.bytes)),
         )
         return key
@@ -108,6 +102,6 @@ class PersonalDataVault:
 
     def erase(self, person_id: UUID) -> bool:
         """Delete the person's key for good; True if there was one."""
-        cur = self._con.execute("DELETE FROM person_keys WHERE person_id = ?", (person_id.hex,))
-        self._con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return cur.rowcount > 0
+        deleted = self.store.execute("DELETE FROM copro_person_keys WHERE person_id = ?", (person_id.hex,)).rowcount
+        self.store.after_delete()
+        return bool(deleted)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from ledger.application import Ledger
@@ -35,10 +33,8 @@ def test_erasing_a_person_makes_their_data_unreadable_and_the_log_still_verifies
     vault2 = open_vault(ledger)
     assert vault2.open(ledger.repository.get(d.id).author, place=f"{d.id}/author") == ERASED
     assert vault2.is_erased(person)
-    raw_keys = (
-        sqlite3.connect(config.data_dir / "personal-keys.sqlite").execute("SELECT count(*) FROM person_keys").fetchone()
-    )
-    assert raw_keys == (0,)
+    left = vault2.store.execute("SELECT count(*) FROM copro_person_keys").fetchone()
+    assert tuple(left) == (0,), "the person's key is gone from the key store itself"
     report = verify_log(Ledger.recorder_only(config))
     assert report.ok and report.checkpoints == 1
 

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from uuid import UUID
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from ledger.storage.side_store import SideStore
 
 INVITE_DAYS = 14
 PASSPHRASE_MIN = 10
@@ -38,31 +37,33 @@ class Account:
 
 
 class AccountStore:
-    def __init__(self, path: Path, secret_key: str) -> None:
-        self._con = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
+    def __init__(self, store: SideStore, secret_key: str) -> None:
+        self._db = store
         self._hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
         self._signer = URLSafeTimedSerializer(secret_key, salt="copro-invitation")
-        self._con.executescript(
-            "CREATE TABLE IF NOT EXISTS invitations (nonce_hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, "
-            "collective_id TEXT NOT NULL, created REAL NOT NULL, used REAL);"
-            "CREATE TABLE IF NOT EXISTS accounts (member_id TEXT PRIMARY KEY, collective_id TEXT NOT NULL, "
-            "username TEXT NOT NULL UNIQUE COLLATE NOCASE, passphrase_hash TEXT NOT NULL, epoch INTEGER NOT NULL);"
+        store.execute(
+            "CREATE TABLE IF NOT EXISTS copro_invitations (nonce_hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, "
+            "collective_id TEXT NOT NULL, created DOUBLE PRECISION NOT NULL, used DOUBLE PRECISION)"
+        )
+        # username_key is the lower-cased name: "Amara" and "amara" are one sign-in name on both engines.
+        store.execute(
+            "CREATE TABLE IF NOT EXISTS copro_accounts (member_id TEXT PRIMARY KEY, collective_id TEXT NOT NULL, "
+            "username TEXT NOT NULL, username_key TEXT NOT NULL UNIQUE, passphrase_hash TEXT NOT NULL, "
+            "epoch INTEGER NOT NULL)"
         )
 
     def close(self) -> None:
-        self._con.close()
+        self._db.close()
 
     # -- invitations --------------------------------------------------------------------
 
     def invite(self, member_id: UUID, collective_id: UUID) -> str:
         """A new single-use token for this member; earlier unused ones stay valid until they expire."""
         nonce = secrets.token_urlsafe(16)
-        with self._lock:
-            self._con.execute(
-                "INSERT INTO invitations VALUES (?, ?, ?, ?, NULL)",
-                (_hash(nonce), member_id.hex, collective_id.hex, time.time()),
-            )
+        self._db.execute(
+            "INSERT INTO copro_invitations (nonce_hash, member_id, collective_id, created) VALUES (?, ?, ?, ?)",
+            (_hash(nonce), member_id.hex, collective_id.hex, time.time()),
+        )
         return self._signer.dumps({"m": member_id.hex, "n": nonce})
 
     def check_invitation(self, token: str) -> tuple[UUID, UUID]:
@@ -75,8 +76,9 @@ class AccountStore:
             raise AccountError(
                 "This invitation link is not valid. Check you copied all of it, or ask for a new one."
             ) from None
-        row = self._con.execute(
-            "SELECT member_id, collective_id, used FROM invitations WHERE nonce_hash = ?", (_hash(str(data.get("n"))),)
+        row = self._db.execute(
+            "SELECT member_id, collective_id, used FROM copro_invitations WHERE nonce_hash = ?",
+            (_hash(str(data.get("n"))),),
         ).fetchone()
         if row is None or row[0] != data.get("m"):
             raise AccountError("This invitation link is not valid. Ask your steward for a new one.")
@@ -94,29 +96,27 @@ class AccountStore:
         if len(passphrase) > 1000:
             raise AccountError("That passphrase is too long; keep it under 1000 characters.")
         nonce = self._signer.loads(token)["n"]
-        with self._lock:
-            self._con.execute("BEGIN IMMEDIATE")
-            try:
-                cur = self._con.execute(
-                    "UPDATE invitations SET used = ? WHERE nonce_hash = ? AND used IS NULL", (time.time(), _hash(nonce))
-                )
-                if cur.rowcount != 1:
-                    raise AccountError("This invitation has already been used. Sign in instead, or ask for a new one.")
-                taken = self._con.execute(
-                    "SELECT member_id FROM accounts WHERE username = ? AND member_id != ?", (username, member_id.hex)
-                ).fetchone()
-                if taken:
-                    raise AccountError("That sign-in name is taken; choose another.")
-                self._con.execute(
-                    "INSERT INTO accounts VALUES (?, ?, ?, ?, 1) ON CONFLICT (member_id) DO UPDATE SET "
-                    "username = excluded.username, passphrase_hash = excluded.passphrase_hash, "
-                    "epoch = accounts.epoch + 1",
-                    (member_id.hex, collective_id.hex, username, self._hasher.hash(passphrase)),
-                )
-                self._con.execute("COMMIT")
-            except BaseException:
-                self._con.execute("ROLLBACK")
-                raise
+        passphrase_hash = self._hasher.hash(passphrase)  # slow on purpose: outside the transaction
+        with self._db.transaction():
+            used = self._db.execute(
+                "UPDATE copro_invitations SET used = ? WHERE nonce_hash = ? AND used IS NULL",
+                (time.time(), _hash(nonce)),
+            ).rowcount
+            if used != 1:
+                raise AccountError("This invitation has already been used. Sign in instead, or ask for a new one.")
+            taken = self._db.execute(
+                "SELECT member_id FROM copro_accounts WHERE username_key = ? AND member_id != ?",
+                (username.lower(), member_id.hex),
+            ).fetchone()
+            if taken:
+                raise AccountError("That sign-in name is taken; choose another.")
+            self._db.execute(
+                "INSERT INTO copro_accounts (member_id, collective_id, username, username_key, passphrase_hash, epoch) "
+                "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (member_id) DO UPDATE SET username = excluded.username, "
+                "username_key = excluded.username_key, passphrase_hash = excluded.passphrase_hash, "
+                "epoch = copro_accounts.epoch + 1",
+                (member_id.hex, collective_id.hex, username, username.lower(), passphrase_hash),
+            )
         account = self.by_member(member_id)
         assert account is not None
         return account
@@ -124,8 +124,8 @@ class AccountStore:
     # -- sign-in ----------------------------------------------------------------------------
 
     def authenticate(self, username: str, passphrase: str) -> Account:
-        row = self._con.execute(
-            "SELECT member_id, passphrase_hash FROM accounts WHERE username = ?", (username.strip(),)
+        row = self._db.execute(
+            "SELECT member_id, passphrase_hash FROM copro_accounts WHERE username_key = ?", (username.strip().lower(),)
         ).fetchone()
         failure = AccountError("That sign-in name and passphrase do not match. Check both and try again.")
         if row is None:
@@ -140,8 +140,8 @@ class AccountStore:
         return account
 
     def by_member(self, member_id: UUID) -> Account | None:
-        row = self._con.execute(
-            "SELECT member_id, collective_id, username, epoch FROM accounts WHERE member_id = ?", (member_id.hex,)
+        row = self._db.execute(
+            "SELECT member_id, collective_id, username, epoch FROM copro_accounts WHERE member_id = ?", (member_id.hex,)
         ).fetchone()
         return None if row is None else Account(UUID(row[0]), UUID(row[1]), str(row[2]), int(row[3]))
 

@@ -17,6 +17,7 @@ from ledger.governance.service import Governance
 from ledger.governance.views import GovernanceViews, open_view
 from ledger.keys import passphrase_from_env
 from ledger.keystore import KeysFolder
+from ledger.storage.side_store import SideStore
 from web.accounts import Account, AccountStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,7 +38,7 @@ def init_app(app: Flask, config: LedgerConfig) -> None:
         gov = cast(Governance, Governance.open(config, keys, create=True))
     views = GovernanceViews(gov, open_view(config))
     views.catch_up()
-    accounts = AccountStore(config.data_dir / "accounts.sqlite", app.config["SECRET_KEY"])
+    accounts = AccountStore(SideStore(config, "accounts"), app.config["SECRET_KEY"])
     app.extensions["copro"] = Copro(gov, views, accounts, threading.Lock())
 
 

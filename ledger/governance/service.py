@@ -28,6 +28,7 @@ from ledger.governance.reflection import REVIEW_OUTCOMES, SUBJECTS, Reflection
 from ledger.governance.tally import gather, result_record, roster_of
 from ledger.keystore import LedgerKeys
 from ledger.sealing import ERASED, PersonalDataVault, Sealed
+from ledger.storage.side_store import SideStore
 
 
 def builtin_policy_text(name: str) -> str:
@@ -46,7 +47,7 @@ class Governance(Ledger):
 
     def __init__(self, config: LedgerConfig, keys: LedgerKeys, *, create: bool) -> None:
         super().__init__(config, keys, create=create)
-        self.vault = PersonalDataVault(config.data_dir / "personal-keys.sqlite", keys.seal.secret)
+        self.vault = PersonalDataVault(SideStore(config, "personal-keys"), keys.seal.secret)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def close(self) -> None:

@@ -1,0 +1,75 @@
+"""Small operational stores kept beside the log: person keys, sign-in accounts.
+
+They are not governance history, so they stay out of the event log (DESIGN.md), but
+they must live where the ledger lives: an SQLite file in the data folder for the
+embedded ledger, tables in the same PostgreSQL database in production, so that any
+number of stateless web processes share them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from ledger.config import LedgerConfig
+
+
+class SideStore:
+    """One connection, SQL written with ``?`` placeholders, the same on both engines."""
+
+    def __init__(self, config: LedgerConfig, name: str) -> None:
+        self.postgres = config.database_url is not None
+        self._lock = threading.RLock()
+        if config.database_url is not None:
+            import psycopg
+
+            self._pg = psycopg.connect(config.database_url, autocommit=True)
+        else:
+            self._sqlite = sqlite3.connect(
+                config.data_dir / f"{name}.sqlite", check_same_thread=False, isolation_level=None
+            )
+            # An erased key must be overwritten on disk, not just unlinked from the b-tree.
+            self._sqlite.execute("PRAGMA secure_delete = ON")
+
+    @property
+    def blob(self) -> str:
+        return "bytea" if self.postgres else "BLOB"
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement; returns a cursor (fetchone, fetchall, rowcount)."""
+        with self._lock:
+            if self.postgres:
+                return self._pg.execute(sql.replace("?", "%s"), tuple(params))
+            return self._sqlite.execute(sql, tuple(params))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing; on SQLite it takes the write lock at once."""
+        with self._lock:
+            if self.postgres:
+                with self._pg.transaction():
+                    yield
+                return
+            self._sqlite.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._sqlite.execute("ROLLBACK")
+                raise
+            self._sqlite.execute("COMMIT")
+
+    def after_delete(self) -> None:
+        """Push deletions out of SQLite's write-ahead log too."""
+        if not self.postgres:
+            with self._lock:
+                self._sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        with self._lock:
+            if self.postgres:
+                self._pg.close()
+            else:
+                self._sqlite.close()
