@@ -8,7 +8,6 @@ Each step records who and why.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -16,17 +15,10 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.governance.errors import Conflict, NotAllowed
 from ledger.sealing import Sealed
+from policies import ObjectionStatus
 
-
-class Status(StrEnum):
-    RAISED = "raised"
-    ANSWERED = "answered"
-    WITHDRAWN = "withdrawn"
-    INTEGRATED = "integrated"
-    UPHELD = "upheld"
-    OVERRULED = "overruled"
-
-
+# One vocabulary for the domain and the decision rules: the rules read these very values.
+Status = ObjectionStatus
 UNRESOLVED = (Status.RAISED, Status.ANSWERED)
 
 

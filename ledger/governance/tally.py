@@ -52,10 +52,7 @@ def gather(
             stale.append(member)
             continue
         counted.append(policies.Ballot(member, policies.Position(b.position), "reason given" if b.reason else ""))
-    objs = [
-        policies.Objection(o.id.hex, o.member_id.hex, bool(o.paramount), policies.ObjectionStatus(o.status.value))
-        for o in objections
-    ]
+    objs = [policies.Objection(o.id.hex, o.member_id.hex, bool(o.paramount), o.status) for o in objections]
     return Inputs(roster, counted, objs, sorted(stale))
 
 
