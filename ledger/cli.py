@@ -22,6 +22,7 @@ from ledger.signed_note import NoteError, NoteVerifier, verifier_key
 
 Handler = Callable[[argparse.Namespace], int]
 DEFAULT_ORIGIN = "copro.localhost/ledger"
+DEMO_ORIGIN = "demo.copro.localhost/collective"
 
 
 def _config(args: argparse.Namespace) -> LedgerConfig:
@@ -50,11 +51,7 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
 
     config = _config(args)
     config.check_writable()
-    if args.insecure_dev:
-        print(INSECURE_WARNING.format(path=config.keys_dir), file=sys.stderr)
-        passphrase = None
-    else:
-        passphrase = passphrase_from_env(required=True)
+    passphrase = passphrase_from_env(required=True)
     keys = KeysFolder(config.keys_dir).init(args.origin, passphrase)
     print(f"Created the event, checkpoint, report and seal keys for {keys.origin} in {config.keys_dir}.")
     return 0
@@ -106,7 +103,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     folder = KeysFolder(config.keys_dir)
     if not folder.exists:
         print(INSECURE_WARNING.format(path=config.keys_dir), file=sys.stderr)
-        folder.init("demo.copro.localhost/collective", None)
+        folder.init(DEMO_ORIGIN, None)
+    elif folder.origin() != DEMO_ORIGIN:
+        # Never seed made-up people and decisions into a real collective's history.
+        raise ConfigurationError(
+            f"The data folder {config.data_dir} holds the ledger {folder.origin()!r}, not a demo; "
+            "run the demo in an empty folder (make demo uses ./var)."
+        )
     for line in seed_demo(config):
         print(line)
     return 0
@@ -268,7 +271,6 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument(
         "--origin", default=DEFAULT_ORIGIN, help="the log's origin line, e.g. example.org/copro/our-collective"
     )
-    k.add_argument("--insecure-dev", action="store_true", help="write UNENCRYPTED keys (make demo only)")
     k.set_defaults(handler=cmd_keys_init)
     k = ksub.add_parser("export", help="print a public key")
     k.add_argument("--purpose", choices=[p.value for p in Purpose if p is not Purpose.SEAL], default="checkpoint")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -54,9 +55,13 @@ def test_the_demo_has_every_state_and_seeds_once(config: LedgerConfig) -> None:
 
 
 def test_copro_demo_from_the_command_line(
-    config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, _ = run_cli(config, monkeypatch, capsys, "demo")
+    code, _, err = run_cli(config, monkeypatch, capsys, "demo")
+    assert code == 2 and "not a demo" in err, "the demo never seeds a real collective's ledger"
+    fresh = LedgerConfig(tmp_path / "demo-data", config.database_url)
+    code, out, err = run_cli(fresh, monkeypatch, capsys, "demo")
     assert code == 0 and "Seeded the demo collective" in out
-    code, out, _ = run_cli(config, monkeypatch, capsys, "verify")
+    assert "UNENCRYPTED development key" in err
+    code, out, _ = run_cli(fresh, monkeypatch, capsys, "verify")
     assert code == 0 and "5 recorded outcomes recompute" in out
