@@ -386,3 +386,29 @@ def test_a_vote_on_a_version_revised_meanwhile_is_refused(site: Site) -> None:
     r = amara.post(site.url("/proposals/{p}/position", p=pid), {"position": "agree", "version": seen})
     assert r.status_code == 409 and "revised while you were reading" in r.text
     assert site.world.gov.ballot_of(pid, site.world.member("amara")) is None
+
+
+def test_a_ballot_for_someone_else_is_impossible(site: Site) -> None:
+    """The member comes from the session, never from the form: a smuggled member id is ignored."""
+    pid = open_proposal(site)
+    amara = Person(site, "amara")
+    amara.get(site.url("/proposals/{p}", p=pid))
+    ben = site.world.member("ben")
+    r = amara.post(site.url("/proposals/{p}/position", p=pid), {"position": "agree", "member_id": str(ben)})
+    assert r.status_code == 303
+    assert site.world.gov.ballot_of(pid, ben) is None
+    assert site.world.gov.ballot_of(pid, site.world.member("amara")).position == "agree"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [{"position": "maybe"}, {}, {"position": "agree", "version": "sha256:" + "0" * 64}, {"position": "block"}],
+)
+def test_a_malformed_position_form_records_nothing(site: Site, form: dict[str, str]) -> None:
+    pid = open_proposal(site)
+    amara = Person(site, "amara")
+    amara.get(site.url("/proposals/{p}", p=pid))
+    r = amara.post(site.url("/proposals/{p}/position", p=pid), form)
+    assert r.status_code in (409, 422)
+    assert '<p class="error" role="alert"' in r.text
+    assert site.world.gov.ballot_of(pid, site.world.member("amara")) is None
