@@ -412,3 +412,32 @@ def test_a_malformed_position_form_records_nothing(site: Site, form: dict[str, s
     assert r.status_code in (409, 422)
     assert '<p class="error" role="alert"' in r.text
     assert site.world.gov.ballot_of(pid, site.world.member("amara")) is None
+
+
+def test_the_audit_trail_pages_back_through_history_and_filters_one_record(site: Site) -> None:
+    w = site.world
+    pid = open_proposal(site)
+    for i in range(30):
+        w.gov.log_contribution(
+            w.collective,
+            by=w.member("ben"),
+            member_id=w.member("ben"),
+            activity=f"Task {i}",
+            minutes=10,
+            on=w.clock().date(),
+        )
+    site.copro.views.catch_up()
+    ben = Person(site, "ben")
+    first = ben.get(site.url("/audit/")).text
+    leaves = [int(n) for n in re.findall(r"<tr>\s*<td>(\d+)</td>", first)]
+    assert len(leaves) == 50 and leaves == sorted(leaves, reverse=True)
+    older = re.search(r'href="([^"]*before=\d+)"', first)
+    assert older is not None
+    second = ben.get(older.group(1).replace("&amp;", "&")).text
+    more = [int(n) for n in re.findall(r"<tr>\s*<td>(\d+)</td>", second)]
+    assert more and max(more) < min(leaves), "older events, none repeated"
+    one = ben.get(site.url("/audit/?aggregate={p}", p=pid.hex)).text
+    kinds = re.findall(r"<td>(Proposal\.\w+)</td>", one)
+    assert kinds == ["Proposal.Opened", "Proposal.Drafted"]
+    assert ben.get(site.url("/audit/?aggregate=not-an-id")).status_code == 404
+    assert ben.get(site.url("/audit/?aggregate={x}", x=uuid4().hex)).status_code == 404

@@ -6,12 +6,13 @@ import base64
 import json
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 from flask import Blueprint, abort, request
 from werkzeug.wrappers import Response
 
+from ledger.errors import SignatureError
 from ledger.record import record_bytes
-from ledger.storage.log_reader import LogRow
+from ledger.storage.log_reader import LogRow, rows_of
 from web.state import copro, login_required, member_of
 from web.ui import page
 
@@ -24,25 +25,20 @@ PAGE = 50
 def index(collective_id: UUID) -> Response:
     _, c = member_of(collective_id)
     gov = copro().gov
-    mine = copro().views.aggregates_of(c.id)
     only = request.args.get("aggregate", "")
-    rows = []
-    for batch in gov.log.scan(batch=2000):
-        for row in batch:
-            hexid = row.originator_id.hex
-            if hexid in mine and (not only or only == hexid or only == str(row.originator_id)):
-                rows.append(row)
-    rows.reverse()
     try:
-        start = max(int(request.args.get("from", "0")), 0)
+        before = int(request.args.get("before", "")) if request.args.get("before") else gov.log.log_size()
     except ValueError:
-        start = 0
+        before = gov.log.log_size()
+    rows = _one_record(c.id, only) if only else _recent(c.id, before)
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
     shown = []
-    for row in rows[start : start + PAGE]:
+    for row in rows:
         try:
             gov.mapper.to_domain_event(_stored(row))
             verified = True
-        except Exception:  # a record that fails its signature check is shown as such, not hidden
+        except (SignatureError, MapperDeserialisationError):  # shown as failing, never hidden
             verified = False
         shown.append(
             {
@@ -57,13 +53,33 @@ def index(collective_id: UUID) -> Response:
         "audit/index.html",
         c=c,
         events=shown,
-        total=len(rows),
-        start=start,
-        page=PAGE,
+        older=rows[-1].leaf_index if more and rows else None,
         only=only,
         checkpoint=checkpoints[-1] if checkpoints else None,
         size=gov.log.log_size(),
     )
+
+
+def _one_record(collective_id: UUID, aggregate: str) -> list[LogRow]:
+    """Every event of one aggregate (through the events table's key), newest first."""
+    try:
+        aggregate_id = UUID(aggregate)
+    except ValueError:
+        abort(404)
+    if aggregate_id.hex not in copro().views.aggregates_of(collective_id):
+        abort(404)
+    return sorted((r for r in rows_of(copro().gov.log, aggregate_id) if r.leaf_index >= 0), key=lambda r: -r.leaf_index)
+
+
+def _recent(collective_id: UUID, before: int) -> list[LogRow]:
+    """This collective's events below leaf ``before``, newest first: one page and one more."""
+    mine = copro().views.aggregates_of(collective_id)
+    found: list[LogRow] = []
+    for batch in copro().gov.log.scan_back(before):
+        found += [r for r in batch if r.originator_id.hex in mine]
+        if len(found) > PAGE:
+            break
+    return found
 
 
 def _stored(row: LogRow) -> StoredEvent:

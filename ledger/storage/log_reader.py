@@ -113,19 +113,38 @@ class MerkleLogMixin:
                 rows = c.fetchall()
             if not rows:
                 return
-            out = [
-                LogRow(
-                    int(_value(r, 0)),
-                    bytes(_value(r, 1)),
-                    self._id(_value(r, 2)),
-                    int(_value(r, 3)),
-                    None if _value(r, 4) is None else str(_value(r, 4)),
-                    None if _value(r, 5) is None else bytes(_value(r, 5)),
-                )
-                for r in rows
-            ]
+            out = [self._row(r) for r in rows]
             yield out
             start = out[-1].leaf_index + 1
+
+    def scan_back(self, before: int, batch: int = 500) -> Iterator[list[LogRow]]:
+        """Leaves below ``before``, newest first, in batches: a page of recent history costs a page."""
+        d = self.dialect
+        query = d.sql(
+            "SELECT l.leaf_index, l.leaf_hash, l.originator_id, l.originator_version, e.topic, e.state "
+            f"FROM copro_leaves l LEFT JOIN {self.events_table_name} e "
+            "ON e.originator_id = l.originator_id AND e.originator_version = l.originator_version "
+            "WHERE l.leaf_index < ? ORDER BY l.leaf_index DESC LIMIT ?"
+        )
+        while before > 0:
+            with self._log_txn(commit=False) as c:
+                c.execute(query, (before, batch))
+                rows = c.fetchall()
+            if not rows:
+                return
+            out = [self._row(r) for r in rows]
+            yield out
+            before = out[-1].leaf_index
+
+    def _row(self, r: Any) -> LogRow:
+        return LogRow(
+            int(_value(r, 0)),
+            bytes(_value(r, 1)),
+            self._id(_value(r, 2)),
+            int(_value(r, 3)),
+            None if _value(r, 4) is None else str(_value(r, 4)),
+            None if _value(r, 5) is None else bytes(_value(r, 5)),
+        )
 
     def unlogged_events(self, limit: int = 10) -> list[tuple[UUID, int]]:
         """Stored events that have no leaf: inserted behind the log's back."""
