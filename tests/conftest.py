@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
@@ -19,6 +20,10 @@ from tests.services import create_database, postgres_server
 from tests.web_support import Site, make_site
 
 PASSPHRASE = "correct horse battery staple"
+
+# No timed assertions in the suite: a slow shared machine must not fail a correct property.
+settings.register_profile("copro", deadline=None, print_blob=True)
+settings.load_profile("copro")
 _db_names = itertools.count()
 
 
