@@ -60,7 +60,7 @@ def detail_context(c: Collective, me: UUID, proposal: Proposal) -> dict[str, Any
         except GovernanceError:
             name, rights = None, {}
         if name:
-            ctx["policy"] = gov._policy(agreement, name)
+            ctx["policy"] = gov.policy_of(agreement, name)
             ctx["rights"] = rights
             mine = c.groups_of(me)
             ctx["can_vote"] = bool(mine & agreement.voting_groups(proposal.category))

@@ -327,7 +327,7 @@ class Governance(Ledger):
         )
         self.save(proposal)
 
-    def _policy(self, agreement: Agreement, name: str) -> policies.Policy:
+    def policy_of(self, agreement: Agreement, name: str) -> policies.Policy:
         return policies.parse_policy(agreement.policies[name], source=f"agreement {agreement.id} rule {name!r}")
 
     def open_proposal(self, proposal_id: UUID, *, by: UUID) -> None:
@@ -344,7 +344,7 @@ class Governance(Ledger):
     def _voting_context(self, proposal: Proposal) -> tuple[Collective, Agreement, policies.Policy]:
         collective = self.collective(proposal.collective_id)
         agreement = self.agreement(proposal.agreement_id)
-        return collective, agreement, self._policy(agreement, proposal.policy_name)
+        return collective, agreement, self.policy_of(agreement, proposal.policy_name)
 
     def cast_ballot(
         self, proposal_id: UUID, *, member_id: UUID, position: str, reason: str = "", version_hash: str | None = None
