@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -18,8 +19,7 @@ def is_htmx() -> bool:
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
-    response = make_response(render_template(template, **context), status)
-    return response
+    return make_response(render_template(template, **context), status)
 
 
 def parse_id(value: str) -> UUID:
@@ -47,16 +47,10 @@ def act(
     refresh_views()
     if partial is not None and is_htmx():
         response = partial()
-        response.headers["HX-Trigger"] = '{"copro:status": ' + _json(success) + "}"
+        response.headers["HX-Trigger"] = json.dumps({"copro:status": success})
         return response
     flash(success, "status")
     return redirect(done, code=303)
-
-
-def _json(text: str) -> str:
-    import json
-
-    return json.dumps(text)
 
 
 def form(name: str, limit: int = 20000) -> str:
