@@ -25,33 +25,47 @@ class CanonicalJSONError(ValueError):
 
 def to_jsonable(obj: Any, types: dict[type, Transcoding]) -> Any:
     """Convert ``obj`` to plain JSON values, applying registered transcodings."""
-    if obj is None or obj is True or obj is False:
-        return obj
+    return _plain(obj, types, [])
+
+
+def _plain(obj: Any, types: dict[type, Transcoding], wide_keys: list[str]) -> Any:
+    """:func:`to_jsonable`, noting in ``wide_keys`` any key the fast encoder cannot sort.
+
+    Every event passes through here, so the common cases go first and ASCII text,
+    which is always NFC, skips normalisation.
+    """
     kind = type(obj)
     if kind is str:
-        return unicodedata.normalize("NFC", obj)
+        return obj if obj.isascii() else unicodedata.normalize("NFC", obj)
+    if kind is dict:
+        out: dict[str, Any] = {}
+        for key, value in obj.items():
+            if type(key) is not str:
+                if not isinstance(key, str):
+                    raise CanonicalJSONError(f"object keys must be text, got {type(key).__name__}")
+                key = str(key)
+            if not key.isascii():
+                key = unicodedata.normalize("NFC", key)
+                if max(map(ord, key)) >= 0xD800:
+                    wide_keys.append(key)
+            if key in out:  # the Kelvin sign U+212A, say, normalises to an ASCII "K"
+                raise CanonicalJSONError(f"duplicate key {key!r} after NFC normalisation")
+            out[key] = _plain(value, types, wide_keys)
+        return out
     if kind is int:
         if not -MAX_SAFE_INTEGER <= obj <= MAX_SAFE_INTEGER:
             raise CanonicalJSONError(f"integer {obj} is too large for canonical JSON (limit 2**53)")
         return obj
+    if obj is None or obj is True or obj is False:
+        return obj
     if kind is float:
         raise CanonicalJSONError("floats are not allowed in signed records; use integers or strings")
-    if kind is dict:
-        out: dict[str, Any] = {}
-        for key, value in obj.items():
-            if not isinstance(key, str):
-                raise CanonicalJSONError(f"object keys must be text, got {type(key).__name__}")
-            nkey = unicodedata.normalize("NFC", key)
-            if nkey in out:
-                raise CanonicalJSONError(f"duplicate key {nkey!r} after NFC normalisation")
-            out[nkey] = to_jsonable(value, types)
-        return out
     if kind is list or kind is tuple:
-        return [to_jsonable(v, types) for v in obj]
+        return [_plain(v, types, wide_keys) for v in obj]
     transcoding = types.get(kind)
     if transcoding is None:
         raise CanonicalJSONError(f"no transcoding registered for {kind.__name__}; register one in the application")
-    return {"_type_": transcoding.name, "_data_": to_jsonable(transcoding.encode(obj), types)}
+    return {"_type_": transcoding.name, "_data_": _plain(transcoding.encode(obj), types, wide_keys)}
 
 
 _fast = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -106,4 +120,6 @@ class CanonicalJSONTranscoder(JSONTranscoder):
     """eventsourcing transcoder whose output is RFC 8785 canonical JSON."""
 
     def encode(self, obj: Any) -> bytes:
-        return jcs(to_jsonable(obj, self.types))
+        wide_keys: list[str] = []
+        value = _plain(obj, self.types, wide_keys)
+        return rfc8785.dumps(value) if wide_keys else _fast.encode(value).encode("utf-8")

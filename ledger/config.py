@@ -63,6 +63,8 @@ class LedgerConfig:
             POSTGRES_USER=unquote(u.username or ""),
             POSTGRES_PASSWORD=unquote(u.password or ""),
             POSTGRES_CONNECT_TIMEOUT="5",
+            # The insert-by-function path skips the recorder hook that writes tree tiles.
+            POSTGRES_ENABLE_DB_FUNCTIONS="n",
         )
         return env
 

@@ -29,12 +29,14 @@ from ledger.keys import event_key_id
 from ledger.record import HEADER_SIZE, RecordFormatError, parse_record, record_bytes
 from ledger.signed_note import Checkpoint, NoteError, NoteVerifier, open_note
 from ledger.storage.log_reader import LogRow, MerkleLogMixin, rows_of
+from ledger.storage.merkle_tables import HASH_SIZE, TILE_HEIGHT, TILE_WIDTH, split_hashes
 
 CLOSED_TOPIC = "ledger.governance.proposal:Proposal.Closed"
 PARALLEL_THRESHOLD = 4000
 BATCH = 2000
-RowTuple = tuple[int, bytes, bytes, int, str | None, bytes | None]
+RowTuple = tuple[int, bytes, int, str, bytes]
 Result = tuple[int, bytes | None, bytes | None, str | None]
+MISSING_LEAF = bytes(32)  # holds a deleted leaf's place, so the leaves after it keep their positions
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,7 @@ def _init_worker(raw_keys: dict[bytes, bytes]) -> None:
 def check_rows(rows: Sequence[RowTuple]) -> list[Result]:
     """For each leaf: (index, recomputed leaf hash, key id, problem or None)."""
     out: list[Result] = []
-    for index, _stored, oid, version, topic, state in rows:
-        if topic is None or state is None:
-            out.append((index, None, None, "its event is missing from the events table (deleted)"))
-            continue
+    for index, oid, version, topic, state in rows:
         try:
             record = record_bytes(UUID(bytes=oid), version, topic, state)
         except RecordFormatError as e:
@@ -126,7 +125,7 @@ def check_rows(rows: Sequence[RowTuple]) -> list[Result]:
 
 
 def _as_tuples(rows: list[LogRow]) -> list[RowTuple]:
-    return [(r.leaf_index, r.leaf_hash, r.originator_id.bytes, r.originator_version, r.topic, r.state) for r in rows]
+    return [(r.leaf_index, r.originator_id.bytes, r.originator_version, r.topic, r.state) for r in rows]
 
 
 # -- the keyring ------------------------------------------------------------------
@@ -149,10 +148,9 @@ def read_keyring(log: MerkleLogMixin, report: VerifyReport) -> Keys | None:
     keys: Keys | None = None
     for row in rows:
         try:
-            assert row.topic is not None and row.state is not None
             parsed = parse_record(record_bytes(row.originator_id, row.originator_version, row.topic, row.state))
             body = strict_loads(parsed.payload)
-        except (RecordFormatError, ValueError, AssertionError):
+        except (RecordFormatError, ValueError):
             report.problems.append(
                 Problem(row.leaf_index, row.originator_id, row.originator_version, "the keyring event cannot be read")
             )
@@ -171,8 +169,6 @@ def read_keyring(log: MerkleLogMixin, report: VerifyReport) -> Keys | None:
             keys.event.add(0, event_key)
             keys.checkpoint.add(0, checkpoint_key)
         else:
-            if row.leaf_index < 0:
-                continue  # reported by the unlogged-events check
             purpose = body.get("purpose")
             try:
                 new = decode_key(body.get("public_key", ""))
@@ -232,17 +228,19 @@ def verify_log(
     report.event_keys = len(raw_keys)
     total = log.log_size()
     tree = merkle.MemoryTree()
-    expected = 0
+    tiles = _LeafTiles(log, total, report)
     batch_size = BATCH if total >= PARALLEL_THRESHOLD else max(total, 1)
     closed_rows: list[LogRow] = []
     for batch, results in _results(log.scan(batch=batch_size), total, workers or os.cpu_count() or 1, raw_keys):
         for row, (index, recomputed, key_id, problem) in zip(batch, results, strict=True):
-            if index != expected:
+            if index != tree.size:
                 report.problems.append(
-                    Problem(expected, None, None, f"leaves {expected} to {index - 1} are missing from the log")
+                    Problem(tree.size, None, None, f"leaves {tree.size} to {index - 1} are missing from the log")
                 )
-                expected = index
+                while tree.size < index:  # keep later leaves at their positions
+                    tree.append(tiles.stored(tree.size) or MISSING_LEAF)
             where = (index, row.originator_id, row.originator_version)
+            stored = tiles.stored(index)
             if problem is not None:
                 report.problems.append(Problem(*where, problem))
             elif key_id is not None and key_id != event_key_id(keys.event.at(index) or b""):
@@ -251,23 +249,25 @@ def verify_log(
                         *where, f"it is signed with event key {key_id.hex()}, but another key was in force at this leaf"
                     )
                 )
-            elif recomputed != row.leaf_hash:
+            elif stored is not None and recomputed != stored:
+                first = index - index % TILE_WIDTH
                 report.problems.append(
                     Problem(
                         *where,
-                        "the leaf stored at this position is not this event's hash: "
-                        "events were swapped, replaced or moved here",
+                        f"the tree tile over leaves {first} to {first + TILE_WIDTH - 1} holds another hash at this "
+                        "position: events were swapped, replaced or moved here, or the tile was rewritten",
                     )
                 )
-            tree.append(recomputed if recomputed is not None else row.leaf_hash)
+            tree.append(recomputed or stored or row.leaf_hash or MISSING_LEAF)
             if row.topic == CLOSED_TOPIC and problem is None:
                 closed_rows.append(row)
-            expected += 1
         if progress is not None:
-            progress(expected, total)
+            progress(tree.size, total)
+    if tree.size < total:
+        report.problems.append(Problem(tree.size, None, None, f"leaves {tree.size} to {total - 1} are missing"))
     report.leaves = tree.size
     closed = [(r.leaf_index, r.originator_id, r.originator_version) for r in closed_rows]
-    _check_nodes(log, tree, report)
+    _check_upper_tiles(log, tree, report)
     for label, note in [(f"stored checkpoint for size {s}", n) for s, n in log.checkpoints()]:
         _check_checkpoint(label, note, tree, keys, report, from_auditor=False)
         report.checkpoints += 1
@@ -276,16 +276,49 @@ def verify_log(
         report.checkpoints += 1
     if report.ok and closed:
         _recompute_outcomes(log, keys, closed, report)
-    for oid, version in log.unlogged_events():
-        report.problems.append(
-            Problem(
-                None,
-                oid,
-                version,
-                "this event is in the events table but not in the Merkle log: it was inserted behind the log's back",
-            )
-        )
     return report
+
+
+class _LeafTiles:
+    """The level-0 tiles, read one at a time as the scan reaches them; reports a missing one once."""
+
+    def __init__(self, log: MerkleLogMixin, size: int, report: VerifyReport) -> None:
+        self._log, self._size, self._report = log, size, report
+        self._index = -1
+        self._hashes: list[bytes] = []
+        for _, idx in log.tiles_beyond(size):
+            first = idx * TILE_WIDTH
+            report.problems.append(
+                Problem(
+                    size,
+                    None,
+                    None,
+                    f"a tree tile over leaves {first} to {first + TILE_WIDTH - 1} is stored, but the log holds "
+                    f"only {size} leaves: leaf {size} onward was removed",
+                )
+            )
+
+    def stored(self, leaf: int) -> bytes | None:
+        """The hash the tiles hold for ``leaf``, or None where no full tile covers it (yet)."""
+        index = leaf // TILE_WIDTH
+        if (index + 1) * TILE_WIDTH > self._size:
+            return None
+        if index != self._index:
+            self._index = index
+            blob = self._log.tile(0, index)
+            self._hashes = split_hashes(blob) if len(blob) == TILE_WIDTH * HASH_SIZE else []
+            if not self._hashes:
+                first = index * TILE_WIDTH
+                self._report.problems.append(
+                    Problem(
+                        first,
+                        None,
+                        None,
+                        f"the tree tile over leaves {first} to {first + TILE_WIDTH - 1} is missing or damaged "
+                        "(it must hold 256 hashes): proofs for these leaves cannot be served",
+                    )
+                )
+        return self._hashes[leaf % TILE_WIDTH] if self._hashes else None
 
 
 def _recompute_outcomes(
@@ -311,26 +344,37 @@ def _recompute_outcomes(
         report.outcomes += 1
 
 
-def _check_nodes(log: MerkleLogMixin, tree: merkle.MemoryTree, report: VerifyReport) -> None:
-    """Stored nodes serve proofs; a node that disagrees with the recomputed tree locates a rewrite."""
-    recomputed = {(lvl, idx): h for lvl, idx, h in tree.nodes()}
+def _check_upper_tiles(log: MerkleLogMixin, tree: merkle.MemoryTree, report: VerifyReport) -> None:
+    """Each tile above level 0 must hold exactly the complete nodes of its tree level, as recomputed."""
     precise = [p.leaf_index for p in report.problems if p.leaf_index is not None]
     earliest = min(precise) if precise else None
-    for level, idx, stored in log.stored_nodes():
-        if recomputed.get((level, idx)) != stored:
-            first = idx << level
-            if earliest is not None and earliest < (idx + 1) << level:
+    stored = {(level, idx): hashes for level, idx, hashes in log.stored_tiles()}
+    for level in range(1, 8):
+        height = level * TILE_HEIGHT
+        complete = tree.size >> height  # complete nodes at tree level 8 * level
+        for idx in range((complete + TILE_WIDTH - 1) // TILE_WIDTH):
+            want = [tree.read(height, j) for j in range(idx * TILE_WIDTH, min(complete, (idx + 1) * TILE_WIDTH))]
+            got = split_hashes(stored.pop((level, idx), b""))
+            if got == want:
+                continue
+            bad = next((j for j, (g, w) in enumerate(zip(got, want, strict=False)) if g != w), min(len(got), len(want)))
+            first = (idx * TILE_WIDTH + bad) << height
+            if earliest is not None and earliest < first + (1 << height):
                 return  # a leaf inside this node's range is already named, more precisely
             report.problems.append(
                 Problem(
                     first,
                     None,
                     None,
-                    f"the tree node over leaves {first} to {((idx + 1) << level) - 1} does not match them: "
-                    f"the log was rewritten at or after leaf {first}",
+                    f"the tree tile at level {level} does not match the leaves from {first} to "
+                    f"{first + (1 << height) - 1}: the log or its tiles were rewritten at or after leaf {first}",
                 )
             )
             return
+    for level, idx in stored:
+        report.problems.append(
+            Problem(None, None, None, f"a tree tile at level {level}, index {idx} is stored that the log cannot have")
+        )
 
 
 def _check_checkpoint(

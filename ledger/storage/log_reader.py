@@ -10,19 +10,27 @@ from typing import Any
 from uuid import UUID
 
 from ledger import merkle
-from ledger.storage.merkle_tables import Cursor, Dialect, _value, read_node, tree_size
+from ledger.record import RecordFormatError, record_bytes
+from ledger.storage.merkle_tables import TILE_WIDTH, Cursor, Dialect, TileTree, _value, as_uuid, read_tile, tree_size
 
 
 @dataclass(frozen=True)
 class LogRow:
-    """One leaf as stored, with the event it points at (None where that event is gone)."""
+    """One leaf: the event stored at that position of the log."""
 
     leaf_index: int
-    leaf_hash: bytes
     originator_id: UUID
     originator_version: int
-    topic: str | None
-    state: bytes | None
+    topic: str
+    state: bytes
+
+    @property
+    def leaf_hash(self) -> bytes:
+        """SHA-256(0x00 || record); empty for a row that is not a copro record at all."""
+        try:
+            return merkle.leaf_hash(record_bytes(self.originator_id, self.originator_version, self.topic, self.state))
+        except RecordFormatError:
+            return b""
 
 
 class MerkleLogMixin:
@@ -37,32 +45,59 @@ class MerkleLogMixin:
 
     def log_size(self) -> int:
         with self._log_txn(commit=False) as c:
-            return tree_size(c)
+            return tree_size(c, self.dialect, self.events_table_name)
 
-    def _reader(self, c: Cursor) -> merkle.NodeReader:
-        return lambda level, index: read_node(c, self.dialect, level, index)
+    def _tree(self, c: Cursor) -> TileTree:
+        return TileTree(c, self.dialect, self.events_table_name)
 
     def root(self, size: int) -> bytes:
         with self._log_txn(commit=False) as c:
-            return merkle.subtree_hash(0, size, self._reader(c)) if size else merkle.EMPTY_ROOT
+            return merkle.subtree_hash(0, size, self._tree(c).read) if size else merkle.EMPTY_ROOT
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         with self._log_txn(commit=False) as c:
-            return merkle.inclusion_proof(index, size, self._reader(c))
+            return merkle.inclusion_proof(index, size, self._tree(c).read)
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         with self._log_txn(commit=False) as c:
-            return merkle.consistency_proof(old_size, new_size, self._reader(c))
+            return merkle.consistency_proof(old_size, new_size, self._tree(c).read)
 
     def leaf_index_of(self, originator_id: UUID, version: int) -> int | None:
         d = self.dialect
         with self._log_txn(commit=False) as c:
             c.execute(
-                d.sql("SELECT leaf_index FROM copro_leaves WHERE originator_id = ? AND originator_version = ?"),
+                d.sql(
+                    f"SELECT {d.leaf_id} - 1 FROM {self.events_table_name} "
+                    "WHERE originator_id = ? AND originator_version = ?"
+                ),
                 (d.encode_id(originator_id), version),
             )
             row = c.fetchone()
             return None if row is None else int(_value(row, 0))
+
+    def tile(self, level: int, index: int) -> bytes:
+        """The hashes stored in one tree tile (b"" if none is stored)."""
+        with self._log_txn(commit=False) as c:
+            return read_tile(c, self.dialect, level, index)
+
+    def stored_tiles(self) -> Iterator[tuple[int, int, bytes]]:
+        """Every stored tile above level 0 (level-0 tiles are checked leaf by leaf during the scan)."""
+        with self._log_txn(commit=False) as c:
+            c.execute("SELECT level, idx, hashes FROM copro_tiles WHERE level > 0 ORDER BY level, idx")
+            rows = c.fetchall()
+        for r in rows:
+            yield int(_value(r, 0)), int(_value(r, 1)), bytes(_value(r, 2))
+
+    def tiles_beyond(self, size: int) -> list[tuple[int, int]]:
+        """Level-0 tiles that cover leaves the log does not hold (left behind by a truncation)."""
+        with self._log_txn(commit=False) as c:
+            c.execute(
+                self.dialect.sql(
+                    f"SELECT level, idx FROM copro_tiles WHERE level = 0 AND (idx + 1) * {TILE_WIDTH} > ?"
+                ),
+                (size,),
+            )
+            return [(int(_value(r, 0)), int(_value(r, 1))) for r in c.fetchall()]
 
     def checkpoints(self) -> list[tuple[int, str]]:
         with self._log_txn(commit=False) as c:
@@ -95,77 +130,51 @@ class MerkleLogMixin:
             c.execute(d.sql("INSERT INTO copro_meta (name, value) VALUES (?, ?)"), (name, value))
             return value
 
-    def _id(self, raw: Any) -> UUID:
-        return raw if isinstance(raw, UUID) else UUID(str(raw))
+    def _select(self) -> str:
+        d = self.dialect
+        return f"SELECT {d.leaf_id} - 1, originator_id, originator_version, topic, state FROM {self.events_table_name} "
 
     def scan(self, start: int = 0, batch: int = 5000) -> Iterator[list[LogRow]]:
-        """Leaves in order with their events, in batches (for verification and export)."""
+        """Leaves from ``start`` in order with their events, in batches (for verification and export).
+
+        A leaf whose event was deleted is simply absent: the caller sees the gap in
+        the leaf indexes.
+        """
         d = self.dialect
-        query = d.sql(
-            "SELECT l.leaf_index, l.leaf_hash, l.originator_id, l.originator_version, e.topic, e.state "
-            f"FROM copro_leaves l LEFT JOIN {self.events_table_name} e "
-            "ON e.originator_id = l.originator_id AND e.originator_version = l.originator_version "
-            "WHERE l.leaf_index >= ? ORDER BY l.leaf_index LIMIT ?"
-        )
+        query = d.sql(self._select() + f"WHERE {d.leaf_id} > ? ORDER BY {d.leaf_id} LIMIT ?")
         while True:
             with self._log_txn(commit=False) as c:
                 c.execute(query, (start, batch))
                 rows = c.fetchall()
             if not rows:
                 return
-            out = [self._row(r) for r in rows]
+            out = [_row(r) for r in rows]
             yield out
             start = out[-1].leaf_index + 1
 
     def scan_back(self, before: int, batch: int = 500) -> Iterator[list[LogRow]]:
         """Leaves below ``before``, newest first, in batches: a page of recent history costs a page."""
         d = self.dialect
-        query = d.sql(
-            "SELECT l.leaf_index, l.leaf_hash, l.originator_id, l.originator_version, e.topic, e.state "
-            f"FROM copro_leaves l LEFT JOIN {self.events_table_name} e "
-            "ON e.originator_id = l.originator_id AND e.originator_version = l.originator_version "
-            "WHERE l.leaf_index < ? ORDER BY l.leaf_index DESC LIMIT ?"
-        )
+        query = d.sql(self._select() + f"WHERE {d.leaf_id} <= ? ORDER BY {d.leaf_id} DESC LIMIT ?")
         while before > 0:
             with self._log_txn(commit=False) as c:
                 c.execute(query, (before, batch))
                 rows = c.fetchall()
             if not rows:
                 return
-            out = [self._row(r) for r in rows]
+            out = [_row(r) for r in rows]
             yield out
             before = out[-1].leaf_index
 
-    def _row(self, r: Any) -> LogRow:
-        return LogRow(
-            int(_value(r, 0)),
-            bytes(_value(r, 1)),
-            self._id(_value(r, 2)),
-            int(_value(r, 3)),
-            None if _value(r, 4) is None else str(_value(r, 4)),
-            None if _value(r, 5) is None else bytes(_value(r, 5)),
-        )
 
-    def unlogged_events(self, limit: int = 10) -> list[tuple[UUID, int]]:
-        """Stored events that have no leaf: inserted behind the log's back."""
-        with self._log_txn(commit=False) as c:
-            c.execute(
-                self.dialect.sql(
-                    f"SELECT e.originator_id, e.originator_version FROM {self.events_table_name} e "
-                    "LEFT JOIN copro_leaves l ON e.originator_id = l.originator_id "
-                    "AND e.originator_version = l.originator_version "
-                    "WHERE l.leaf_index IS NULL ORDER BY e.originator_id, e.originator_version LIMIT ?"
-                ),
-                (limit,),
-            )
-            return [(self._id(_value(r, 0)), int(_value(r, 1))) for r in c.fetchall()]
-
-    def stored_nodes(self) -> Iterator[tuple[int, int, bytes]]:
-        with self._log_txn(commit=False) as c:
-            c.execute("SELECT level, idx, hash FROM copro_nodes ORDER BY level, idx")
-            rows = c.fetchall()
-        for r in rows:
-            yield int(_value(r, 0)), int(_value(r, 1)), bytes(_value(r, 2))
+def _row(r: Any) -> LogRow:
+    return LogRow(
+        int(_value(r, 0)),
+        as_uuid(_value(r, 1)),
+        int(_value(r, 2)),
+        str(_value(r, 3)),
+        bytes(_value(r, 4)),
+    )
 
 
 def rows_of(mixin: MerkleLogMixin, aggregate_id: UUID) -> list[LogRow]:
@@ -173,23 +182,7 @@ def rows_of(mixin: MerkleLogMixin, aggregate_id: UUID) -> list[LogRow]:
     d = mixin.dialect
     with mixin._log_txn(commit=False) as c:
         c.execute(
-            d.sql(
-                "SELECT l.leaf_index, l.leaf_hash, e.originator_id, e.originator_version, e.topic, e.state "
-                f"FROM {mixin.events_table_name} e LEFT JOIN copro_leaves l "
-                "ON e.originator_id = l.originator_id AND e.originator_version = l.originator_version "
-                "WHERE e.originator_id = ? ORDER BY e.originator_version"
-            ),
+            d.sql(mixin._select() + "WHERE originator_id = ? ORDER BY originator_version"),
             (d.encode_id(aggregate_id),),
         )
-        rows = c.fetchall()
-    return [
-        LogRow(
-            -1 if _value(r, 0) is None else int(_value(r, 0)),
-            b"" if _value(r, 1) is None else bytes(_value(r, 1)),
-            mixin._id(_value(r, 2)),
-            int(_value(r, 3)),
-            str(_value(r, 4)),
-            bytes(_value(r, 5)),
-        )
-        for r in rows
-    ]
+        return [_row(r) for r in c.fetchall()]

@@ -1,84 +1,85 @@
 """PostgreSQL persistence module (``PERSISTENCE_MODULE=ledger.storage.postgres``), for production.
 
-Every stored event becomes a Merkle leaf through a row trigger on the events table,
-in the same transaction as the event itself and at no extra round trip: the server
-rebuilds the signed record from the row (docs/FORMAT.md section 2), hashes it,
-numbers the leaf and writes the tree nodes it completes. eventsourcing's EXCLUSIVE
-table lock, taken before the insert so that notification ids follow commit order, is
-what keeps leaf numbers dense and in commit order. ``copro verify`` recomputes all
-of it independently, from the rows, in Python.
+A notification id from a PostgreSQL sequence is lost when its transaction rolls
+back, so ids could have gaps; leaf indexes must not. A ``BEFORE INSERT`` trigger
+therefore numbers every row ``MAX(notification_id) + 1``. eventsourcing takes an
+EXCLUSIVE lock on the events table before it inserts, so that number is in commit
+order and no other writer can take it; and because it is a trigger, even a row
+inserted by hand behind copro's back becomes the next leaf, where ``copro verify``
+finds it. Row ``i + 1`` is leaf ``i``; the tree tiles are written by the recorder
+in the transaction of every 256th event.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 import eventsourcing.postgres as es_postgres
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg import Cursor as PgCursor
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from ledger.storage import merkle_tables
 from ledger.storage.log_reader import MerkleLogMixin
 from ledger.storage.merkle_tables import Cursor
 
-# leaf = SHA-256(0x00 || record), record = state[0:69] || "copro/event/v1\\n" || id || u64 version
-#        || u16 len(topic) || topic || state[69:];  node = SHA-256(0x01 || left || right)
-LOG_FUNCTION = r"""
-CREATE OR REPLACE FUNCTION copro_log_event() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    pos bigint;
-    lvl int := 0;
-    h bytea;
-    sibling bytea;
-    topic_bytes bytea := convert_to(NEW.topic, 'UTF8');
+NUMBER_LEAF = """
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    SELECT COALESCE(MAX(leaf_index), -1) + 1 INTO pos FROM copro_leaves;
-    h := sha256(
-        '\x00'::bytea
-        || substring(NEW.state FROM 1 FOR 69)
-        || convert_to(E'copro/event/v1\n', 'UTF8')
-        || uuid_send(NEW.originator_id)
-        || int8send(NEW.originator_version)
-        || substring(int4send(length(topic_bytes)) FROM 3 FOR 2)
-        || topic_bytes
-        || substring(NEW.state FROM 70)
-    );
-    INSERT INTO copro_leaves (leaf_index, originator_id, originator_version, leaf_hash)
-        VALUES (pos, NEW.originator_id, NEW.originator_version, h);
-    WHILE pos % 2 = 1 LOOP
-        IF lvl = 0 THEN
-            SELECT leaf_hash INTO STRICT sibling FROM copro_leaves WHERE leaf_index = pos - 1;
-        ELSE
-            SELECT hash INTO STRICT sibling FROM copro_nodes WHERE level = lvl AND idx = pos - 1;
-        END IF;
-        h := sha256('\x01'::bytea || sibling || h);
-        pos := pos / 2;
-        lvl := lvl + 1;
-        INSERT INTO copro_nodes (level, idx, hash) VALUES (lvl, pos, h);
-    END LOOP;
-    RETURN NULL;
+    SELECT COALESCE(MAX(notification_id), 0) + 1 INTO NEW.notification_id FROM {schema}.{table};
+    RETURN NEW;
 END;
 $$
 """
 
 
 class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
-    """eventsourcing's PostgreSQL application recorder, whose events table logs every row it gets."""
+    """eventsourcing's PostgreSQL application recorder, with dense notification ids and the tree tiles."""
 
     dialect = merkle_tables.POSTGRES
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.recent_leaves = merkle_tables.RecentLeaves()
+        names = {
+            "schema": Identifier(self.datastore.schema),
+            "table": Identifier(self.events_table_name),
+            "function": Identifier(f"{self.events_table_name}_number_leaf"),
+        }
         for statement in merkle_tables.create_statements(self.dialect):
             self.sql_create_statements.append(SQL(statement))  # type: ignore[arg-type]
-        self.sql_create_statements.append(SQL(LOG_FUNCTION))  # type: ignore[arg-type]
+        self.sql_create_statements.append(SQL(NUMBER_LEAF).format(**names))
         self.sql_create_statements.append(
             SQL(
-                "CREATE OR REPLACE TRIGGER copro_log_event AFTER INSERT ON {schema}.{table} "
-                "FOR EACH ROW EXECUTE FUNCTION copro_log_event()"
-            ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+                "CREATE OR REPLACE TRIGGER copro_number_leaf BEFORE INSERT ON {schema}.{table} "
+                "FOR EACH ROW EXECUTE FUNCTION {function}()"
+            ).format(**names)
         )
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        try:
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        except BaseException:
+            self.recent_leaves.aborted()
+            raise
+        self.recent_leaves.committed()
+        return ids
+
+    def _insert_events(self, curs: PgCursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        self.recent_leaves.begin()  # each (retried) attempt starts afresh
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def _fetch_ids_after_insert_events(
+        self, curs: PgCursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or ()
+        self.recent_leaves.note(ids, stored_events)
+        merkle_tables.complete_tiles(curs, self.dialect, self.events_table_name, ids, self.recent_leaves)
+        return ids
 
     def _log_txn(self, *, commit: bool) -> AbstractContextManager[Cursor]:
         return self.datastore.transaction(commit=commit)

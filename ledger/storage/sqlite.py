@@ -1,4 +1,10 @@
-"""SQLite persistence module (``PERSISTENCE_MODULE=ledger.storage.sqlite``), the embedded default."""
+"""SQLite persistence module (``PERSISTENCE_MODULE=ledger.storage.sqlite``), the embedded default.
+
+eventsourcing's SQLite events table numbers rows ``MAX(rowid) + 1`` under the
+database's write lock, and a rolled-back insert leaves no hole, so rowid ``i + 1``
+is leaf ``i``: dense, in commit order, written with the event. The recorder adds
+only the tree tiles, in the transaction of every 256th event.
+"""
 
 from __future__ import annotations
 
@@ -16,20 +22,33 @@ from ledger.storage.merkle_tables import Cursor
 
 
 class LedgerSQLiteRecorder(MerkleLogMixin, SQLiteApplicationRecorder):
-    """eventsourcing's SQLite application recorder, plus the Merkle log in the same transaction."""
+    """eventsourcing's SQLite application recorder, plus the Merkle tree tiles in the same transaction."""
 
     dialect = merkle_tables.SQLITE
 
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + merkle_tables.create_statements(self.dialect)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recent_leaves = merkle_tables.RecentLeaves()
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        try:
+            ids = super().insert_events(stored_events, **kwargs)
+        except BaseException:
+            self.recent_leaves.aborted()
+            raise
+        self.recent_leaves.committed()
+        return ids
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        # The INSERT of the events takes SQLite's write lock first, so no other writer
-        # can read the same tree size before we commit.
-        ids = super()._insert_events(c, stored_events, **kwargs)
-        merkle_tables.append(c, self.dialect, stored_events)
+        self.recent_leaves.begin()
+        ids = super()._insert_events(c, stored_events, **kwargs) or ()
+        self.recent_leaves.note(ids, stored_events)
+        merkle_tables.complete_tiles(c, self.dialect, self.events_table_name, ids, self.recent_leaves)
         return ids
 
     def _log_txn(self, *, commit: bool) -> AbstractContextManager[Cursor]:
