@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
     InfrastructureFactory,
     JSONTranscoder,
     Mapper,
+    Recording,
     UUIDAsHex,
 )
 from eventsourcing.utils import Environment
@@ -42,6 +44,26 @@ def build_transcoder() -> CanonicalJSONTranscoder:
     return transcoder
 
 
+class LedgerProcessingEvent(ProcessingEvent[UUID]):
+    """Collects an aggregate's pending events, telling aggregates from events by class.
+
+    eventsourcing asks two runtime-checkable Protocols whether each object saved is
+    an event or an aggregate; on Python 3.11 that costs about 10 microseconds per
+    save, more than a third of what signing costs. Every copro aggregate is an
+    eventsourcing ``Aggregate``, so a class check gives the same answer at once;
+    anything else takes eventsourcing's own path.
+    """
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                self.events.extend(obj.collect_events())
+                self.aggregates[obj.id] = obj
+            elif obj is not None:
+                super().collect_events(obj)
+        self.saved_kwargs.update(kwargs)
+
+
 class Ledger(Application[UUID]):
     """A copro ledger. Construct it with :meth:`open`."""
 
@@ -52,6 +74,16 @@ class Ledger(Application[UUID]):
         self.keys = keys
         super().__init__(env=config.eventsourcing_env(create_tables=create))
         self._check_identity(create)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """eventsourcing's ``save``, collecting through :class:`LedgerProcessingEvent`."""
+        processing_event = LedgerProcessingEvent()
+        processing_event.collect_events(*objs, **kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # eventsourcing's deprecated hook, kept for parity
+        return recordings
 
     # -- construction -------------------------------------------------------------
 

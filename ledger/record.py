@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
+from hashlib import sha256
 from typing import Any
 from uuid import UUID
 
@@ -101,6 +102,17 @@ def verify_record(record: bytes, keys: Mapping[bytes, Ed25519PublicKey]) -> Pars
     return parsed
 
 
+@dataclass(frozen=True)
+class SignedStoredEvent(StoredEvent):
+    """A stored event as the signing mapper makes it, carrying its Merkle leaf hash.
+
+    The mapper holds the record's bytes at the moment it signs them, so hashing the
+    leaf there costs one SHA-256; the recorder would otherwise rebuild the record.
+    """
+
+    leaf_hash: bytes = b""
+
+
 class EventSigner:
     """Signs with an Ed25519 key through libsodium, which signs in about 60% of OpenSSL's time.
 
@@ -153,8 +165,10 @@ class SigningMapper(Mapper[UUID]):
         oid = plain.originator_id
         if not isinstance(oid, UUID):
             raise RecordFormatError("copro aggregates have UUID ids")
-        signature = self._signer.sign(signing_input(oid, plain.originator_version, plain.topic, plain.state))
-        return StoredEvent(oid, plain.originator_version, plain.topic, self._header + signature + plain.state)
+        message = signing_input(oid, plain.originator_version, plain.topic, plain.state)
+        signed = self._header + self._signer.sign(message)
+        leaf = sha256(b"\x00" + signed + message).digest()  # docs/FORMAT.md: SHA-256(0x00 || record)
+        return SignedStoredEvent(oid, plain.originator_version, plain.topic, signed + plain.state, leaf)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         oid = stored_event.originator_id

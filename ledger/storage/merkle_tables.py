@@ -163,7 +163,9 @@ class RecentLeaves:
     def note(self, notification_ids: Sequence[int], stored_events: Sequence[StoredEvent]) -> None:
         pending = self._pending()
         for nid, s in zip(notification_ids, stored_events, strict=True):
-            pending[nid] = row_leaf_hash(s.originator_id, s.originator_version, s.topic, s.state)
+            pending[nid] = getattr(s, "leaf_hash", b"") or row_leaf_hash(
+                s.originator_id, s.originator_version, s.topic, s.state
+            )
 
     def hashes(self, first_id: int, end_id: int) -> list[bytes] | None:
         pending = self._pending()
