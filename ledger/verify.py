@@ -234,8 +234,9 @@ def verify_log(
     for batch, results in _results(log.scan(batch=batch_size), total, workers or os.cpu_count() or 1, raw_keys):
         for row, (index, recomputed, key_id, problem) in zip(batch, results, strict=True):
             if index != tree.size:
+                gone = f"leaf {index - 1} is" if index - 1 == tree.size else f"leaves {tree.size} to {index - 1} are"
                 report.problems.append(
-                    Problem(tree.size, None, None, f"leaves {tree.size} to {index - 1} are missing from the log")
+                    Problem(tree.size, None, None, f"{gone} missing from the log: their events were deleted")
                 )
                 while tree.size < index:  # keep later leaves at their positions
                     tree.append(tiles.stored(tree.size) or MISSING_LEAF)
@@ -294,7 +295,7 @@ class _LeafTiles:
                     None,
                     None,
                     f"a tree tile over leaves {first} to {first + TILE_WIDTH - 1} is stored, but the log holds "
-                    f"only {size} leaves: leaf {size} onward was removed",
+                    f"only {size}: the log was truncated, leaf {size} onward is missing",
                 )
             )
 

@@ -13,7 +13,6 @@ from uuid import UUID, uuid4
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger import merkle
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
 from ledger.keys import event_key_id, raw_public
@@ -21,13 +20,13 @@ from ledger.record import HEADER_SIZE, record_bytes, signing_input
 from tests.diary import Diary
 from tests.helpers import db_id, events_table, raw, run_cli
 
-LEAVES = 25  # the keyring, then 8 diaries of 3 events each
+LEAVES = 301  # the keyring, then 100 diaries of 3 events each: one full tree tile (0-255) and more
 
 
 @pytest.fixture
 def sealed_ledger(ledger: Ledger) -> Ledger:
     """A ledger of LEAVES events (keyring + diaries) with a checkpoint over all of them."""
-    for i in range(8):
+    for i in range(100):
         d = Diary(title=f"diary {i}")
         d.write(text="first entry")
         d.write(text="second entry")
@@ -37,9 +36,27 @@ def sealed_ledger(ledger: Ledger) -> Ledger:
     return ledger
 
 
+def position(config: LedgerConfig) -> str:
+    """The column that numbers events, and so leaves: leaf i is the row numbered i + 1."""
+    return "notification_id" if config.database_url else "rowid"
+
+
 def leaf_event(config: LedgerConfig, index: int) -> tuple[object, int]:
-    rows = raw(config, "SELECT originator_id, originator_version FROM copro_leaves WHERE leaf_index = ?", (index,))
+    rows = raw(
+        config,
+        f"SELECT originator_id, originator_version FROM {events_table(config)} WHERE {position(config)} = ?",
+        (index + 1,),
+    )
     return rows[0][0], int(rows[0][1])
+
+
+def renumber(config: LedgerConfig, old: int, new: int) -> None:
+    """Move the event at leaf ``old`` to leaf ``new`` (which must be free)."""
+    raw(
+        config,
+        f"UPDATE {events_table(config)} SET {position(config)} = ? WHERE {position(config)} = ?",
+        (new + 1, old + 1),
+    )
 
 
 def verify(
@@ -102,33 +119,47 @@ def test_deleting_an_event_is_named(
     )
     code, text = verify(config, monkeypatch, capsys)
     assert code == 1
-    assert "first bad record is leaf 5 " in text
-    assert "missing" in text
+    assert "first bad record is leaf 5: leaf 5 is missing from the log" in text
 
 
-def test_deleting_an_event_and_its_leaf_is_named(
+def test_deleting_an_event_and_closing_the_gap_is_named(
     sealed_ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The attacker renumbers every later event down by one, so no leaf is missing."""
     oid, version = leaf_event(config, 9)
     raw(
         config, f"DELETE FROM {events_table(config)} WHERE originator_id = ? AND originator_version = ?", (oid, version)
     )
-    raw(config, "DELETE FROM copro_leaves WHERE leaf_index = 9")
+    for index in range(10, LEAVES):
+        renumber(config, index, index - 1)
     code, text = verify(config, monkeypatch, capsys)
     assert code == 1
-    assert "first bad record is leaf 9" in text
+    assert "first bad record is leaf 9 " in text
+    assert "tree tile over leaves 0 to 255 holds another hash" in text
 
 
 def test_swapping_two_events_positions_is_named(
     sealed_ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    a, b = leaf_event(config, 10), leaf_event(config, 17)
-    raw(config, "UPDATE copro_leaves SET originator_id = ?, originator_version = ? WHERE leaf_index = 17", (a[0], -1))
-    raw(config, "UPDATE copro_leaves SET originator_id = ?, originator_version = ? WHERE leaf_index = 10", (b[0], b[1]))
-    raw(config, "UPDATE copro_leaves SET originator_version = ? WHERE leaf_index = 17", (a[1],))
+    renumber(config, 10, 5000)
+    renumber(config, 17, 10)
+    renumber(config, 5000, 17)
     code, text = verify(config, monkeypatch, capsys)
     assert code == 1
     assert "first bad record is leaf 10 " in text
+    assert "swapped" in text
+
+
+def test_swapping_two_events_positions_after_the_last_tile_is_caught_by_the_checkpoint(
+    sealed_ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Leaves 256 onward have no full tile yet: the signed checkpoint is what pins their order."""
+    renumber(config, 270, 5000)
+    renumber(config, 290, 270)
+    renumber(config, 5000, 290)
+    code, text = verify(config, monkeypatch, capsys)
+    assert code == 1
+    assert f"first {LEAVES} leaves no longer hash to the root signed" in text
 
 
 def test_swapping_two_events_contents_is_named(
@@ -155,24 +186,26 @@ def test_swapping_two_events_contents_is_named(
     assert "first bad record is leaf 4 " in text
 
 
+@pytest.mark.parametrize("cut", [280, 200])
 def test_truncating_below_a_checkpoint_is_named(
-    sealed_ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cut: int,
+    sealed_ledger: Ledger,
+    config: LedgerConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    table = events_table(config)
-    for index in range(20, LEAVES):
-        oid, version = leaf_event(config, index)
-        raw(config, f"DELETE FROM {table} WHERE originator_id = ? AND originator_version = ?", (oid, version))
-    raw(config, "DELETE FROM copro_leaves WHERE leaf_index >= 20")
-    raw(config, "DELETE FROM copro_nodes")  # a careful attacker also drops the tree nodes
+    """Cut after the last full tile (only the checkpoint knows) and inside it (the tile knows too)."""
+    raw(config, f"DELETE FROM {events_table(config)} WHERE {position(config)} > ?", (cut,))
     code, text = verify(config, monkeypatch, capsys)
     assert code == 1
-    assert "first bad record is leaf 20:" in text
+    assert f"first bad record is leaf {cut}:" in text
     assert "truncated" in text
 
 
-def _forge(config: LedgerConfig) -> tuple[UUID, bytes]:
+def _forge(config: LedgerConfig, leaf: int | None = None) -> tuple[UUID, bytes]:
     """An event signed by a key the attacker made, for an aggregate that never existed,
-    inserted behind copro's back (on PostgreSQL, with the logging trigger bypassed)."""
+    inserted behind copro's back: appended, or put at ``leaf`` (on PostgreSQL, with the
+    numbering trigger bypassed, as a superuser could)."""
     forger = Ed25519PrivateKey.generate()
     oid = uuid4()
     topic = "tests.diary:Diary.Opened"
@@ -184,11 +217,14 @@ def _forge(config: LedgerConfig) -> tuple[UUID, bytes]:
     sig = forger.sign(signing_input(oid, 1, topic, payload))
     state = b"\x01" + kid + sig + payload
     assert len(state) == HEADER_SIZE + len(payload)
+    columns, values = "originator_id, originator_version, topic, state", (db_id(config, oid), 1, topic, state)
+    if leaf is not None:
+        columns, values = f"{position(config)}, {columns}", (leaf + 1, *values)
     raw(
         config,
-        f"INSERT INTO {events_table(config)} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
-        (db_id(config, oid), 1, topic, state),
-        bypass_triggers=True,
+        f"INSERT INTO {events_table(config)} ({columns}) VALUES (?, ?, ?, ?{', ?' if leaf is not None else ''})",
+        values,
+        bypass_triggers=leaf is not None,
     )
     return oid, record_bytes(oid, 1, topic, state)
 
@@ -196,42 +232,54 @@ def _forge(config: LedgerConfig) -> tuple[UUID, bytes]:
 def test_a_forged_event_appended_to_the_log_is_named(
     sealed_ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    oid, record = _forge(config)
-    # The attacker also appends a correct leaf and the tree nodes it completes.
-    hashes = [bytes(r[0]) for r in raw(config, "SELECT leaf_hash FROM copro_leaves ORDER BY leaf_index")]
-    tree = merkle.MemoryTree(hashes)
-    tree.append(merkle.leaf_hash(record))
-    raw(
-        config,
-        "INSERT INTO copro_leaves (leaf_index, originator_id, originator_version, leaf_hash) VALUES (?, ?, ?, ?)",
-        (LEAVES, db_id(config, oid), 1, merkle.leaf_hash(record)),
-    )
-    raw(config, "DELETE FROM copro_nodes")
-    for level, idx, h in tree.nodes():
-        raw(config, "INSERT INTO copro_nodes (level, idx, hash) VALUES (?, ?, ?)", (level, idx, h))
+    oid, _ = _forge(config)
     code, text = verify(config, monkeypatch, capsys)
     assert code == 1
     assert f"first bad record is leaf {LEAVES} (aggregate {oid}, version 1)" in text
     assert "not in the ledger's keyring" in text
 
 
-def test_a_forged_event_slipped_into_the_events_table_is_named(
+def test_a_forged_event_put_in_place_of_a_deleted_one_is_named(
     sealed_ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    oid, _ = _forge(config)
+    raw(config, f"DELETE FROM {events_table(config)} WHERE {position(config)} = ?", (6,))
+    oid, _ = _forge(config, leaf=5)
     code, text = verify(config, monkeypatch, capsys)
     assert code == 1
-    assert f"aggregate {oid}, version 1" in text
-    assert "not in the Merkle log" in text
+    assert f"first bad record is leaf 5 (aggregate {oid}, version 1)" in text
+    assert "not in the ledger's keyring" in text
 
 
-def test_a_rewritten_tree_node_is_named(
+def test_a_rewritten_tile_hash_is_named(
     sealed_ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    raw(config, "UPDATE copro_nodes SET hash = ? WHERE level = 2 AND idx = 3", (b"\x00" * 32,))
+    (tile,) = raw(config, "SELECT hashes FROM copro_tiles WHERE level = 0 AND idx = 0")[0]
+    forged = bytes(tile[: 12 * 32]) + bytes(32) + bytes(tile[13 * 32 :])
+    raw(config, "UPDATE copro_tiles SET hashes = ? WHERE level = 0 AND idx = 0", (forged,))
     code, text = verify(config, monkeypatch, capsys)
     assert code == 1
-    assert "first bad record is leaf 12:" in text
+    assert "first bad record is leaf 12 " in text
+    assert "or the tile was rewritten" in text
+
+
+def test_a_rewritten_upper_tile_is_named(
+    sealed_ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw(config, "UPDATE copro_tiles SET hashes = ? WHERE level = 1 AND idx = 0", (bytes(32),))
+    code, text = verify(config, monkeypatch, capsys)
+    assert code == 1
+    assert "first bad record is leaf 0:" in text
+    assert "tree tile at level 1 does not match the leaves from 0 to 255" in text
+
+
+def test_a_deleted_tile_is_named(
+    sealed_ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw(config, "DELETE FROM copro_tiles WHERE level = 0")
+    code, text = verify(config, monkeypatch, capsys)
+    assert code == 1
+    assert "first bad record is leaf 0:" in text
+    assert "tree tile over leaves 0 to 255 is missing" in text
 
 
 def test_a_forged_checkpoint_signature_fails(
@@ -266,10 +314,10 @@ def test_reading_a_tampered_event_through_the_app_is_refused(sealed_ledger: Ledg
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgres"])
-def test_on_postgresql_even_an_event_inserted_by_hand_becomes_a_leaf(
+def test_on_postgresql_an_event_inserted_by_hand_becomes_the_next_leaf(
     sealed_ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The logging trigger catches inserts that bypass copro; the forged signature then names the leaf."""
+    """The numbering trigger makes any insert the next leaf; the forged signature then names it."""
     oid = uuid4()
     state = b"\x01" + b"\x00" * 68 + b"{}"
     raw(
@@ -277,7 +325,7 @@ def test_on_postgresql_even_an_event_inserted_by_hand_becomes_a_leaf(
         "INSERT INTO ledger_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
         (oid, 1, "tests.diary:Diary.Opened", state),
     )
-    assert raw(config, "SELECT leaf_index FROM copro_leaves WHERE originator_id = ?", (oid,)) == [(LEAVES,)]
+    assert raw(config, "SELECT notification_id - 1 FROM ledger_events WHERE originator_id = ?", (oid,)) == [(LEAVES,)]
     code, text = verify(config, monkeypatch, capsys)
     assert code == 1
     assert f"first bad record is leaf {LEAVES} (aggregate {oid}, version 1)" in text
