@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from ledger.errors import ConfigurationError, NotALedgerError
+from ledger.storage.merkle_tables import LEDGER_FORMAT
 
 DATA_ENV = "COPRO_DATA"
 DATABASE_ENV = "COPRO_DATABASE_URL"
@@ -92,6 +93,9 @@ class LedgerConfig:
                 con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
                 try:
                     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                    if "copro_meta" in names:
+                        row = con.execute("SELECT value FROM copro_meta WHERE name = 'format'").fetchone()
+                        names |= {f"format={row[0]}"} if row else set()
                 finally:
                     con.close()
             except sqlite3.DatabaseError:
@@ -107,6 +111,13 @@ class LedgerConfig:
             raise NotALedgerError(
                 f"The {self.describe()} is not a copro ledger (it has other tables and no copro_meta); "
                 "use an empty database or the right data folder."
+            )
+        written = next((n.split("=", 1)[1] for n in names if n.startswith("format=")), LEDGER_FORMAT)
+        if written != LEDGER_FORMAT:
+            raise NotALedgerError(
+                f"The {self.describe()} was written by another version of copro (format {written}; "
+                f"this copro reads {LEDGER_FORMAT}): open it with the copro that wrote it, or, for a demo "
+                "ledger, delete the data folder and run 'make demo' again."
             )
         return "ledger"
 
@@ -127,6 +138,9 @@ def _postgres_tables(config: LedgerConfig) -> set[str]:
             rows = con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
             ).fetchall()
+            if any(r[0] == "copro_meta" for r in rows):
+                row = con.execute("SELECT value FROM copro_meta WHERE name = 'format'").fetchone()
+                rows += [(f"format={row[0]}",)] if row else []
     except psycopg.OperationalError as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else "connection failed"
         raise ConfigurationError(f"Cannot connect to the {config.describe()}: {first}.") from None

@@ -11,7 +11,7 @@ from ledger.application import Ledger
 from ledger.config import LedgerConfig
 from ledger.signed_note import Checkpoint, NoteSigner, sign_note
 from tests.diary import Diary
-from tests.helpers import run_cli
+from tests.helpers import raw, run_cli
 
 
 def test_verify_accepts_a_checkpoint_the_auditor_kept(
@@ -95,6 +95,19 @@ def test_a_database_that_is_not_a_ledger_is_refused_and_left_untouched(
     config.sqlite_path.write_bytes(b"this is not sqlite at all" * 100)
     code, _, err = run_cli(config, monkeypatch, capsys, "verify")
     assert code == 2 and "not an SQLite database" in err
+
+
+def test_a_ledger_written_by_another_version_of_copro_is_refused_and_left_untouched(
+    ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw(config, "UPDATE copro_meta SET value = ? WHERE name = 'format'", ("copro-ledger/1",))
+    before = raw(config, "SELECT COUNT(*) FROM copro_tiles")
+    for command in ("verify", "checkpoint"):
+        code, _, err = run_cli(config, monkeypatch, capsys, command)
+        assert code == 2, command
+        assert "was written by another version of copro (format copro-ledger/1" in err
+        assert "Traceback" not in err
+    assert raw(config, "SELECT COUNT(*) FROM copro_tiles") == before
 
 
 def test_verify_on_a_missing_ledger_says_so(
