@@ -175,6 +175,41 @@ def test_an_append_from_a_second_writer_leaves_a_gap_in_the_first_ones_cache_yet
     assert ledger.log.root(513) == merkle.root_hash(hashes)
 
 
+def test_an_upper_tile_deleted_behind_copros_back_is_rebuilt_by_the_next_append_that_needs_it(
+    ledger: Ledger, config: LedgerConfig
+) -> None:
+    """Tiles are an index: damage to them never stops a collective from governing."""
+    fill(ledger, 255)  # 511 leaves: tiles 0/0 and 1/0 (one hash)
+    raw(config, "DELETE FROM copro_tiles WHERE level = 1")
+    fill(ledger, 1)  # leaf 511 completes tile 0/1, which must carry into the missing 1/0
+    hashes = leaves(ledger)
+    assert len(hashes) == 513
+    tiles = stored_tiles(config)
+    assert tiles[0, 1] == joined(hashes[256:512])
+    assert merkle_tables.split_hashes(tiles[1, 0]) == [
+        merkle.root_hash(hashes[0:256]),
+        merkle.root_hash(hashes[256:512]),
+    ]
+
+
+def test_an_append_completing_a_tile_over_a_deleted_event_is_kept_and_the_tile_left_for_verify(
+    ledger: Ledger, config: LedgerConfig
+) -> None:
+    fill(ledger, 100)  # 201 leaves
+    table = "ledger_events" if config.database_url else "stored_events"
+    column = "notification_id" if config.database_url else "rowid"
+    raw(config, f"DELETE FROM {table} WHERE {column} = 101")  # leaf 100 disappears
+    before = ledger.log.log_size()
+    # A writer that did not append leaf 100 itself (so has no cached hash of it) completes tile 0.
+    second = Ledger.open(config, ledger.keys)
+    try:
+        fill(second, 30)  # it cannot hash the tile, yet its appends are kept
+    finally:
+        second.close()
+    assert ledger.log.log_size() == before + 60
+    assert (0, 0) not in stored_tiles(config)
+
+
 # ---------------------------------------------------------------------------
 # The recorder's cache of recent leaf hashes
 # ---------------------------------------------------------------------------
@@ -229,6 +264,19 @@ def test_a_retried_attempt_forgets_what_the_first_attempt_noted() -> None:
     recent.committed()
     assert recent.hashes(7, 8) == [hash_of(retried)]
     assert recent.hashes(8, 9) is None
+
+
+def test_an_id_noted_again_takes_the_new_events_hash_over_the_cached_one() -> None:
+    # Ids come back only if the log was cut back behind copro's back; the event that
+    # now holds the id is the one in this transaction, not the one cached before.
+    recent = RecentLeaves()
+    old, new = event("cut away"), event("now at id 3")
+    recent.begin()
+    recent.note([3], [old])
+    recent.committed()
+    recent.begin()
+    recent.note([3], [new])
+    assert recent.hashes(3, 4) == [hash_of(new)]
 
 
 def test_an_uncommitted_hash_is_seen_only_by_its_own_thread() -> None:
@@ -365,15 +413,11 @@ def old_and_new(draw: st.DrawFn) -> tuple[int, int]:
 @given(index_and_size())
 def test_inclusion_proofs_from_the_tiles_are_the_memory_trees(big: BigTree, case: tuple[int, int]) -> None:
     index, size = case
-    assert merkle.inclusion_proof(index, size, big.tiles().read) == merkle.inclusion_proof(
-        index, size, big.memory.read
-    )
+    assert merkle.inclusion_proof(index, size, big.tiles().read) == merkle.inclusion_proof(index, size, big.memory.read)
 
 
 @settings(max_examples=50)
 @given(old_and_new())
 def test_consistency_proofs_from_the_tiles_are_the_memory_trees(big: BigTree, case: tuple[int, int]) -> None:
     old, new = case
-    assert merkle.consistency_proof(old, new, big.tiles().read) == merkle.consistency_proof(
-        old, new, big.memory.read
-    )
+    assert merkle.consistency_proof(old, new, big.tiles().read) == merkle.consistency_proof(old, new, big.memory.read)

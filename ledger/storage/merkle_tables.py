@@ -193,36 +193,49 @@ def complete_tiles(
 
     Runs in the transaction that inserted the events, after the engine has serialised
     writers, so the events a tile covers are exactly the ones committed before it.
+
+    It never refuses an append. Tiles are an index that ``copro verify`` recomputes
+    and checks, so a tile damaged outside copro is rebuilt from the events, and a
+    tile whose events were deleted is left unwritten for verify to report. (Raising
+    here would also be unsafe: eventsourcing's PostgreSQL recorder commits the
+    events before it re-raises an exception from this stage.)
     """
     for nid in notification_ids:
         if nid % TILE_WIDTH:
             continue
         t = nid // TILE_WIDTH - 1
         known = recent.hashes(t * TILE_WIDTH + 1, nid + 1) if recent is not None else None
-        hashes = known or leaf_hashes(c, d, table, t * TILE_WIDTH, (t + 1) * TILE_WIDTH)
-        c.execute(d.sql("INSERT INTO copro_tiles (level, idx, hashes) VALUES (?, ?, ?)"), (0, t, b"".join(hashes)))
-        _carry(c, d, 1, t, merkle.root_hash(hashes))
+        try:
+            hashes = known or leaf_hashes(c, d, table, t * TILE_WIDTH, (t + 1) * TILE_WIDTH)
+        except LookupError:
+            continue  # an event under this tile is gone: verify names it, and the tile stays missing
+        _put_tile(c, d, 0, t, b"".join(hashes))
+        _carry(c, d, table, 1, t, merkle.root_hash(hashes))
 
 
-def _carry(c: Cursor, d: Dialect, level: int, below: int, node: bytes) -> None:
-    """Append ``node`` (tree level 8*level, index ``below``) to its tile; a full tile carries on up."""
-    index, position = divmod(below, TILE_WIDTH)
-    held = read_tile(c, d, level, index)
-    if len(held) != position * HASH_SIZE:
-        raise LookupError(
-            f"the stored tree tile at level {level}, index {index} holds {len(held) // HASH_SIZE} hashes where "
-            f"{position} were expected: the tiles were changed outside copro; run 'copro verify'"
-        )
-    grown = held + node
+def _put_tile(c: Cursor, d: Dialect, level: int, index: int, hashes: bytes) -> None:
     c.execute(
         d.sql(
             "INSERT INTO copro_tiles (level, idx, hashes) VALUES (?, ?, ?) "
             "ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes"
         ),
-        (level, index, grown),
+        (level, index, hashes),
     )
+
+
+def _carry(c: Cursor, d: Dialect, table: str, level: int, below: int, node: bytes) -> None:
+    """Append ``node`` (tree level 8*level, index ``below``) to its tile; a full tile carries on up."""
+    index, position = divmod(below, TILE_WIDTH)
+    held = read_tile(c, d, level, index)
+    if len(held) != position * HASH_SIZE:  # changed outside copro: rebuild what it must hold
+        try:
+            held = b"".join(TileTree(c, d, table).rebuilt(level, index * TILE_WIDTH, below))
+        except LookupError:
+            return  # events under it are gone: verify names them
+    grown = held + node
+    _put_tile(c, d, level, index, grown)
     if position == TILE_WIDTH - 1:
-        _carry(c, d, level + 1, index, merkle.root_hash(split_hashes(grown)))
+        _carry(c, d, table, level + 1, index, merkle.root_hash(split_hashes(grown)))
 
 
 class TileTree:
@@ -262,6 +275,12 @@ class TileTree:
                 for j in range(lo, hi):
                     out.append(merkle.root_hash(self.hashes(level - 1, j * TILE_WIDTH, (j + 1) * TILE_WIDTH)))
         return out
+
+    def rebuilt(self, level: int, start: int, end: int) -> list[bytes]:
+        """Like :meth:`hashes` for ``level`` >= 1, but recomputed from the level below, not read from its tile."""
+        return [
+            merkle.root_hash(self.hashes(level - 1, j * TILE_WIDTH, (j + 1) * TILE_WIDTH)) for j in range(start, end)
+        ]
 
     def read(self, level: int, index: int) -> bytes:
         """A :data:`merkle.NodeReader`: the perfect node over leaves ``[index << level, (index + 1) << level)``."""
