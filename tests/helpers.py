@@ -28,6 +28,11 @@ def events_table(config: LedgerConfig) -> str:
     return "ledger_events" if config.database_url else "stored_events"
 
 
+def leaf_column(config: LedgerConfig) -> str:
+    """The column that numbers events, and so leaves: leaf i is the row numbered i + 1."""
+    return "notification_id" if config.database_url else "rowid"
+
+
 def raw(
     config: LedgerConfig, statement: str, params: tuple[Any, ...] = (), *, bypass_triggers: bool = False
 ) -> list[tuple[Any, ...]]:

@@ -18,7 +18,7 @@ from ledger.config import LedgerConfig
 from ledger.keys import event_key_id, raw_public
 from ledger.record import HEADER_SIZE, record_bytes, signing_input
 from tests.diary import Diary
-from tests.helpers import db_id, events_table, raw, run_cli
+from tests.helpers import db_id, events_table, leaf_column, raw, run_cli
 
 LEAVES = 301  # the keyring, then 100 diaries of 3 events each: one full tree tile (0-255) and more
 
@@ -36,15 +36,10 @@ def sealed_ledger(ledger: Ledger) -> Ledger:
     return ledger
 
 
-def position(config: LedgerConfig) -> str:
-    """The column that numbers events, and so leaves: leaf i is the row numbered i + 1."""
-    return "notification_id" if config.database_url else "rowid"
-
-
 def leaf_event(config: LedgerConfig, index: int) -> tuple[object, int]:
     rows = raw(
         config,
-        f"SELECT originator_id, originator_version FROM {events_table(config)} WHERE {position(config)} = ?",
+        f"SELECT originator_id, originator_version FROM {events_table(config)} WHERE {leaf_column(config)} = ?",
         (index + 1,),
     )
     return rows[0][0], int(rows[0][1])
@@ -54,7 +49,7 @@ def renumber(config: LedgerConfig, old: int, new: int) -> None:
     """Move the event at leaf ``old`` to leaf ``new`` (which must be free)."""
     raw(
         config,
-        f"UPDATE {events_table(config)} SET {position(config)} = ? WHERE {position(config)} = ?",
+        f"UPDATE {events_table(config)} SET {leaf_column(config)} = ? WHERE {leaf_column(config)} = ?",
         (new + 1, old + 1),
     )
 
@@ -195,7 +190,7 @@ def test_truncating_below_a_checkpoint_is_named(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Cut after the last full tile (only the checkpoint knows) and inside it (the tile knows too)."""
-    raw(config, f"DELETE FROM {events_table(config)} WHERE {position(config)} > ?", (cut,))
+    raw(config, f"DELETE FROM {events_table(config)} WHERE {leaf_column(config)} > ?", (cut,))
     code, text = verify(config, monkeypatch, capsys)
     assert code == 1
     assert f"first bad record is leaf {cut}:" in text
@@ -219,7 +214,7 @@ def _forge(config: LedgerConfig, leaf: int | None = None) -> tuple[UUID, bytes]:
     assert len(state) == HEADER_SIZE + len(payload)
     columns, values = "originator_id, originator_version, topic, state", (db_id(config, oid), 1, topic, state)
     if leaf is not None:
-        columns, values = f"{position(config)}, {columns}", (leaf + 1, *values)
+        columns, values = f"{leaf_column(config)}, {columns}", (leaf + 1, *values)
     raw(
         config,
         f"INSERT INTO {events_table(config)} ({columns}) VALUES (?, ?, ?, ?{', ?' if leaf is not None else ''})",
@@ -242,7 +237,7 @@ def test_a_forged_event_appended_to_the_log_is_named(
 def test_a_forged_event_put_in_place_of_a_deleted_one_is_named(
     sealed_ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    raw(config, f"DELETE FROM {events_table(config)} WHERE {position(config)} = ?", (6,))
+    raw(config, f"DELETE FROM {events_table(config)} WHERE {leaf_column(config)} = ?", (6,))
     oid, _ = _forge(config, leaf=5)
     code, text = verify(config, monkeypatch, capsys)
     assert code == 1

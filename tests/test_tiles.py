@@ -31,7 +31,7 @@ from ledger.record import HEADER_SIZE, SignedStoredEvent, record_bytes
 from ledger.storage import merkle_tables
 from ledger.storage.merkle_tables import SQLITE, RecentLeaves, TileTree, read_tile
 from tests.diary import Diary
-from tests.helpers import raw
+from tests.helpers import events_table, leaf_column, raw
 
 WIDTH = 256
 TILE_BYTES = WIDTH * 32
@@ -196,9 +196,7 @@ def test_an_append_completing_a_tile_over_a_deleted_event_is_kept_and_the_tile_l
     ledger: Ledger, config: LedgerConfig
 ) -> None:
     fill(ledger, 100)  # 201 leaves
-    table = "ledger_events" if config.database_url else "stored_events"
-    column = "notification_id" if config.database_url else "rowid"
-    raw(config, f"DELETE FROM {table} WHERE {column} = 101")  # leaf 100 disappears
+    raw(config, f"DELETE FROM {events_table(config)} WHERE {leaf_column(config)} = 101")  # leaf 100 disappears
     before = ledger.log.log_size()
     # A writer that did not append leaf 100 itself (so has no cached hash of it) completes tile 0.
     second = Ledger.open(config, ledger.keys)

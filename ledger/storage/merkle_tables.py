@@ -27,7 +27,8 @@ proofs cost O(log n) reads, never a rehash of the log.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 from uuid import UUID
@@ -184,6 +185,16 @@ class RecentLeaves:
 
     def aborted(self) -> None:
         self._pending().clear()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Around a recorder's whole ``insert_events``: keep the noted hashes only if it returns."""
+        try:
+            yield
+        except BaseException:
+            self.aborted()
+            raise
+        self.committed()
 
 
 def complete_tiles(

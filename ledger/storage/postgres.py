@@ -61,12 +61,8 @@ class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
         )
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        try:
+        with self.recent_leaves.transaction():
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
-        except BaseException:
-            self.recent_leaves.aborted()
-            raise
-        self.recent_leaves.committed()
         return ids
 
     def _insert_events(self, curs: PgCursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:

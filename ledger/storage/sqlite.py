@@ -34,12 +34,8 @@ class LedgerSQLiteRecorder(MerkleLogMixin, SQLiteApplicationRecorder):
         self.recent_leaves = merkle_tables.RecentLeaves()
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        try:
-            ids = super().insert_events(stored_events, **kwargs)
-        except BaseException:
-            self.recent_leaves.aborted()
-            raise
-        self.recent_leaves.committed()
+        with self.recent_leaves.transaction():
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
         return ids
 
     def _insert_events(
