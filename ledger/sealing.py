@@ -2,8 +2,10 @@
 
 Names, contact details and identifying free text never enter the log in clear.
 Each person has their own AES-256-GCM key; a sealed value records whose key sealed
-it, and the place it belongs (aggregate id and field) is bound as associated data,
-so a ciphertext copied into another event does not open. The per-person keys live
+it and its place: the event it belongs to (aggregate id and version) and the field
+within that event's payload (a JSON Pointer). The place is bound as associated data,
+so a ciphertext copied into another event or field does not open, and ``copro
+verify`` checks, without any key, that every sealed value sits at the place it names. The per-person keys live
 outside the log, wrapped by the ledger's seal key. Erasing a person deletes their
 key: everything they said becomes unreadable everywhere, while every signature and
 every Merkle hash over the ciphertext still verifies.
@@ -11,7 +13,9 @@ every Merkle hash over the ciphertext still verifies.
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -26,11 +30,70 @@ from ledger.storage.side_store import SideStore
 ERASED = "[erased]"
 
 
+class PersonErased(Exception):
+    """Someone erased tried to write again: their words can no longer be kept."""
+
+    def __init__(self, person_id: UUID) -> None:
+        super().__init__(f"person {person_id} has been erased")
+        self.person_id = person_id
+
+
+def place_of(aggregate_id: UUID, version: int, pointer: str) -> str:
+    """Where a sealed value sits: ``<aggregate id hex>/<event version><JSON Pointer into the payload>``.
+
+    For example ``9f0c…e1/3/reason`` or ``9f0c…e1/1/actions/0``: the event id
+    (originator id and version) and the field, so every sealed value has exactly one place.
+    """
+    if not pointer.startswith("/"):
+        raise ValueError(f"a sealed value's field is a JSON Pointer starting with '/', not {pointer!r}")
+    return f"{aggregate_id.hex}/{version}{pointer}"
+
+
+def _pointer_token(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _sealed_values(node: Any, pointer: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        if node.get("_type_") == "sealed":
+            yield pointer, node.get("_data_")
+            return
+        for key, value in node.items():
+            yield from _sealed_values(value, f"{pointer}/{_pointer_token(str(key))}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _sealed_values(value, f"{pointer}/{i}")
+
+
+def misplaced(payload: bytes, aggregate_id: UUID, version: int) -> str | None:
+    """Why a payload's sealed values do not sit where they say they belong, or None.
+
+    Needs no key: an auditor checks that every sealed value names the event and field
+    it is in. Payloads without a sealed value are not parsed (the check stays cheap).
+    """
+    if b'"sealed"' not in payload:
+        return None
+    try:
+        doc = json.loads(payload)
+    except ValueError:
+        return "its payload is not JSON"
+    for pointer, data in _sealed_values(doc, ""):
+        expected = place_of(aggregate_id, version, pointer)
+        found = data.get("place") if isinstance(data, dict) else None
+        if found != expected:
+            return (
+                f"the sealed value at {pointer} names the place {found!r}, but it sits at {expected!r}: "
+                "it was copied or moved from another event"
+            )
+    return None
+
+
 @dataclass(frozen=True)
 class Sealed:
-    """Ciphertext of one personal value, sealed with ``person_id``'s key."""
+    """Ciphertext of one personal value, sealed with ``person_id``'s key, for one place (see :func:`place_of`)."""
 
     person_id: UUID
+    place: str
     nonce: bytes
     ciphertext: bytes
 
@@ -40,10 +103,10 @@ class SealedAsDict(Transcoding):
     name = "sealed"
 
     def encode(self, obj: Sealed) -> dict[str, str]:
-        return {"person": obj.person_id.hex, "nonce": b64(obj.nonce), "ct": b64(obj.ciphertext)}
+        return {"person": obj.person_id.hex, "place": obj.place, "nonce": b64(obj.nonce), "ct": b64(obj.ciphertext)}
 
     def decode(self, data: dict[str, str]) -> Sealed:
-        return Sealed(UUID(data["person"]), unb64(data["nonce"]), unb64(data["ct"]))
+        return Sealed(UUID(data["person"]), data["place"], unb64(data["nonce"]), unb64(data["ct"]))
 
 
 def _aad(person_id: UUID, place: str) -> bytes:
@@ -60,6 +123,7 @@ class PersonalDataVault:
             "CREATE TABLE IF NOT EXISTS copro_person_keys "
             f"(person_id TEXT PRIMARY KEY, nonce {store.blob} NOT NULL, wrapped {store.blob} NOT NULL)"
         )
+        store.execute("CREATE TABLE IF NOT EXISTS copro_erased_people (person_id TEXT PRIMARY KEY)")
 
     def close(self) -> None:
         self.store.close()
@@ -80,28 +144,51 @@ class PersonalDataVault:
         return key
 
     def seal(self, person_id: UUID, text: str, *, place: str) -> Sealed:
-        key = self._key(person_id, create=True)
-        assert key is not None
-        nonce = os.urandom(12)
-        return Sealed(person_id, nonce, AESGCM(key).encrypt(nonce, text.encode("utf-8"), _aad(person_id, place)))
+        """Seal ``text`` for ``place``; refuses a person who has been erased.
 
-    def open(self, sealed: Any, *, place: str) -> str:
-        """The clear text, or ``ERASED`` once the person's key is gone."""
+        An erased person's key is gone for good: creating a fresh one would quietly
+        start a second identity, so anything they would write now is refused instead.
+        """
+        if self.is_forgotten(person_id):
+            raise PersonErased(person_id)
+        key = self._key(person_id, create=True)
+        if key is None:  # pragma: no cover - _key(create=True) always returns a key
+            raise PersonErased(person_id)
+        nonce = os.urandom(12)
+        ct = AESGCM(key).encrypt(nonce, text.encode("utf-8"), _aad(person_id, place))
+        return Sealed(person_id, place, nonce, ct)
+
+    def open(self, sealed: Any) -> str:
+        """The clear text, or ``ERASED`` once the person's key is gone (or the value was moved)."""
         if not isinstance(sealed, Sealed):
             return ERASED
         key = self._key(sealed.person_id, create=False)
         if key is None:
             return ERASED
         try:
-            return AESGCM(key).decrypt(sealed.nonce, sealed.ciphertext, _aad(sealed.person_id, place)).decode("utf-8")
+            aad = _aad(sealed.person_id, sealed.place)
+            return AESGCM(key).decrypt(sealed.nonce, sealed.ciphertext, aad).decode("utf-8")
         except InvalidTag:
             return ERASED
 
     def is_erased(self, person_id: UUID) -> bool:
         return self._key(person_id, create=False) is None
 
+    def is_forgotten(self, person_id: UUID) -> bool:
+        """True once the person has been erased: no key may ever be made for them again."""
+        row = self.store.execute("SELECT 1 FROM copro_erased_people WHERE person_id = ?", (person_id.hex,)).fetchone()
+        return row is not None
+
     def erase(self, person_id: UUID) -> bool:
-        """Delete the person's key for good; True if there was one."""
-        deleted = self.store.execute("DELETE FROM copro_person_keys WHERE person_id = ?", (person_id.hex,)).rowcount
+        """Delete the person's key for good and remember that they were erased; True if there was a key.
+
+        The tombstone holds only the person's random id, which the log already holds.
+        """
+        with self.store.transaction():
+            deleted = self.store.execute("DELETE FROM copro_person_keys WHERE person_id = ?", (person_id.hex,)).rowcount
+            self.store.execute(
+                "INSERT INTO copro_erased_people (person_id) VALUES (?) ON CONFLICT (person_id) DO NOTHING",
+                (person_id.hex,),
+            )
         self.store.after_delete()
         return bool(deleted)

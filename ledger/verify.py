@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import ApplicationRecorder
 
-from ledger import merkle, signed_note
+from ledger import merkle, sealing, signed_note
 from ledger.canonical import strict_loads
 from ledger.errors import ConfigurationError
 from ledger.keyring import KEYRING_ID, KeySchedule, decode_key
@@ -120,7 +120,8 @@ def check_rows(rows: Sequence[RowTuple]) -> list[Result]:
                 )
             )
             continue
-        out.append((index, merkle.leaf_hash(record), kid, None))
+        misplaced = sealing.misplaced(state[HEADER_SIZE:], UUID(bytes=oid), version)
+        out.append((index, merkle.leaf_hash(record), kid, misplaced))
     return out
 
 

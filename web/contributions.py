@@ -22,7 +22,14 @@ def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> R
     items = []
     for cid in copro().views.listing(c.id, "Contribution"):
         x: Any = gov.repository.get(cid)
-        items.append({"x": x, "who": gov.member_name(x.member_id), "mine": x.member_id == account.member_id})
+        items.append(
+            {
+                "x": x,
+                "who": gov.member_name(x.member_id),
+                "activity": gov.reveal(x.activity),
+                "mine": x.member_id == account.member_id,
+            }
+        )
     items.sort(key=lambda i: (i["x"].on, i["x"].created_on), reverse=True)
     return page(
         "contributions/index.html",

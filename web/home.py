@@ -65,7 +65,7 @@ def waiting_for(c: Collective, me: UUID) -> dict[str, list[Any]]:
         r: Any = gov.repository.get(rid)
         for i, action in enumerate(r.actions):
             if action["done_by"] is None:
-                reviews.append({"what": action["text"], "due": None, "reflection": rid, "index": i})
+                reviews.append({"what": gov.reveal(action["text"]), "due": None, "reflection": rid, "index": i})
     return {
         "respond": respond,
         "objections": objections,

@@ -68,19 +68,19 @@ def detail_context(c: Collective, me: UUID, proposal: Proposal) -> dict[str, Any
     ctx["preview"] = gov.tally(proposal)[0] if proposal.state.value == "open" else None
     ballot = gov.ballot_of(proposal.id, me)
     ctx["ballot"] = ballot
-    ctx["my_reason"] = gov.reveal(ballot.reason, f"{ballot.id}/reason") if ballot else ""
+    ctx["my_reason"] = gov.reveal(ballot.reason) if ballot else ""
     ctx["stale"] = bool(ballot and ballot.version_hash != proposal.current.content_hash)
     ctx["objections"] = [
         {
             "o": o,
             "who": gov.member_name(o.member_id),
-            "reason": gov.reveal(o.reason, f"{o.id}/reason"),
+            "reason": gov.reveal(o.reason),
             "answers": [
-                {"by": gov.member_name(UUID(h["by"])), "text": gov.reveal(h["answer"], f"{o.id}/answer/{i}")}
-                for i, h in enumerate(o.history)
+                {"by": gov.member_name(UUID(h["by"])), "text": gov.reveal(h["answer"])}
+                for h in o.history
                 if h["step"] == "answered"
             ],
-            "steps": [h for h in o.history if h["step"] != "answered"],
+            "steps": [dict(h, why=gov.reveal(h["why"])) for h in o.history if h["step"] != "answered"],
         }
         for o in map(gov.objection, proposal.objection_ids)
     ]

@@ -25,11 +25,15 @@ def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> R
             {
                 "r": r,
                 "author": gov.member_name(r.author_id),
-                "worked": gov.reveal(r.worked, f"{rid}/worked"),
-                "did_not": gov.reveal(r.did_not, f"{rid}/did_not"),
-                "power": gov.reveal(r.power, f"{rid}/power"),
+                "subject_ref": gov.reveal(r.subject_ref),
+                "worked": gov.reveal(r.worked),
+                "did_not": gov.reveal(r.did_not),
+                "power": gov.reveal(r.power),
                 "actions": [
-                    {"text": a["text"], "done_by": gov.member_name(UUID(a["done_by"])) if a["done_by"] else None}
+                    {
+                        "text": gov.reveal(a["text"]),
+                        "done_by": gov.member_name(UUID(a["done_by"])) if a["done_by"] else None,
+                    }
                     for a in r.actions
                 ],
             }

@@ -38,7 +38,9 @@ MONETARY = (Kind.PAYMENT, Kind.VOUCHER, Kind.EXPENSES)
 
 class Contribution(Aggregate):
     @event("Logged")
-    def __init__(self, collective_id: UUID, member_id: UUID, activity: str, minutes: int, on: str, by: UUID) -> None:
+    def __init__(
+        self, id: UUID, collective_id: UUID, member_id: UUID, activity: Sealed, minutes: int, on: str, by: UUID
+    ) -> None:
         self.collective_id = collective_id
         self.member_id = member_id
         self.activity = activity
@@ -50,7 +52,7 @@ class Contribution(Aggregate):
         self.currency = ""
         self.rate_table = ""
         self.declined_reason: Sealed | None = None
-        self.payment_reference = ""
+        self.payment_reference: Sealed | None = None
 
     def offer(self, kind: Kind, amount_minor: int, currency: str, rate_table: str, by: UUID) -> None:
         if self.recognition is not RecognitionState.NONE:
@@ -88,12 +90,15 @@ class Contribution(Aggregate):
         self.recognition = RecognitionState.DECLINED
         self.declined_reason = reason
 
-    def pay(self, reference: str, by: UUID) -> None:
+    def check_payable(self) -> None:
         if self.recognition is not RecognitionState.ACCEPTED or self.kind not in {k.value for k in MONETARY}:
             raise Conflict("Only an accepted payment can be marked as paid.")
+
+    def pay(self, reference: Sealed, by: UUID) -> None:
+        self.check_payable()
         self._paid(reference=reference, by=by)
 
     @event("Paid")
-    def _paid(self, reference: str, by: UUID) -> None:
+    def _paid(self, reference: Sealed, by: UUID) -> None:
         self.recognition = RecognitionState.PAID
         self.payment_reference = reference

@@ -47,13 +47,13 @@ class Objection(Aggregate):
         if self.status not in UNRESOLVED:
             raise Conflict(f"This objection is already {self.status.value}.")
 
-    def test(self, paramount: bool, by: UUID, why: str) -> None:
+    def test(self, paramount: bool, by: UUID, why: Sealed) -> None:
         """The facilitator's test: is it paramount? If not, it stays on record as a concern."""
         self.check_unresolved()
         self._tested(paramount=paramount, by=by, why=why)
 
     @event("Tested")
-    def _tested(self, paramount: bool, by: UUID, why: str) -> None:
+    def _tested(self, paramount: bool, by: UUID, why: Sealed) -> None:
         self.paramount = paramount
         self.history.append({"step": "tested", "by": by.hex, "paramount": paramount, "why": why})
 
@@ -66,27 +66,27 @@ class Objection(Aggregate):
         self.status = Status.ANSWERED
         self.history.append({"step": "answered", "by": by.hex, "answer": answer})
 
-    def withdraw(self, by: UUID, why: str) -> None:
+    def withdraw(self, by: UUID, why: Sealed | None) -> None:
         self.check_unresolved()
         if by != self.member_id:
             raise NotAllowed("Only the person who raised an objection can withdraw it.")
         self._resolved(status=Status.WITHDRAWN.value, by=by, why=why, version_hash="")
 
-    def integrate(self, by: UUID, why: str, version_hash: str) -> None:
+    def integrate(self, by: UUID, why: Sealed, version_hash: str) -> None:
         self.check_unresolved()
         if version_hash == self.version_hash:
             raise Conflict("Integrating an objection needs a new version of the proposal; revise it first.")
         self._resolved(status=Status.INTEGRATED.value, by=by, why=why, version_hash=version_hash)
 
-    def uphold(self, by: UUID, why: str) -> None:
+    def uphold(self, by: UUID, why: Sealed) -> None:
         self.check_unresolved()
         self._resolved(status=Status.UPHELD.value, by=by, why=why, version_hash="")
 
-    def overrule(self, by: UUID, why: str) -> None:
+    def overrule(self, by: UUID, why: Sealed) -> None:
         self.check_unresolved()
         self._resolved(status=Status.OVERRULED.value, by=by, why=why, version_hash="")
 
     @event("Resolved")
-    def _resolved(self, status: str, by: UUID, why: str, version_hash: str) -> None:
+    def _resolved(self, status: str, by: UUID, why: Sealed | None, version_hash: str) -> None:
         self.status = Status(status)
         self.history.append({"step": status, "by": by.hex, "why": why, "version_hash": version_hash})

@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.canonical import canonical_dumps
 from ledger.governance.errors import Conflict, Invalid
+from ledger.sealing import Sealed
 
 
 class State(StrEnum):
@@ -62,7 +63,7 @@ class Proposal(Aggregate):
         self.opened_at: str | None = None
         self.opened_version = 0
         self.outcome: dict[str, Any] | None = None
-        self.withdrawn_reason = ""
+        self.withdrawn_reason: Sealed | None = None
 
     @property
     def current(self) -> Version:
@@ -116,12 +117,15 @@ class Proposal(Aggregate):
         self.state = State.CLOSED
         self.outcome = dict(result, closed_at=at, closed_by=by.hex)
 
-    def withdraw(self, by: UUID, reason: str) -> None:
+    def check_withdrawable(self) -> None:
         if self.state not in (State.DRAFT, State.OPEN):
             raise Conflict(f"A {self.state.value} proposal cannot be withdrawn.")
+
+    def withdraw(self, by: UUID, reason: Sealed) -> None:
+        self.check_withdrawable()
         self._withdrawn(by=by, reason=reason)
 
     @event("Withdrawn")
-    def _withdrawn(self, by: UUID, reason: str) -> None:
+    def _withdrawn(self, by: UUID, reason: Sealed) -> None:
         self.state = State.WITHDRAWN
         self.withdrawn_reason = reason

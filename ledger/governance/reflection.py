@@ -22,11 +22,11 @@ class Reflection(Aggregate):
         collective_id: UUID,
         author_id: UUID,
         subject: str,
-        subject_ref: str,
-        worked: Sealed,
-        did_not: Sealed,
-        power: Sealed,
-        actions: list[str],
+        subject_ref: Sealed | None,
+        worked: Sealed | None,
+        did_not: Sealed | None,
+        power: Sealed | None,
+        actions: list[Sealed],
         review_outcome: str | None,
     ) -> None:
         self.collective_id = collective_id
@@ -37,7 +37,7 @@ class Reflection(Aggregate):
         self.worked = worked
         self.did_not = did_not
         self.power = power
-        self.actions: list[dict[str, Any]] = [{"text": a, "done_by": None} for a in actions]
+        self.actions: list[dict[str, Any]] = [{"text": a, "done_by": None} for a in actions]  # text: Sealed
 
     def complete_action(self, index: int, by: UUID) -> None:
         if not 0 <= index < len(self.actions):

@@ -27,7 +27,7 @@ from ledger.governance.proposal import Proposal, version_hash
 from ledger.governance.reflection import REVIEW_OUTCOMES, SUBJECTS, Reflection
 from ledger.governance.tally import gather, result_record, roster_of
 from ledger.keystore import LedgerKeys
-from ledger.sealing import ERASED, PersonalDataVault, Sealed
+from ledger.sealing import ERASED, PersonalDataVault, PersonErased, Sealed, place_of
 from ledger.storage.side_store import SideStore
 
 
@@ -95,11 +95,21 @@ class Governance(Ledger):
         c.check_member(actor)
         return c
 
-    def reveal(self, sealed: Sealed | None, place: str) -> str:
-        return "" if sealed is None else self.vault.open(sealed, place=place)
+    def reveal(self, sealed: Sealed | None) -> str:
+        """The clear text of a sealed value, ``ERASED`` once its person is erased, "" for none."""
+        return "" if sealed is None else self.vault.open(sealed)
 
-    def _seal(self, person: UUID, value: str, place: str) -> Sealed:
-        return self.vault.seal(person, value, place=place)
+    def _seal(self, person: UUID, value: str, at: tuple[UUID, int], field: str) -> Sealed:
+        """Seal ``value`` with ``person``'s key for the event ``at`` = (aggregate id, version), field ``field``."""
+        try:
+            return self.vault.seal(person, value, place=place_of(at[0], at[1], field))
+        except PersonErased:
+            raise NotAllowed(
+                "This person's data has been erased, so copro can no longer record anything in their name."
+            ) from None
+
+    def _seal_optional(self, person: UUID, value: str, at: tuple[UUID, int], field: str) -> Sealed | None:
+        return self._seal(person, value, at, field) if value else None
 
     def agreement_in_force(self, collective_id: UUID) -> Agreement | None:
         aid = self.collective(collective_id).agreement_id
@@ -142,9 +152,9 @@ class Governance(Ledger):
         access_needs = text.clean(access_needs, "access needs", limit=text.REASON_MAX, required=False)
         member = Member(
             collective_id=collective_id,
-            name=self._seal(member_id, name, f"{member_id}/name"),
-            contact=self._seal(member_id, contact, f"{member_id}/contact"),
-            access_needs=self._seal(member_id, access_needs, f"{member_id}/access_needs"),
+            name=self._seal(member_id, name, (member_id, 1), "/name"),
+            contact=self._seal(member_id, contact, (member_id, 1), "/contact"),
+            access_needs=self._seal(member_id, access_needs, (member_id, 1), "/access_needs"),
             id=member_id,
         )
         return member
@@ -188,7 +198,7 @@ class Governance(Ledger):
 
     def member_name(self, member_id: UUID) -> str:
         try:
-            return self.reveal(self.member(member_id).name, f"{member_id}/name")
+            return self.reveal(self.member(member_id).name)
         except NotFound:
             return ERASED
 
@@ -373,8 +383,8 @@ class Governance(Ledger):
         if not reason and policies.Position(position) in policy.reason_required_for:
             raise Invalid(f"Please give a reason: this decision asks for one when you {position}.")
         bid = ballot_id(proposal_id, member_id)
-        sealed = self._seal(member_id, reason, f"{bid}/reason") if reason else None
         ballot = self.ballot_of(proposal_id, member_id)
+        sealed = self._seal_optional(member_id, reason, (bid, 1 if ballot is None else ballot.version + 1), "/reason")
         if ballot is None:
             ballot = Ballot(
                 proposal_id=proposal_id,
@@ -403,7 +413,7 @@ class Governance(Ledger):
                 proposal_id=proposal.id,
                 member_id=member_id,
                 paramount=True,
-                reason=self._seal(member_id, reason, f"{oid}/reason"),
+                reason=self._seal(member_id, reason, (oid, 1), "/reason"),
                 version_hash=proposal.current.content_hash,
                 from_block=True,
             )
@@ -411,7 +421,7 @@ class Governance(Ledger):
             return [objection, proposal]
         if position != "block":
             for o in open_from_block:
-                o.withdraw(member_id, f"changed their position to {position}")
+                o.withdraw(member_id, self._seal(member_id, f"changed their position to {position}", _next(o), "/why"))
             return open_from_block
         return []
 
@@ -431,7 +441,7 @@ class Governance(Ledger):
             proposal_id=proposal_id,
             member_id=member_id,
             paramount=paramount,
-            reason=self._seal(member_id, reason, f"{oid}/reason"),
+            reason=self._seal(member_id, reason, (oid, 1), "/reason"),
             version_hash=proposal.current.content_hash,
             id=oid,
             from_block=False,
@@ -450,21 +460,22 @@ class Governance(Ledger):
         objection, proposal, collective = self._objection_context(objection_id, by)
         collective.check_role(by, Role.FACILITATOR)
         proposal.check_open()
-        objection.test(paramount, by, text.clean(why, "explanation", limit=text.REASON_MAX))
+        why = text.clean(why, "explanation", limit=text.REASON_MAX)
+        objection.test(paramount, by, self._seal(by, why, _next(objection), "/why"))
         self.save(objection)
 
     def answer_objection(self, objection_id: UUID, *, by: UUID, answer: str) -> None:
         objection, proposal, _ = self._objection_context(objection_id, by)
         proposal.check_open()
         answer = text.clean(answer, "answer", limit=text.REASON_MAX)
-        n = len(objection.history)
-        objection.answer(by, self._seal(by, answer, f"{objection_id}/answer/{n}"))
+        objection.answer(by, self._seal(by, answer, _next(objection), "/answer"))
         self.save(objection)
 
     def withdraw_objection(self, objection_id: UUID, *, by: UUID, why: str = "") -> None:
         objection, proposal, _ = self._objection_context(objection_id, by)
         proposal.check_open()
-        objection.withdraw(by, text.clean(why, "explanation", limit=text.REASON_MAX, required=False))
+        why = text.clean(why, "explanation", limit=text.REASON_MAX, required=False)
+        objection.withdraw(by, self._seal_optional(by, why, _next(objection), "/why"))
         self.save(objection)
 
     def resolve_objection(self, objection_id: UUID, *, by: UUID, how: str, why: str) -> None:
@@ -473,19 +484,22 @@ class Governance(Ledger):
         collective.check_role(by, Role.FACILITATOR)
         proposal.check_open()
         why = text.clean(why, "explanation", limit=text.REASON_MAX)
-        if how == "integrate":
-            objection.integrate(by, why, proposal.current.content_hash)
-        elif how == "uphold":
-            objection.uphold(by, why)
-        elif how == "overrule":
+        if how not in ("integrate", "uphold", "overrule"):
+            raise Invalid("Choose integrate, uphold or overrule.")
+        if how == "overrule":
             _, _, policy = self._voting_context(proposal)
             if not policy.allow_overrule:
                 raise NotAllowed(
                     "This decision's rule does not allow overruling an objection; resolve it with the objector."
                 )
-            objection.overrule(by, f"{why} (process: {policy.overrule_process})")
+            why = f"{why} (process: {policy.overrule_process})"
+        sealed = self._seal(by, why, _next(objection), "/why")
+        if how == "integrate":
+            objection.integrate(by, sealed, proposal.current.content_hash)
+        elif how == "uphold":
+            objection.uphold(by, sealed)
         else:
-            raise Invalid("Choose integrate, uphold or overrule.")
+            objection.overrule(by, sealed)
         self.save(objection)
 
     # -- closing ---------------------------------------------------------------------------
@@ -537,7 +551,9 @@ class Governance(Ledger):
         collective = self._collective_for(proposal.collective_id, by)
         if by.hex != proposal.versions[0].author_id and not collective.has_role(by, Role.FACILITATOR):
             raise NotAllowed("Only the proposal's author or a facilitator can withdraw it.")
-        proposal.withdraw(by, text.clean(reason, "reason", limit=text.REASON_MAX))
+        reason = text.clean(reason, "reason", limit=text.REASON_MAX)
+        proposal.check_withdrawable()
+        proposal.withdraw(by, self._seal(by, reason, _next(proposal), "/reason"))
         self.save(proposal)
 
     # -- reflection and recognition ------------------------------------------------------
@@ -564,8 +580,8 @@ class Governance(Ledger):
         if subject != "agreement" and review_outcome:
             raise Invalid("Only a review of the agreement has an outcome (renew, amend or retire).")
         rid = uuid4()
-        fields = {
-            name: self._seal(by, text.clean(value, label, limit=text.TEXT_MAX, required=False), f"{rid}/{name}")
+        texts = {
+            name: text.clean(value, label, limit=text.TEXT_MAX, required=False)
             for name, value, label in (
                 ("worked", worked, "what worked"),
                 ("did_not", did_not, "what did not work"),
@@ -573,15 +589,21 @@ class Governance(Ledger):
             )
         }
         clean_actions = [text.clean(a, "action", limit=text.REASON_MAX) for a in actions if a and a.strip()]
+        if not any(texts.values()) and not clean_actions:
+            raise Invalid(
+                "This reflection is empty: write what worked, what did not, what you noticed about power, "
+                "or an action, then save it."
+            )
+        subject_ref = text.clean(subject_ref, "subject", limit=200, required=False)
         reflection = Reflection(
             collective_id=collective_id,
             author_id=by,
             subject=subject,
-            subject_ref=text.clean(subject_ref, "subject", limit=200, required=False),
-            actions=clean_actions,
+            subject_ref=self._seal_optional(by, subject_ref, (rid, 1), "/subject_ref"),
+            actions=[self._seal(by, a, (rid, 1), f"/actions/{i}") for i, a in enumerate(clean_actions)],
             review_outcome=review_outcome or None,
             id=rid,
-            **fields,
+            **{name: self._seal_optional(by, value, (rid, 1), f"/{name}") for name, value in texts.items()},
         )
         self.save(reflection)
         return reflection.id
@@ -605,10 +627,13 @@ class Governance(Ledger):
             raise NotAllowed("Members log their own time; a steward or secretary can log it for them.")
         if not 0 < minutes <= 24 * 60:
             raise Invalid("Time given must be between 1 minute and 24 hours for one entry.")
+        activity = text.clean(activity, "activity", limit=text.TITLE_MAX)
+        cid = uuid4()
         c = Contribution(
+            id=cid,
             collective_id=collective_id,
             member_id=member_id,
-            activity=text.clean(activity, "activity", limit=text.TITLE_MAX),
+            activity=self._seal(member_id, activity, (cid, 1), "/activity"),
             minutes=minutes,
             on=on.isoformat(),
             by=by,
@@ -645,14 +670,16 @@ class Governance(Ledger):
         if by != c.member_id:
             raise NotAllowed("Only the person offered recognition can accept or decline it.")
         reason = text.clean(reason, "reason", limit=text.REASON_MAX, required=False)
-        c.respond(accept, self._seal(by, reason, f"{c.id}/declined") if reason else None)
+        c.respond(accept, None if accept else self._seal_optional(by, reason, _next(c), "/reason"))
         self.save(c)
 
     def mark_paid(self, contribution_id: UUID, *, by: UUID, reference: str) -> None:
         c = self._contribution(contribution_id)
         collective = self._collective_for(c.collective_id, by)
         collective.check_role(by, Role.STEWARD, Role.SECRETARY)
-        c.pay(text.clean(reference, "payment reference", limit=120), by)
+        reference = text.clean(reference, "payment reference", limit=120)
+        c.check_payable()
+        c.pay(self._seal(c.member_id, reference, _next(c), "/reference"), by)
         self.save(c)
 
 
@@ -661,3 +688,8 @@ def collective_groups_check(groups: dict[str, str], chosen: list[str]) -> list[s
     if unknown or not chosen:
         raise Invalid("The founder must belong to at least one of the collective's groups.")
     return sorted(set(chosen))
+
+
+def _next(aggregate: Any) -> tuple[UUID, int]:
+    """The id of the event an aggregate's next change will record: where a value sealed for it belongs."""
+    return aggregate.id, aggregate.version + 1
