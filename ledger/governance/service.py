@@ -25,6 +25,7 @@ from ledger.governance.member import Member
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal, version_hash
 from ledger.governance.reflection import REVIEW_OUTCOMES, SUBJECTS, Reflection
+from ledger.governance.retry import command
 from ledger.governance.tally import gather, result_record, roster_of
 from ledger.keystore import LedgerKeys
 from ledger.sealing import ERASED, PersonalDataVault, PersonErased, Sealed, place_of
@@ -117,6 +118,7 @@ class Governance(Ledger):
 
     # -- collectives and members ---------------------------------------------------------
 
+    @command
     def found_collective(
         self,
         *,
@@ -159,6 +161,7 @@ class Governance(Ledger):
         )
         return member
 
+    @command
     def admit_member(
         self,
         collective_id: UUID,
@@ -178,6 +181,7 @@ class Governance(Ledger):
         self.save(collective, member)
         return member_id
 
+    @command
     def assign_role(
         self,
         collective_id: UUID,
@@ -208,6 +212,7 @@ class Governance(Ledger):
 
     # -- agreements ----------------------------------------------------------------------
 
+    @command
     def draft_agreement(
         self,
         collective_id: UUID,
@@ -261,6 +266,7 @@ class Governance(Ledger):
         self.save(agreement)
         return agreement.id
 
+    @command
     def sign_agreement(self, agreement_id: UUID, *, member_id: UUID) -> None:
         """A member signs for their group; the first agreement comes into force once every party has signed.
 
@@ -291,6 +297,7 @@ class Governance(Ledger):
 
     # -- proposals -----------------------------------------------------------------------
 
+    @command
     def draft_proposal(
         self,
         collective_id: UUID,
@@ -327,6 +334,7 @@ class Governance(Ledger):
         self.save(proposal)
         return proposal.id
 
+    @command
     def revise_proposal(self, proposal_id: UUID, *, by: UUID, title: str, body: str) -> None:
         proposal = self.proposal(proposal_id)
         collective = self._collective_for(proposal.collective_id, by)
@@ -340,6 +348,7 @@ class Governance(Ledger):
     def policy_of(self, agreement: Agreement, name: str) -> policies.Policy:
         return policies.parse_policy(agreement.policies[name], source=f"agreement {agreement.id} rule {name!r}")
 
+    @command
     def open_proposal(self, proposal_id: UUID, *, by: UUID) -> None:
         proposal = self.proposal(proposal_id)
         collective = self._collective_for(proposal.collective_id, by)
@@ -356,6 +365,7 @@ class Governance(Ledger):
         agreement = self.agreement(proposal.agreement_id)
         return collective, agreement, self.policy_of(agreement, proposal.policy_name)
 
+    @command
     def cast_ballot(
         self, proposal_id: UUID, *, member_id: UUID, position: str, reason: str = "", version_hash: str | None = None
     ) -> UUID:
@@ -427,6 +437,7 @@ class Governance(Ledger):
 
     # -- objections ----------------------------------------------------------------------
 
+    @command
     def raise_objection(self, proposal_id: UUID, *, member_id: UUID, reason: str, paramount: bool = True) -> UUID:
         proposal = self.proposal(proposal_id)
         collective = self._collective_for(proposal.collective_id, member_id)
@@ -456,6 +467,7 @@ class Governance(Ledger):
         collective = self._collective_for(proposal.collective_id, by)
         return objection, proposal, collective
 
+    @command
     def test_objection(self, objection_id: UUID, *, by: UUID, paramount: bool, why: str) -> None:
         objection, proposal, collective = self._objection_context(objection_id, by)
         collective.check_role(by, Role.FACILITATOR)
@@ -464,6 +476,7 @@ class Governance(Ledger):
         objection.test(paramount, by, self._seal(by, why, _next(objection), "/why"))
         self.save(objection)
 
+    @command
     def answer_objection(self, objection_id: UUID, *, by: UUID, answer: str) -> None:
         objection, proposal, _ = self._objection_context(objection_id, by)
         proposal.check_open()
@@ -471,6 +484,7 @@ class Governance(Ledger):
         objection.answer(by, self._seal(by, answer, _next(objection), "/answer"))
         self.save(objection)
 
+    @command
     def withdraw_objection(self, objection_id: UUID, *, by: UUID, why: str = "") -> None:
         objection, proposal, _ = self._objection_context(objection_id, by)
         proposal.check_open()
@@ -478,6 +492,7 @@ class Governance(Ledger):
         objection.withdraw(by, self._seal_optional(by, why, _next(objection), "/why"))
         self.save(objection)
 
+    @command
     def resolve_objection(self, objection_id: UUID, *, by: UUID, how: str, why: str) -> None:
         """The facilitator integrates (after a revision), upholds, or overrules where the policy allows."""
         objection, proposal, collective = self._objection_context(objection_id, by)
@@ -523,6 +538,7 @@ class Governance(Ledger):
         )
         return decision, record
 
+    @command
     def close_proposal(self, proposal_id: UUID, *, by: UUID) -> dict[str, Any]:
         """Run the policy over the final ballots and objections and record the outcome."""
         proposal = self.proposal(proposal_id)
@@ -546,6 +562,7 @@ class Governance(Ledger):
         self.save(*to_save)
         return record
 
+    @command
     def withdraw_proposal(self, proposal_id: UUID, *, by: UUID, reason: str) -> None:
         proposal = self.proposal(proposal_id)
         collective = self._collective_for(proposal.collective_id, by)
@@ -558,6 +575,7 @@ class Governance(Ledger):
 
     # -- reflection and recognition ------------------------------------------------------
 
+    @command
     def record_reflection(
         self,
         collective_id: UUID,
@@ -608,12 +626,14 @@ class Governance(Ledger):
         self.save(reflection)
         return reflection.id
 
+    @command
     def complete_action(self, reflection_id: UUID, index: int, *, by: UUID) -> None:
         reflection = cast(Reflection, self._get(Reflection, reflection_id, "reflection"))
         self._collective_for(reflection.collective_id, by)
         reflection.complete_action(index, by)
         self.save(reflection)
 
+    @command
     def log_contribution(
         self, collective_id: UUID, *, by: UUID, member_id: UUID, activity: str, minutes: int, on: date
     ) -> UUID:
@@ -644,6 +664,7 @@ class Governance(Ledger):
     def _contribution(self, contribution_id: UUID) -> Contribution:
         return cast(Contribution, self._get(Contribution, contribution_id, "contribution"))
 
+    @command
     def offer_recognition(
         self,
         contribution_id: UUID,
@@ -664,6 +685,7 @@ class Governance(Ledger):
         c.offer(k, amount_minor, currency, rate_table, by)
         self.save(c)
 
+    @command
     def respond_to_recognition(self, contribution_id: UUID, *, by: UUID, accept: bool, reason: str = "") -> None:
         c = self._contribution(contribution_id)
         self._collective_for(c.collective_id, by)
@@ -673,6 +695,7 @@ class Governance(Ledger):
         c.respond(accept, None if accept else self._seal_optional(by, reason, _next(c), "/reason"))
         self.save(c)
 
+    @command
     def mark_paid(self, contribution_id: UUID, *, by: UUID, reference: str) -> None:
         c = self._contribution(contribution_id)
         collective = self._collective_for(c.collective_id, by)

@@ -1,0 +1,125 @@
+"""Writes that race each other end as a success or a clear 409, never a 500, on both engines.
+
+A member votes from two tabs at once; two facilitators press "close" together. The
+store refuses whichever writer loses the race to a version, and the command runs
+again against what it meets: a vote is re-checked, a second close is refused with
+its ordinary sentence. The log stays dense and verifies.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from ledger.application import Ledger
+from ledger.governance.ballot import ballot_id
+from ledger.governance.errors import Conflict
+from ledger.verify import verify_log
+from tests.test_web import Person, open_proposal
+from tests.web_support import Site
+
+
+def _race(jobs: list[Callable[[], Any]]) -> list[Any]:
+    """Run every job at the same moment in its own thread; return their results in order."""
+    start = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = jobs[i]()
+        except BaseException as e:  # a crash is a result the assertions below report
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def _versions(site: Site, aggregate_id: Any) -> list[int]:
+    events = site.world.gov.events.get(aggregate_id)
+    return [e.originator_version for e in events]
+
+
+def test_twenty_votes_from_two_tabs_and_six_closes_at_once_never_answer_500(site: Site) -> None:
+    w = site.world
+    pid = open_proposal(site)
+    w.gov.assign_role(w.collective, w.member("erin"), "facilitator", by=w.steward)
+    tabs = [Person(site, "ben"), Person(site, "ben")]
+    for tab in tabs:
+        tab.get(site.url("/proposals/{p}", p=pid))
+    positions = ["agree", "abstain", "disagree", "agree"]
+
+    def vote(i: int) -> Callable[[], Any]:
+        tab = tabs[i % 2]
+        return lambda: tab.post(
+            site.url("/proposals/{p}/position", p=pid), {"position": positions[i % 4], "reason": f"tab {i}"}
+        )
+
+    votes = _race([vote(i) for i in range(20)])
+    assert not [r for r in votes if isinstance(r, BaseException)], votes
+    statuses = sorted({r.status_code for r in votes})
+    assert set(statuses) <= {303, 409}, statuses
+    assert 303 in statuses
+    for r in votes:
+        if r.status_code == 409:
+            assert "try again" in r.get_data(as_text=True)
+    bid = ballot_id(pid, w.member("ben"))
+    versions = _versions(site, bid)
+    assert versions == list(range(1, len(versions) + 1)), "one ballot, its versions dense"
+    assert len(versions) == sum(1 for r in votes if r.status_code == 303), "every vote acknowledged is recorded"
+
+    facilitators = [Person(site, "dev"), Person(site, "erin")]
+    for f in facilitators:
+        f.get(site.url("/proposals/{p}", p=pid))
+    closes = _race(
+        [
+            (lambda f=facilitators[i % 2]: f.post(site.url("/proposals/{p}/close", p=pid)))  # type: ignore[misc]
+            for i in range(6)
+        ]
+    )
+    assert not [r for r in closes if isinstance(r, BaseException)], closes
+    codes = [r.status_code for r in closes]
+    assert codes.count(303) == 1 and codes.count(409) == 5, codes
+    refused = next(r for r in closes if r.status_code == 409).get_data(as_text=True)
+    assert "closed" in refused
+    topics = [type(e).__qualname__ for e in w.gov.events.get(pid)]
+    assert topics.count("Proposal.Closed") == 1
+
+    report = verify_log(Ledger.recorder_only(site.config))
+    assert report.ok, [p.sentence() for p in report.problems[:3]]
+    assert report.outcomes == 1
+
+
+def test_a_vote_retried_after_a_race_is_checked_against_the_state_it_meets(site: Site) -> None:
+    """If the proposal closes while a vote waits to retry, the retried vote is refused, not applied.
+
+    The race is made deterministic by letting the other writer win inside the first save.
+    """
+    w = site.world
+    pid = open_proposal(site)
+    gov = w.gov
+    real_save = gov.save
+    calls = {"n": 0}
+
+    def save_that_loses_one_race(*objs: Any, **kw: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            gov.close_proposal(pid, by=w.facilitator)  # the other writer wins meanwhile ...
+            raise IntegrityError("UNIQUE constraint failed")  # ... and this write loses the race
+        return real_save(*objs, **kw)
+
+    gov.save = save_that_loses_one_race  # type: ignore[method-assign]
+    try:
+        with pytest.raises(Conflict, match="closed"):
+            gov.cast_ballot(pid, member_id=w.member("ben"), position="agree")
+    finally:
+        gov.save = real_save  # type: ignore[method-assign]
+    assert gov.ballot_of(pid, w.member("ben")) is None, "the retried vote met a closed proposal and wrote nothing"
