@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 from ledger.config import LedgerConfig
 from ledger.keys import write_private
@@ -29,8 +30,17 @@ def _secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+class BoundedInt(IntegerConverter):
+    """Every whole number in a path is 0 to 2^53 - 1: larger ones name nothing (404), never a database overflow."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**53 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    app.url_map.converters["int"] = BoundedInt
     cfg = dict(test_config or {})
     ledger_config: LedgerConfig = cfg.pop("LEDGER_CONFIG", None) or LedgerConfig.from_env()
     app.config.update(
@@ -47,7 +57,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(cfg)
 
-    from web import security, state
+    from web import body_limit, security, state
+
+    body_limit.init_app(app)
 
     state.init_app(app, ledger_config)
     security.init_app(app)

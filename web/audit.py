@@ -14,7 +14,7 @@ from ledger.errors import SignatureError
 from ledger.record import record_bytes
 from ledger.storage.log_reader import LogRow, rows_of
 from web.state import copro, login_required, member_of
-from web.ui import page
+from web.ui import bounded_int, page
 
 bp = Blueprint("audit", __name__, url_prefix="/c/<uuid:collective_id>/audit")
 PAGE = 50
@@ -26,10 +26,10 @@ def index(collective_id: UUID) -> Response:
     _, c = member_of(collective_id)
     gov = copro().gov
     only = request.args.get("aggregate", "")
-    try:
-        before = int(request.args.get("before", "")) if request.args.get("before") else gov.log.log_size()
-    except ValueError:
-        before = gov.log.log_size()
+    size = gov.log.log_size()
+    before = size
+    if request.args.get("before"):
+        before = bounded_int(request.args["before"], low=0, high=size, what="page of the audit trail")
     rows = _one_record(c.id, only) if only else _recent(c.id, before)
     more = len(rows) > PAGE
     rows = rows[:PAGE]
@@ -97,6 +97,8 @@ def proof(collective_id: UUID, leaf: int) -> Response:
     """Everything needed to check offline that this event is in the log under a signed checkpoint."""
     _, c = member_of(collective_id)
     gov = copro().gov
+    if leaf >= gov.log.log_size():
+        abort(404)
     found = next(iter(next(gov.log.scan(start=leaf, batch=1), [])), None)
     if found is None or found.leaf_index != leaf or found.originator_id.hex not in copro().views.aggregates_of(c.id):
         abort(404)

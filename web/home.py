@@ -44,6 +44,8 @@ def waiting_for(c: Collective, me: UUID) -> dict[str, list[Any]]:
         if p["state"] != "open":
             continue
         proposal = gov.proposal(pid)
+        if proposal.agreement_id is None:  # an open proposal always has its rule; never trust the view alone
+            continue
         voting = gov.agreement(proposal.agreement_id).voting_groups(proposal.category)
         if mine & voting and not views.responded(pid, me):
             respond.append(p)

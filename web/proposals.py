@@ -50,7 +50,7 @@ def detail_context(c: Collective, me: UUID, proposal: Proposal) -> dict[str, Any
     ctx["tally"] = views.tally(proposal.id)
     ctx["group_names"] = c.groups
     agreement = (
-        gov.agreement(proposal.agreement_id) if proposal.state.value != "draft" else gov.agreement_in_force(c.id)
+        gov.agreement(proposal.agreement_id) if proposal.agreement_id is not None else gov.agreement_in_force(c.id)
     )
     ctx["policy"] = None
     ctx["can_vote"] = ctx["can_object"] = False

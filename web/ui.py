@@ -53,6 +53,20 @@ def act(
     return redirect(done, code=303)
 
 
+def bounded_int(value: str, *, low: int, high: int, what: str) -> int:
+    """A whole number from a query parameter, within [low, high], or 400 with a sentence."""
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 19 or not low <= int(text) <= high:
+        raise BadParameter(f"There is no such {what}. Go back to the first page and follow the links from there.")
+    return int(text)
+
+
+class BadParameter(GovernanceError):
+    """A number or choice in the address that names nothing (400)."""
+
+    status = 400
+
+
 def form(name: str, limit: int = 20000) -> str:
     value = request.form.get(name, "")
     return value[: limit + 1]

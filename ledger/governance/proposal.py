@@ -62,6 +62,10 @@ class Proposal(Aggregate):
         self.objection_ids: list[UUID] = []
         self.opened_at: str | None = None
         self.opened_version = 0
+        # Set when it opens; a draft (even one withdrawn before it opened) has no rule yet.
+        self.agreement_id: UUID | None = None
+        self.policy_name = ""
+        self.policy_hash = ""
         self.outcome: dict[str, Any] | None = None
         self.withdrawn_reason: Sealed | None = None
 

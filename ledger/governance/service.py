@@ -19,7 +19,7 @@ from ledger.governance import text
 from ledger.governance.agreement import GOVERNANCE, Agreement, Right
 from ledger.governance.ballot import POSITIONS, Ballot, ballot_id
 from ledger.governance.collective import Collective, Role
-from ledger.governance.contribution import Contribution, Kind
+from ledger.governance.contribution import MONETARY, Contribution, Kind
 from ledger.governance.errors import Conflict, Invalid, NotAllowed, NotFound
 from ledger.governance.member import Member
 from ledger.governance.objection import Objection
@@ -362,6 +362,8 @@ class Governance(Ledger):
 
     def _voting_context(self, proposal: Proposal) -> tuple[Collective, Agreement, policies.Policy]:
         collective = self.collective(proposal.collective_id)
+        if proposal.agreement_id is None:
+            raise Conflict(f"This proposal is {proposal.state.value}: it was never opened, so no rule applies to it.")
         agreement = self.agreement(proposal.agreement_id)
         return collective, agreement, self.policy_of(agreement, proposal.policy_name)
 
@@ -442,7 +444,7 @@ class Governance(Ledger):
         proposal = self.proposal(proposal_id)
         collective = self._collective_for(proposal.collective_id, member_id)
         proposal.check_open()
-        agreement = self.agreement(proposal.agreement_id)
+        _, agreement, _ = self._voting_context(proposal)
         _, rights = agreement.rule_for(proposal.category)
         if not any(rights.get(g) in ("decide", "consent", "consult") for g in collective.groups_of(member_id)):
             raise NotAllowed("Your stakeholder groups are only informed on this category; they cannot object.")
@@ -682,6 +684,11 @@ class Governance(Ledger):
             k = Kind(kind)
         except ValueError:
             raise Invalid(f"Unknown recognition {kind!r}; choose {', '.join(x.value for x in Kind)}.") from None
+        if k in MONETARY:
+            currency = text.currency(currency)
+            rate_table = text.clean(rate_table, "rate table version", limit=80)
+        elif currency or rate_table:
+            raise Invalid("Only payments, vouchers and expenses carry a currency and a rate table.")
         c.offer(k, amount_minor, currency, rate_table, by)
         self.save(c)
 
