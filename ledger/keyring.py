@@ -16,9 +16,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.vocabulary import named
+
 KEYRING_ID = uuid5(NAMESPACE_URL, "https://copro.invalid/keyring")
 
 
+@named("Keyring")
 class Keyring(Aggregate):
     """The ledger's public keys over time. One per ledger, at a fixed id."""
 

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from nacl.bindings import crypto_sign, crypto_sign_seed_keypair
 
+from ledger import vocabulary
 from ledger.errors import SignatureError
 from ledger.keys import event_key_id, raw_public
 
@@ -161,14 +162,22 @@ class SigningMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         if self._signer is None:
             raise RecordFormatError("this mapper only reads: it holds no event key")
-        plain = super().to_stored_event(domain_event)
-        oid = plain.originator_id
+        topic = vocabulary.topic_of(type(domain_event))
+        event_state = dict(vars(domain_event))
+        oid = event_state.pop("originator_id")
+        version = event_state.pop("originator_version")
         if not isinstance(oid, UUID):
             raise RecordFormatError("copro aggregates have UUID ids")
-        message = signing_input(oid, plain.originator_version, plain.topic, plain.state)
+        if "originator_topic" in event_state:
+            event_state["originator_topic"] = vocabulary.stored_topic(event_state["originator_topic"])
+        class_version = getattr(type(domain_event), "class_version", 1)
+        if class_version > 1:
+            event_state["class_version"] = class_version
+        state = self.transcoder.encode(event_state)
+        message = signing_input(oid, version, topic, state)
         signed = self._header + self._signer.sign(message)
         leaf = sha256(b"\x00" + signed + message).digest()  # docs/FORMAT.md: SHA-256(0x00 || record)
-        return SignedStoredEvent(oid, plain.originator_version, plain.topic, signed + plain.state, leaf)
+        return SignedStoredEvent(oid, version, topic, signed + state, leaf)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         oid = stored_event.originator_id

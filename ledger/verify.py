@@ -31,7 +31,7 @@ from ledger.signed_note import Checkpoint, NoteError, NoteVerifier, open_note
 from ledger.storage.log_reader import LogRow, MerkleLogMixin, rows_of
 from ledger.storage.merkle_tables import HASH_SIZE, TILE_HEIGHT, TILE_WIDTH, split_hashes
 
-CLOSED_TOPIC = "ledger.governance.proposal:Proposal.Closed"
+CLOSED_TOPIC = "copro/1/Proposal.Closed"  # by its vocabulary name (FORMAT.md), never a module path
 PARALLEL_THRESHOLD = 4000
 BATCH = 2000
 RowTuple = tuple[int, bytes, int, str, bytes]

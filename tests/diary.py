@@ -5,8 +5,10 @@ from __future__ import annotations
 from eventsourcing.domain import Aggregate, event
 
 from ledger.sealing import Sealed
+from ledger.vocabulary import named
 
 
+@named("Diary", vocabulary="copro-test/1")
 class Diary(Aggregate):
     @event("Opened")
     def __init__(self, title: str) -> None:

@@ -20,7 +20,12 @@ from tests.helpers import run_cli
 
 
 def aggregates(gov: Governance, kind: str) -> list[Any]:
-    ids = {row.originator_id for batch in gov.log.scan() for row in batch if row.topic and f":{kind}." in row.topic}
+    ids = {
+        row.originator_id
+        for batch in gov.log.scan()
+        for row in batch
+        if row.topic and row.topic.startswith(f"copro/1/{kind}.")
+    }
     return [gov.repository.get(i) for i in ids]
 
 

@@ -36,11 +36,11 @@ def documented_fields() -> dict[tuple[str, str], str]:
     section = text[text.index("### Which fields are sealed") :]
     rows: dict[tuple[str, str], str] = {}
     for line in section.splitlines():
-        m = re.match(r"^\| ([A-Z]\w+\.\w+) \| (\w+) \| (sealed|plain)[^|]*\| ([^|]+) \|$", line)
+        m = re.match(r"^\| ([A-Z]\w+\.\w+) \| (\w+) \| ([^|]+) \| (sealed|plain)[^|]*\| ([^|]+) \|$", line)
         if m:
             assert (m[1], m[2]) not in rows, f"{m[1]}.{m[2]} is listed twice"
-            assert m[4].strip(), f"{m[1]}.{m[2]} has no reason"
-            rows[(m[1], m[2])] = m[3]
+            assert m[5].strip(), f"{m[1]}.{m[2]} has no reason"
+            rows[(m[1], m[2])] = m[4]
     return rows
 
 

@@ -203,9 +203,9 @@ def _forge(config: LedgerConfig, leaf: int | None = None) -> tuple[UUID, bytes]:
     numbering trigger bypassed, as a superuser could)."""
     forger = Ed25519PrivateKey.generate()
     oid = uuid4()
-    topic = "tests.diary:Diary.Opened"
+    topic = "copro-test/1/Diary.Opened"
     payload = (
-        b'{"originator_topic":"tests.diary:Diary",'
+        b'{"originator_topic":"copro-test/1/Diary",'
         b'"timestamp":{"_data_":"2026-01-01T00:00:00+00:00","_type_":"datetime_iso"},"title":"forged"}'
     )
     kid = event_key_id(raw_public(forger.public_key()))
@@ -318,7 +318,7 @@ def test_on_postgresql_an_event_inserted_by_hand_becomes_the_next_leaf(
     raw(
         config,
         "INSERT INTO ledger_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
-        (oid, 1, "tests.diary:Diary.Opened", state),
+        (oid, 1, "copro-test/1/Diary.Opened", state),
     )
     assert raw(config, "SELECT notification_id - 1 FROM ledger_events WHERE originator_id = ?", (oid,)) == [(LEAVES,)]
     code, text = verify(config, monkeypatch, capsys)

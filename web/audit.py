@@ -43,7 +43,7 @@ def index(collective_id: UUID) -> Response:
         shown.append(
             {
                 "row": row,
-                "kind": (row.topic or "").rsplit(":", 1)[-1],
+                "kind": (row.topic or "").rsplit("/", 1)[-1],
                 "verified": verified,
                 "hash": base64.b64encode(row.leaf_hash).decode(),
             }

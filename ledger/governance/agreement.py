@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.governance.errors import Conflict, Invalid, NotAllowed
+from ledger.vocabulary import named
 
 
 class Right(StrEnum):
@@ -30,6 +31,7 @@ VOTING_RIGHTS = (Right.DECIDE, Right.CONSENT)
 GOVERNANCE = "governance"
 
 
+@named("Agreement")
 class Agreement(Aggregate):
     @event("Drafted")
     def __init__(

@@ -14,10 +14,12 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.governance.errors import Conflict
 from ledger.sealing import Sealed
+from ledger.vocabulary import named
 
 POSITIONS = ("agree", "abstain", "disagree", "block")
 
 
+@named("Ballot")
 class Ballot(Aggregate):
     @staticmethod
     def create_id(proposal_id: UUID, member_id: UUID, **_: object) -> UUID:

@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.governance.errors import Conflict, Invalid, NotAllowed, NotFound
+from ledger.vocabulary import named
 
 
 class Role(StrEnum):
@@ -26,6 +27,7 @@ class RoleTerm:
     ends: str | None  # ISO date, or None for open-ended
 
 
+@named("Collective")
 class Collective(Aggregate):
     """The project's membership. Membership changes are rare; votes never touch this aggregate."""
 

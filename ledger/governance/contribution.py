@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.governance.errors import Conflict, Invalid
 from ledger.sealing import Sealed
+from ledger.vocabulary import named
 
 
 class Kind(StrEnum):
@@ -36,6 +37,7 @@ class RecognitionState(StrEnum):
 MONETARY = (Kind.PAYMENT, Kind.VOUCHER, Kind.EXPENSES)
 
 
+@named("Contribution")
 class Contribution(Aggregate):
     @event("Logged")
     def __init__(

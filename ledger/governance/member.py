@@ -12,8 +12,10 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.sealing import Sealed
+from ledger.vocabulary import named
 
 
+@named("Member")
 class Member(Aggregate):
     @event("Registered")
     def __init__(self, id: UUID, collective_id: UUID, name: Sealed, contact: Sealed, access_needs: Sealed) -> None:

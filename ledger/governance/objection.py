@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.governance.errors import Conflict, NotAllowed
 from ledger.sealing import Sealed
+from ledger.vocabulary import named
 from policies import ObjectionStatus
 
 # One vocabulary for the domain and the decision rules: the rules read these very values.
@@ -22,6 +23,7 @@ Status = ObjectionStatus
 UNRESOLVED = (Status.RAISED, Status.ANSWERED)
 
 
+@named("Objection")
 class Objection(Aggregate):
     @event("Raised")
     def __init__(

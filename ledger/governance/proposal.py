@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate, event
 from ledger.canonical import canonical_dumps
 from ledger.governance.errors import Conflict, Invalid
 from ledger.sealing import Sealed
+from ledger.vocabulary import named
 
 
 class State(StrEnum):
@@ -42,6 +43,7 @@ class Version:
     author_id: str
 
 
+@named("Proposal")
 class Proposal(Aggregate):
     @event("Drafted")
     def __init__(

@@ -9,11 +9,13 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.governance.errors import Conflict, Invalid
 from ledger.sealing import Sealed
+from ledger.vocabulary import named
 
 SUBJECTS = ("proposal", "agreement", "period")
 REVIEW_OUTCOMES = ("renew", "amend", "retire")  # a review of the agreement ends in one of these
 
 
+@named("Reflection")
 class Reflection(Aggregate):
     @event("Recorded")
     def __init__(
