@@ -390,3 +390,30 @@ def test_a_forged_key_in_the_keyring_is_refused_by_the_history(
     code, out, err = run_cli(config, monkeypatch, capsys, "keys", "export", "--history")
     assert (code, out) == (1, "")
     assert "The keyring event at leaf 1 (version 2) has a signature that does not verify" in err
+
+
+def test_key_export_mistakes_get_one_sentence_and_exit_2(
+    ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(config, monkeypatch, capsys, "keys", "export", "--format", "text")
+    assert (code, out) == (2, "") and "--format text lists keys; use it with --history" in err
+    code, out, err = run_cli(config, monkeypatch, capsys, "proof", "--aggregate", str(ledger.keyring().id))
+    assert (code, out) == (2, "") and "An inclusion proof needs --version as well as --aggregate" in err
+    code, out, _ = run_cli(config, monkeypatch, capsys, "keys", "export", "--purpose", "event", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    history = json.loads(run_cli(config, monkeypatch, capsys, "keys", "export", "--history", "--format", "json")[1])
+    assert {k: doc[k] for k in ("purpose", "public_key", "key_id", "c2sp")} == {
+        k: history["keys"][0][k] for k in ("purpose", "public_key", "key_id", "c2sp")
+    }
+
+
+def test_the_key_history_of_a_folder_without_a_ledger_is_a_usage_error(
+    make_config: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config: LedgerConfig = make_config("sqlite")
+    code, out, err = run_cli(config, monkeypatch, capsys, "keys", "export", "--history")
+    assert (code, out) == (2, "") and "There is no copro ledger in the SQLite file" in err
+    assert not config.sqlite_path.exists()
+    code, out, err = run_cli(config, monkeypatch, capsys, "proof", "--consistency", "1", "1")
+    assert (code, out) == (2, "") and "There is no copro ledger" in err
