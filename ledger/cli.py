@@ -108,7 +108,7 @@ def cmd_keys_history(args: argparse.Namespace) -> int:
         print(json.dumps({"origin": origin, "keys": [p.as_json(origin) for p in periods]}, indent=2))
         return 0
     if fmt == "text":
-        print(f"Every key of {origin}, from the keyring in its log (a key signs from its first leaf to its last):")
+        print(f"Every key of {origin}, from the keyring in its log (each in force from its first leaf to its last):")
         print(f"{'purpose':<11} {'key id':<9} {'leaves':<19} public key (base64)")
     for p in periods:
         entry = p.as_json(origin)
