@@ -16,7 +16,7 @@ from uuid import UUID
 
 from ledger.config import LedgerConfig
 from ledger.errors import ConfigurationError, CoproError
-from ledger.keys import INSECURE_WARNING, Purpose, openssh_public, pem_public, raw_public
+from ledger.keys import INSECURE_WARNING, Purpose, b64, openssh_public, pem_public, raw_public
 from ledger.keystore import KeysFolder, LedgerKeys
 from ledger.signed_note import NoteError, NoteVerifier, verifier_key
 
@@ -58,18 +58,72 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_export(args: argparse.Namespace) -> int:
+    from ledger.key_history import key_id_hex, verifier_key_name
+
+    if args.history:
+        return cmd_keys_history(args)
     config = _config(args)
     keys = _load_keys(config)
-    purpose = Purpose(args.purpose)
+    purpose = Purpose(args.purpose or Purpose.CHECKPOINT.value)
     key = getattr(keys, purpose.value)
     public = key.public_key
-    if args.format == "pem":
+    fmt = args.format or "pem"
+    if fmt == "pem":
         print(pem_public(public), end="")
-    elif args.format == "c2sp":
-        name = keys.origin if purpose is Purpose.CHECKPOINT else f"{keys.origin}/{purpose.value}"
-        print(verifier_key(name, public))
-    else:
+    elif fmt == "c2sp":
+        print(verifier_key(verifier_key_name(keys.origin, purpose), public))
+    elif fmt == "json":
+        raw = raw_public(public)
+        doc = {
+            "origin": keys.origin,
+            "purpose": purpose.value,
+            "public_key": b64(raw),
+            "key_id": key_id_hex(keys.origin, purpose, raw),
+            "c2sp": verifier_key(verifier_key_name(keys.origin, purpose), public),
+        }
+        print(json.dumps(doc, indent=2))
+    elif fmt == "ssh":
         print(openssh_public(public, f"{keys.origin} {purpose.value} key"))
+    else:
+        raise ConfigurationError(f"--format {fmt} lists keys; use it with --history, or choose pem, ssh, c2sp or json.")
+    return 0
+
+
+def cmd_keys_history(args: argparse.Namespace) -> int:
+    """Every key the log's keyring names, with the leaves it was in force; needs only the database."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from ledger.application import Ledger
+    from ledger.key_history import key_history, verifier_key_name
+
+    config = _config(args)
+    if config.ledger_state() != "ledger":
+        raise ConfigurationError(f"There is no copro ledger in the {config.describe()}; it has no key history.")
+    origin, periods = key_history(Ledger.recorder_only(config))
+    if args.purpose:
+        periods = [p for p in periods if p.purpose.value == args.purpose]
+    periods.sort(key=lambda p: (p.first_leaf, list(Purpose).index(p.purpose)))
+    fmt = args.format or "text"
+    if fmt == "json":
+        print(json.dumps({"origin": origin, "keys": [p.as_json(origin) for p in periods]}, indent=2))
+        return 0
+    if fmt == "text":
+        print(f"Every key of {origin}, from the keyring in its log (each in force from its first leaf to its last):")
+        print(f"{'purpose':<11} {'key id':<9} {'leaves':<19} public key (base64)")
+    for p in periods:
+        entry = p.as_json(origin)
+        leaves = f"{p.first_leaf} to {p.last_leaf}" if p.last_leaf is not None else f"{p.first_leaf} onward"
+        public = Ed25519PublicKey.from_public_bytes(p.public_key)
+        if fmt == "text":
+            print(f"{p.purpose.value:<11} {entry['key_id']:<9} {leaves:<19} {entry['public_key']}")
+        elif fmt == "pem":
+            print(f"{p.purpose.value} key {entry['key_id']}, in force at leaves {leaves}")
+            print(pem_public(public), end="")
+        elif fmt == "ssh":
+            span = f"{p.first_leaf}-{p.last_leaf if p.last_leaf is not None else ''}"
+            print(openssh_public(public, f"{origin} {p.purpose.value} key, leaves {span}"))
+        else:
+            print(verifier_key(verifier_key_name(origin, p.purpose), public))
     return 0
 
 
@@ -225,6 +279,12 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 
 def cmd_proof(args: argparse.Namespace) -> int:
+    if args.consistency is not None:
+        return cmd_consistency_proof(args)
+    if args.version is None:
+        raise ConfigurationError(
+            "An inclusion proof needs --version as well as --aggregate (or ask for --consistency OLD NEW)."
+        )
     ledger = _open(args)
     try:
         proof = ledger.inclusion_proof(args.aggregate, args.version, args.size)
@@ -232,6 +292,54 @@ def cmd_proof(args: argparse.Namespace) -> int:
         raise ConfigurationError(f"No such event: {e}.") from None
     print(json.dumps(proof, indent=2))
     return 0
+
+
+def cmd_consistency_proof(args: argparse.Namespace) -> int:
+    """Print the RFC 9162 consistency proof between two tree sizes; needs no keys, only the log."""
+    from ledger.application import Ledger
+    from ledger.proofs import ProofRangeError, consistency_bundle
+
+    config = _config(args)
+    if config.ledger_state() != "ledger":
+        raise ConfigurationError(f"There is no copro ledger in the {config.describe()}; nothing to prove.")
+    log = Ledger.recorder_only(config)
+    old, new = args.consistency
+    try:
+        bundle = consistency_bundle(log, log.meta().get("origin", ""), old, new)
+    except ProofRangeError as e:
+        raise ConfigurationError(str(e)) from None
+    except LookupError as e:
+        raise ConfigurationError(f"This proof cannot be served: {e}.") from None
+    print(json.dumps(bundle, indent=2))
+    return 0
+
+
+def tree_size_arg(text: str) -> int:
+    """A tree size on the command line: a whole number of events, 1 or more."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a tree size; give a whole number of events") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a tree size must be 1 or more, got {value}")
+    return value
+
+
+def add_proof_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``copro proof``: an inclusion proof of one event, or a consistency proof between two tree sizes."""
+    pr = sub.add_parser("proof", help="print the inclusion proof of one event, or a consistency proof")
+    which = pr.add_mutually_exclusive_group(required=True)
+    which.add_argument("--aggregate", type=uuid_arg, help="the event's aggregate id (with --version)")
+    which.add_argument(
+        "--consistency",
+        nargs=2,
+        type=tree_size_arg,
+        metavar=("OLD", "NEW"),
+        help="prove that the tree of NEW events extends the tree of OLD events (0 < OLD <= NEW <= log size)",
+    )
+    pr.add_argument("--version", type=int, default=None)
+    pr.add_argument("--size", type=int, default=None)
+    pr.set_defaults(handler=cmd_proof)
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
@@ -260,6 +368,29 @@ def uuid_arg(text: str) -> UUID:
         ) from None
 
 
+def add_keys_export_parser(ksub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``copro keys export``: today's public key of one purpose, or (``--history``) every key ever in force."""
+    k = ksub.add_parser("export", help="print a public key, or with --history every key the log names")
+    k.add_argument(
+        "--purpose",
+        choices=[p.value for p in Purpose if p is not Purpose.SEAL],
+        default=None,
+        help="which key (default: checkpoint; with --history: all three)",
+    )
+    k.add_argument(
+        "--format",
+        choices=["pem", "c2sp", "ssh", "json", "text"],
+        default=None,
+        help="pem (the default), ssh, c2sp or json; with --history also text (its default)",
+    )
+    k.add_argument(
+        "--history",
+        action="store_true",
+        help="every key the log's keyring names, with the leaves in which it was in force (needs no passphrase)",
+    )
+    k.set_defaults(handler=cmd_keys_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="copro", description="A co-production governance ledger.")
     p.add_argument("--data", metavar="DIR", help="data folder (default: $COPRO_DATA or ./var)")
@@ -272,10 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--origin", default=DEFAULT_ORIGIN, help="the log's origin line, e.g. example.org/copro/our-collective"
     )
     k.set_defaults(handler=cmd_keys_init)
-    k = ksub.add_parser("export", help="print a public key")
-    k.add_argument("--purpose", choices=[p.value for p in Purpose if p is not Purpose.SEAL], default="checkpoint")
-    k.add_argument("--format", choices=["pem", "c2sp", "ssh"], default="pem")
-    k.set_defaults(handler=cmd_keys_export)
+    add_keys_export_parser(ksub)
     k = ksub.add_parser("rotate", help="replace a signing key (a logged event)")
     k.add_argument("purpose", choices=[p.value for p in Purpose if p is not Purpose.SEAL])
     k.add_argument("--reason", default="scheduled rotation")
@@ -303,11 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     pj.add_argument("--follow", action="store_true", help="keep applying new events (a projection worker)")
     pj.add_argument("--interval", type=float, default=1.0, help="seconds between polls with --follow")
     pj.set_defaults(handler=cmd_project)
-    pr = sub.add_parser("proof", help="print the inclusion proof of one event")
-    pr.add_argument("--aggregate", required=True, type=uuid_arg)
-    pr.add_argument("--version", type=int, required=True)
-    pr.add_argument("--size", type=int, default=None)
-    pr.set_defaults(handler=cmd_proof)
+    add_proof_parser(sub)
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
     e.add_argument("person", metavar="PERSON_ID", type=uuid_arg)
     e.set_defaults(handler=cmd_erase)

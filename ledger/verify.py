@@ -232,6 +232,7 @@ def verify_log(
     tiles = _LeafTiles(log, total, report)
     batch_size = BATCH if total >= PARALLEL_THRESHOLD else max(total, 1)
     closed_rows: list[LogRow] = []
+    versions: dict[UUID, int] = {}  # the last version seen of each aggregate: one entry per aggregate
     for batch, results in _results(log.scan(batch=batch_size), total, workers or os.cpu_count() or 1, raw_keys):
         for row, (index, recomputed, key_id, problem) in zip(batch, results, strict=True):
             if index != tree.size:
@@ -243,6 +244,8 @@ def verify_log(
                     tree.append(tiles.stored(tree.size) or MISSING_LEAF)
             where = (index, row.originator_id, row.originator_version)
             stored = tiles.stored(index)
+            previous = versions.get(row.originator_id, 0)
+            versions[row.originator_id] = row.originator_version
             if problem is not None:
                 report.problems.append(Problem(*where, problem))
             elif key_id is not None and key_id != event_key_id(keys.event.at(index) or b""):
@@ -251,6 +254,8 @@ def verify_log(
                         *where, f"it is signed with event key {key_id.hex()}, but another key was in force at this leaf"
                     )
                 )
+            elif row.originator_version != previous + 1:
+                report.problems.append(Problem(*where, out_of_order(row.originator_version, previous)))
             elif stored is not None and recomputed != stored:
                 first = index - index % TILE_WIDTH
                 report.problems.append(
@@ -279,6 +284,20 @@ def verify_log(
     if report.ok and closed:
         _recompute_outcomes(log, keys, closed, report)
     return report
+
+
+def out_of_order(version: int, previous: int) -> str:
+    """Why a leaf breaks the rule that each aggregate's versions appear as 1, 2, 3, ... in log order.
+
+    Versions are signed, positions are not: an event moved, swapped or deleted by hand
+    keeps its valid signature, but lands out of its aggregate's sequence, and this names
+    the leaf where it does.
+    """
+    if previous == 0:
+        said = f"version {version} is the first event of this aggregate in the log (expected version 1)"
+    else:
+        said = f"version {version} follows version {previous} of this aggregate (expected version {previous + 1})"
+    return f"{said}: events of this aggregate were swapped, moved or deleted"
 
 
 class _LeafTiles:

@@ -235,6 +235,21 @@ def test_leaf_hashes_match_reference() -> None:
     assert NODE_HASHES[0] == REF_LEAF_HASHES
 
 
+def test_the_root_of_one_entry_is_its_leaf_hash() -> None:
+    """RFC 9162 section 2.1.1: MTH({d(0)}) = SHA-256(0x00 || d(0)), with no node hash above it.
+
+    Known answer: the reference tree's first entry is empty, so its root at size 1
+    is SHA-256 of the single byte 0x00.
+    """
+    assert ROOTS[1] == hashlib.sha256(b"\x00").digest() == leaf_hash(LEAF_INPUTS[0])
+    for entry in (LEAF_INPUTS[0], LEAF_INPUTS[7], b"copro"):
+        one = leaf_hash(entry)
+        assert root_hash([one]) == one
+        assert MemoryTree([one]).root() == one
+        assert subtree_hash(0, 1, MemoryTree([one]).read) == one
+        assert root_from_frontier([one]) == one
+
+
 @pytest.mark.parametrize("size", range(9))
 def test_roots_match_reference(size: int) -> None:
     assert root_hash(REF_LEAF_HASHES[:size]) == ROOTS[size]

@@ -148,13 +148,45 @@ def test_swapping_two_events_positions_is_named(
 def test_swapping_two_events_positions_after_the_last_tile_is_caught_by_the_checkpoint(
     sealed_ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Leaves 256 onward have no full tile yet: the signed checkpoint is what pins their order."""
-    renumber(config, 270, 5000)
-    renumber(config, 290, 270)
-    renumber(config, 5000, 290)
+    """Leaves 256 onward have no full tile yet: the signed checkpoint is what pins their order.
+
+    Two whole diaries (leaves 268-270 and 271-273) trade places, so every aggregate's
+    versions still run 1, 2, 3 and only the checkpoint's root can tell.
+    """
+    for offset in range(3):
+        renumber(config, 268 + offset, 5000 + offset)
+        renumber(config, 271 + offset, 268 + offset)
+        renumber(config, 5000 + offset, 271 + offset)
     code, text = verify(config, monkeypatch, capsys)
     assert code == 1
     assert f"first {LEAVES} leaves no longer hash to the root signed" in text
+
+
+@pytest.mark.parametrize(
+    ("first", "named"),
+    [
+        (272, "version 3 follows version 1 of this aggregate"),
+        (271, "version 2 is the first event of this aggregate in the log"),
+    ],
+)
+def test_swapping_two_events_of_one_aggregate_after_the_last_tile_names_the_leaf(
+    first: int,
+    named: str,
+    sealed_ledger: Ledger,
+    config: LedgerConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No tile covers these leaves; the versions of the aggregate, in log order, name the leaf."""
+    oid, version = leaf_event(config, first)
+    assert leaf_event(config, first + 1) == (oid, version + 1)
+    renumber(config, first, 5000)
+    renumber(config, first + 1, first)
+    renumber(config, 5000, first + 1)
+    code, text = verify(config, monkeypatch, capsys)
+    assert code == 1
+    aggregate = oid if isinstance(oid, UUID) else UUID(str(oid))
+    assert f"first bad record is leaf {first} (aggregate {aggregate}, version {version + 1}): {named}" in text
 
 
 def test_swapping_two_events_contents_is_named(

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, request
 from werkzeug.wrappers import Response
 
 from ledger.errors import SignatureError
+from ledger.proofs import ProofRangeError, consistency_bundle
 from ledger.record import record_bytes
 from ledger.storage.log_reader import LogRow, rows_of
 from web.state import copro, login_required, member_of
@@ -56,7 +57,8 @@ def index(collective_id: UUID) -> Response:
         older=rows[-1].leaf_index if more and rows else None,
         only=only,
         checkpoint=checkpoints[-1] if checkpoints else None,
-        size=gov.log.log_size(),
+        previous_checkpoint=checkpoints[-2] if len(checkpoints) > 1 else None,
+        size=size,
     )
 
 
@@ -97,14 +99,17 @@ def proof(collective_id: UUID, leaf: int) -> Response:
     """Everything needed to check offline that this event is in the log under a signed checkpoint."""
     _, c = member_of(collective_id)
     gov = copro().gov
-    if leaf >= gov.log.log_size():
+    if leaf >= gov.log.log_size():  # before any query: SQLite's integers stop at 2^63 - 1
         abort(404)
     found = next(iter(next(gov.log.scan(start=leaf, batch=1), [])), None)
     if found is None or found.leaf_index != leaf or found.originator_id.hex not in copro().views.aggregates_of(c.id):
         abort(404)
     note = gov.checkpoint()
     size = int(note.split("\n")[1])
-    bundle = gov.inclusion_proof(found.originator_id, found.originator_version, size)
+    try:
+        bundle = gov.inclusion_proof(found.originator_id, found.originator_version, size)
+    except LookupError as e:  # a damaged log: say so rather than fail
+        return _json({"error": f"This proof cannot be served: {e}."}, 409)
     bundle["leaf_hash"] = base64.b64encode(found.leaf_hash).decode()
     if found.topic is not None and found.state is not None:
         record = record_bytes(found.originator_id, found.originator_version, found.topic, found.state)
@@ -117,3 +122,31 @@ def proof(collective_id: UUID, leaf: int) -> Response:
         mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="copro-leaf-{leaf}-proof.json"'},
     )
+
+
+@bp.get("/consistency/<int:old>/<int:new>.json")
+@login_required
+def consistency(collective_id: UUID, old: int, new: int) -> Response:
+    """The RFC 9162 proof that the log of ``new`` events extends the log of ``old`` (docs/FORMAT.md section 3).
+
+    An auditor who kept an old checkpoint checks it against a newer one with this;
+    bad sizes get one sentence and a 4xx, never a server error.
+    """
+    member_of(collective_id)
+    gov = copro().gov
+    try:
+        bundle = consistency_bundle(gov.log, gov.keys.origin, old, new)
+    except ProofRangeError as e:
+        return _json({"error": str(e)}, e.status)
+    except LookupError as e:  # a damaged log: say so rather than fail
+        return _json({"error": f"This proof cannot be served: {e}."}, 409)
+    bundle["how_to_check"] = (
+        "docs/FORMAT.md section 3: RFC 9162 section 2.1.4.2 over old_root_hash and new_root_hash; "
+        "compare both roots with checkpoints you hold."
+    )
+    return _json(bundle, 200, filename=f"copro-consistency-{old}-{new}.json")
+
+
+def _json(body: dict[str, object], status: int, *, filename: str | None = None) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename else {}
+    return Response(json.dumps(body, indent=2), status=status, mimetype="application/json", headers=headers)

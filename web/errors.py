@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import json
+
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -38,4 +40,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:
         code = e.code or 500
-        return render_error(code, MESSAGES.get(code, e.description or "Something went wrong."))
+        message = MESSAGES.get(code, e.description or "Something went wrong.")
+        if request.path.endswith(".json"):  # a machine asked: answer in its language, with the same sentence
+            return Response(json.dumps({"error": message}), code, mimetype="application/json")
+        return render_error(code, message)
