@@ -3,7 +3,8 @@
 Exit codes: 0 success; 1 the ledger failed verification, and nothing else; 2 a
 usage, configuration or operational problem (a bad value, a missing folder, a port
 in use, an unreachable database: the sentence says what to do); 70 a bug in copro
-(the sentence names a private log file holding the details); 130 interrupted.
+(the sentence names a private log file holding the details); 130 interrupted;
+141 the output was closed before copro finished writing it (piped into ``head``).
 No traceback reaches a person. A command that fails writes nothing.
 """
 
@@ -46,6 +47,7 @@ from ledger.signed_note import NoteError, NoteVerifier, verifier_key
 Handler = Callable[[argparse.Namespace], int]
 DEFAULT_ORIGIN = "copro.localhost/ledger"
 EXIT_BUG = 70  # EX_SOFTWARE (sysexits.h): neither the user's mistake nor a broken ledger
+EXIT_PIPE = 141  # what a shell reports for a command stopped by SIGPIPE
 
 
 def _config(args: argparse.Namespace) -> LedgerConfig:
@@ -125,18 +127,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     config = _config(args)
     config.check_writable()
-    with undone_on_failure(config):
+    with undone_on_failure(config):  # the seeding only: a closed stdout afterwards undoes nothing
         written = demo_keys(config)
-        if written:
-            print(
-                "Wrote these UNENCRYPTED demo keys (anyone who can read them can forge the demo's history; "
-                "never use them for a real collective):",
-                file=sys.stderr,
-            )
-            for path in written:
-                print(f"  {path}", file=sys.stderr)
-        for line in seed_demo(config):
-            print(line)
+        lines = list(seed_demo(config))
+    if written:
+        print(
+            "Wrote these UNENCRYPTED demo keys (anyone who can read them can forge the demo's history; "
+            "never use them for a real collective):",
+            file=sys.stderr,
+        )
+        for path in written:
+            print(f"  {path}", file=sys.stderr)
+    for line in lines:
+        print(line)
     return 0
 
 
@@ -156,8 +159,8 @@ class _PendingOutput:
             self.fd = os.open(self.temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except OSError as e:
             raise ConfigurationError(
-                f"Cannot write {self.target} ({e.strerror}); choose a file in a folder that exists and that "
-                "you can write. Nothing was signed or stored."
+                f"Cannot write {self.target} ({e.strerror}): choose a file in a folder that exists and that "
+                "you can write; nothing was signed or stored."
             ) from None
 
     def commit(self, text: str) -> None:
@@ -454,6 +457,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("copro: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped reading (copro proof | head): not an error to explain
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_PIPE
     except Exception as e:
         sentence = operational_sentence(e)
         if sentence is not None:

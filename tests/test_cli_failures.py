@@ -197,7 +197,7 @@ def test_a_checkpoint_whose_file_cannot_be_written_is_not_stored(
     missing = tmp_path / "missing" / "folder" / "cp.txt"
     code, out, err = run_cli(config, monkeypatch, capsys, "checkpoint", "--output", str(missing))
     assert code == 2 and one_line(err)
-    assert f"Cannot write {missing} (No such file or directory)" in err and "Nothing was signed or stored" in err
+    assert f"Cannot write {missing} (No such file or directory)" in err and "nothing was signed or stored." in err
     assert out == ""
     assert len(ledger.log.checkpoints()) == stored, "the record is made only if its copy can be"
     code, _, err = run_cli(config, monkeypatch, capsys, "checkpoint", "--output", str(tmp_path))
@@ -281,3 +281,20 @@ def test_sqlite_files_the_side_stores_open_are_checked_before_use(tmp_path: Path
     store.execute("CREATE TABLE t (x)")
     store.close()
     assert sqlite3.connect(tmp_path / "fine.sqlite").execute("SELECT COUNT(*) FROM t").fetchone() == (0,)
+
+
+def test_output_closed_early_is_not_called_an_integrity_failure(
+    ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    import sys
+
+    from ledger.cli import main
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # as when the output is piped into `head`, which has already exited
+    with os.fdopen(write_end, "w", buffering=1) as closed_pipe:
+        monkeypatch.setattr(sys, "stdout", closed_pipe)
+        code = main(["--data", str(config.data_dir), "keys", "export"])
+    assert code == 141
+    assert "Traceback" not in capsys.readouterr().err

@@ -117,6 +117,7 @@ def test_the_demo_and_a_served_page_leave_every_file_private(tmp_path: Path, usu
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=60)
+    assert server.returncode == 0, "Ctrl+C is how a server is stopped: not an error"
     assert loose_modes(data) == {}
 
 
