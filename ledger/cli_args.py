@@ -55,7 +55,6 @@ def whole_number(*, minimum: int, maximum: int = LARGEST, what: str = "a whole n
 port_arg = whole_number(minimum=1, maximum=65535, what="a port number")
 version_arg = whole_number(minimum=1, what="an event version")
 size_arg = whole_number(minimum=1, what="a number of events")
-leaf_index_arg = whole_number(minimum=0, what="a leaf index")
 workers_arg = whole_number(minimum=1, maximum=MAX_WORKERS, what="a number of processes")
 
 

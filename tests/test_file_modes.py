@@ -164,3 +164,17 @@ def test_tightening_leaves_what_is_not_copros_alone(
     code, _, _ = run_cli(config, monkeypatch, capsys, "verify")
     assert code == 0
     assert stat.S_IMODE(notes.stat().st_mode) == 0o644
+
+
+def test_the_web_app_tightens_the_folder_under_gunicorn_too(
+    ledger: Ledger, config: LedgerConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from web import create_app
+
+    if config.database_url:
+        pytest.skip("the SQLite files are what is loosened here")
+    for path in [config.data_dir, *config.data_dir.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    create_app({"LEDGER_CONFIG": config, "TESTING": True})  # what 'gunicorn web:create_app()' runs
+    assert loose_modes(config.data_dir) == {}
+    assert "private to their owner" in capsys.readouterr().err
