@@ -1,32 +1,60 @@
 """The ``copro`` command line: keys, ledger set-up, checkpoints, verification.
 
-Exit codes: 0 success; 1 the ledger failed verification; 2 a usage or
-configuration problem (the message says what to do). No traceback reaches a
-person for a mistake they made.
+Exit codes: 0 success; 1 the ledger failed verification, and nothing else; 2 a
+usage, configuration or operational problem (a bad value, a missing folder, a port
+in use, an unreachable database: the sentence says what to do); 70 a bug in copro
+(the sentence names a private log file holding the details); 130 interrupted;
+141 the output was closed before copro finished writing it (piped into ``head``).
+No traceback reaches a person. A command that fails writes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
+import os
+import socket
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from uuid import UUID
 
+from ledger.cli_args import (
+    Parser,
+    host_arg,
+    interval_arg,
+    origin_arg,
+    path_arg,
+    port_arg,
+    size_arg,
+    text_arg,
+    uuid_arg,
+    verifier_key_arg,
+    version_arg,
+    whole_number,
+    workers_arg,
+)
 from ledger.config import LedgerConfig
-from ledger.errors import ConfigurationError, CoproError
-from ledger.keys import INSECURE_WARNING, Purpose, b64, openssh_public, pem_public, raw_public
+from ledger.errors import ConfigurationError, CoproError, operational_sentence
+from ledger.files import secure_data_folder
+from ledger.keys import Purpose, b64, openssh_public, pem_public, raw_public
 from ledger.keystore import KeysFolder, LedgerKeys
+from ledger.merkle import ProofError
 from ledger.signed_note import NoteError, NoteVerifier, verifier_key
 
 Handler = Callable[[argparse.Namespace], int]
 DEFAULT_ORIGIN = "copro.localhost/ledger"
-DEMO_ORIGIN = "demo.copro.localhost/collective"
+EXIT_BUG = 70  # EX_SOFTWARE (sysexits.h): neither the user's mistake nor a broken ledger
+EXIT_PIPE = 141  # what a shell reports for a command stopped by SIGPIPE
 
 
 def _config(args: argparse.Namespace) -> LedgerConfig:
-    return LedgerConfig.from_env(args.data)
+    config = LedgerConfig.from_env(args.data)
+    secure_data_folder(config.data_dir)  # an older folder made before copro set modes is tightened, once
+    return config
 
 
 def _load_keys(config: LedgerConfig) -> LedgerKeys:
@@ -150,30 +178,74 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ledger.demo import seed_demo
+    from ledger.demo import demo_keys, seed_demo, undone_on_failure
 
     config = _config(args)
     config.check_writable()
-    folder = KeysFolder(config.keys_dir)
-    if not folder.exists:
-        print(INSECURE_WARNING.format(path=config.keys_dir), file=sys.stderr)
-        folder.init(DEMO_ORIGIN, None)
-    elif folder.origin() != DEMO_ORIGIN:
-        # Never seed made-up people and decisions into a real collective's history.
-        raise ConfigurationError(
-            f"The data folder {config.data_dir} holds the ledger {folder.origin()!r}, not a demo; "
-            "run the demo in an empty folder (make demo uses ./var)."
+    with undone_on_failure(config):  # the seeding only: a closed stdout afterwards undoes nothing
+        written = demo_keys(config)
+        lines = list(seed_demo(config))
+    if written:
+        print(
+            "Wrote these UNENCRYPTED demo keys (anyone who can read them can forge the demo's history; "
+            "never use them for a real collective):",
+            file=sys.stderr,
         )
-    for line in seed_demo(config):
+        for path in written:
+            print(f"  {path}", file=sys.stderr)
+    for line in lines:
         print(line)
     return 0
 
 
+class _PendingOutput:
+    """A file that will hold a command's result, proven writable before the command changes anything.
+
+    It is written beside its final name and renamed into place at the end, so a
+    failure leaves neither a stored result without its file nor a half-written file.
+    """
+
+    def __init__(self, target: str) -> None:
+        self.target = Path(target)
+        if self.target.is_dir():
+            raise ConfigurationError(f"{self.target} is a folder; give --output the name of a file to write.")
+        self.temporary = self.target.with_name(f".{self.target.name}.{os.getpid()}.tmp")
+        try:
+            self.fd = os.open(self.temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except OSError as e:
+            raise ConfigurationError(
+                f"Cannot write {self.target} ({e.strerror}): choose a file in a folder that exists and that "
+                "you can write; nothing was signed or stored."
+            ) from None
+
+    def commit(self, text: str) -> None:
+        try:
+            os.write(self.fd, text.encode("utf-8"))
+            os.fsync(self.fd)
+        finally:
+            os.close(self.fd)
+        os.replace(self.temporary, self.target)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):  # already closed by a commit that failed part-way
+            os.close(self.fd)
+        self.temporary.unlink(missing_ok=True)
+
+
 def cmd_checkpoint(args: argparse.Namespace) -> int:
-    ledger = _open(args)
-    note = ledger.checkpoint()
-    if args.output:
-        Path(args.output).write_text(note)
+    # The output file is checked before anything is signed: a checkpoint stored in the ledger
+    # is the record, the file only a copy, so a copy that cannot be made must stop the record
+    # being made. If writing fails after storing (a full disk), running the command again
+    # gives the same stored checkpoint for the same log.
+    output = _PendingOutput(args.output) if args.output else None
+    try:
+        note = _open(args).checkpoint()
+        if output is not None:
+            output.commit(note)
+    except BaseException:
+        if output is not None:
+            output.discard()
+        raise
     print(note, end="")
     return 0
 
@@ -244,20 +316,64 @@ def _progress(quiet: bool) -> tuple[Callable[[int, int], None] | None, Callable[
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the web front end (the Flask development server; use gunicorn in production)."""
+    """Serve the web front end (werkzeug's server; use gunicorn in production).
+
+    The port is bound before anything else happens, so a port in use or an unknown
+    host stops the command before it writes a session secret or an invitation.
+    """
+    from werkzeug.serving import make_server
+
     from web import create_app
     from web.links import demo_invitations
 
-    app = create_app({"LEDGER_CONFIG": _config(args)})
-    base = f"http://{args.host}:{args.port}"
+    listening = bind_socket(args.host, args.port)
+    try:
+        app = create_app({"LEDGER_CONFIG": _config(args)})
+        server = make_server(args.host, args.port, app, threaded=True, fd=listening.fileno())
+    finally:
+        listening.close()  # the server holds its own duplicate of the socket
+    base = f"http://{f'[{args.host}]' if ':' in args.host else args.host}:{args.port}"
     links = demo_invitations(app, base)
     if links:
         print("Sign-in links for the demo members (each works once; open one per browser profile):")
         for name, roles, link in links:
             print(f"  {name:<14} {roles:<24} {link}")
     print(f"Serving copro on {base}/ (Ctrl+C to stop).", flush=True)
-    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    server.serve_forever()  # returns on Ctrl+C
     return 0
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or one sentence saying why there cannot be one."""
+    from werkzeug.serving import select_address_family
+
+    family = select_address_family(host, port)
+    try:
+        address = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)[0][4]
+    except (socket.gaierror, UnicodeError):
+        raise ConfigurationError(
+            f"Cannot serve on {host!r}: there is no such host name or address; "
+            "use an address of this machine such as 127.0.0.1 with --host."
+        ) from None
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug does: restart at once
+    try:
+        listening.bind(address)
+        listening.listen(128)
+    except OSError as e:
+        listening.close()
+        raise ConfigurationError(_bind_failure(host, port, e)) from None
+    return listening
+
+
+def _bind_failure(host: str, port: int, e: OSError) -> str:
+    if e.errno == errno.EADDRINUSE:
+        return f"Port {port} on {host} is already in use by another program; stop it or choose another --port."
+    if e.errno == errno.EACCES:
+        return f"Port {port} needs administrator rights; choose a port above 1023 with --port."
+    if e.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine; use 127.0.0.1, 0.0.0.0 or one of its own addresses."
+    return f"Cannot listen on {host} port {port} ({e.strerror}); choose another --host or --port."
 
 
 def cmd_project(args: argparse.Namespace) -> int:
@@ -286,10 +402,17 @@ def cmd_proof(args: argparse.Namespace) -> int:
             "An inclusion proof needs --version as well as --aggregate (or ask for --consistency OLD NEW)."
         )
     ledger = _open(args)
+    if args.size is not None and args.size > ledger.log.log_size():
+        raise ConfigurationError(
+            f"--size {args.size} is more than the {ledger.log.log_size()} events the log holds; "
+            "give a size the log has reached, or leave --size out for the whole log."
+        )
     try:
         proof = ledger.inclusion_proof(args.aggregate, args.version, args.size)
     except LookupError as e:
         raise ConfigurationError(f"No such event: {e}.") from None
+    except ProofError as e:  # the event came after --size
+        raise ConfigurationError(f"The event is not in the log at --size {args.size}: {e}") from None
     print(json.dumps(proof, indent=2))
     return 0
 
@@ -314,18 +437,10 @@ def cmd_consistency_proof(args: argparse.Namespace) -> int:
     return 0
 
 
-def tree_size_arg(text: str) -> int:
-    """A tree size on the command line: a whole number of events, 1 or more."""
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a tree size; give a whole number of events") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"a tree size must be 1 or more, got {value}")
-    return value
+tree_size_arg = whole_number(minimum=1, what="a tree size")
 
 
-def add_proof_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_proof_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     """``copro proof``: an inclusion proof of one event, or a consistency proof between two tree sizes."""
     pr = sub.add_parser("proof", help="print the inclusion proof of one event, or a consistency proof")
     which = pr.add_mutually_exclusive_group(required=True)
@@ -337,8 +452,8 @@ def add_proof_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar=("OLD", "NEW"),
         help="prove that the tree of NEW events extends the tree of OLD events (0 < OLD <= NEW <= log size)",
     )
-    pr.add_argument("--version", type=int, default=None)
-    pr.add_argument("--size", type=int, default=None)
+    pr.add_argument("--version", type=version_arg, default=None)
+    pr.add_argument("--size", type=size_arg, default=None)
     pr.set_defaults(handler=cmd_proof)
 
 
@@ -359,16 +474,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
 # -- parser -------------------------------------------------------------------------
 
 
-def uuid_arg(text: str) -> UUID:
-    try:
-        return UUID(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an id; ids look like 1b4e28ba-2fa1-11d2-883f-0016d3cca427"
-        ) from None
-
-
-def add_keys_export_parser(ksub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_keys_export_parser(ksub: argparse._SubParsersAction[Parser]) -> None:
     """``copro keys export``: today's public key of one purpose, or (``--history``) every key ever in force."""
     k = ksub.add_parser("export", help="print a public key, or with --history every key the log names")
     k.add_argument(
@@ -392,44 +498,58 @@ def add_keys_export_parser(ksub: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="copro", description="A co-production governance ledger.")
-    p.add_argument("--data", metavar="DIR", help="data folder (default: $COPRO_DATA or ./var)")
+    p = Parser(prog="copro", description="A co-production governance ledger.")
+    p.add_argument("--data", metavar="DIR", type=path_arg, help="data folder (default: $COPRO_DATA or ./var)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     keys = sub.add_parser("keys", help="create, export and rotate the ledger's keys")
     ksub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     k = ksub.add_parser("init", help="create the event, checkpoint, report and seal keys")
     k.add_argument(
-        "--origin", default=DEFAULT_ORIGIN, help="the log's origin line, e.g. example.org/copro/our-collective"
+        "--origin",
+        default=DEFAULT_ORIGIN,
+        type=origin_arg,
+        help="the log's origin line, e.g. example.org/copro/our-collective",
     )
     k.set_defaults(handler=cmd_keys_init)
     add_keys_export_parser(ksub)
     k = ksub.add_parser("rotate", help="replace a signing key (a logged event)")
     k.add_argument("purpose", choices=[p.value for p in Purpose if p is not Purpose.SEAL])
-    k.add_argument("--reason", default="scheduled rotation")
+    k.add_argument("--reason", default="scheduled rotation", type=text_arg)
     k.set_defaults(handler=cmd_keys_rotate)
 
     sub.add_parser("init", help="create the ledger database").set_defaults(handler=cmd_init)
     sub.add_parser("demo", help="seed a demo ledger in the data folder and exit").set_defaults(handler=cmd_demo)
     c = sub.add_parser("checkpoint", help="sign and store a checkpoint of the log")
-    c.add_argument("--output", metavar="FILE", help="also write the signed note to FILE")
+    c.add_argument("--output", metavar="FILE", type=path_arg, help="also write the signed note to FILE")
     c.set_defaults(handler=cmd_checkpoint)
     v = sub.add_parser("verify", help="verify every signature, the Merkle tree and every checkpoint")
     v.add_argument(
-        "--checkpoint", action="append", metavar="FILE", help="also check a checkpoint you kept (repeatable)"
+        "--checkpoint",
+        action="append",
+        metavar="FILE",
+        type=path_arg,
+        help="also check a checkpoint you kept (repeatable)",
     )
-    v.add_argument("--checkpoint-key", metavar="VKEY", help="C2SP verifier key that must have signed those checkpoints")
-    v.add_argument("--workers", type=int, default=None, help="processes for signature checks (default: every core)")
+    v.add_argument(
+        "--checkpoint-key",
+        metavar="VKEY",
+        type=verifier_key_arg,
+        help="C2SP verifier key that must have signed those checkpoints",
+    )
+    v.add_argument(
+        "--workers", type=workers_arg, default=None, help="processes for signature checks (default: every core)"
+    )
     v.add_argument("--quiet", action="store_true", help="print nothing on success")
     v.set_defaults(handler=cmd_verify)
     sv = sub.add_parser("serve", help="serve the web front end")
-    sv.add_argument("--host", default="127.0.0.1")
-    sv.add_argument("--port", type=int, default=5000)
+    sv.add_argument("--host", default="127.0.0.1", type=host_arg)
+    sv.add_argument("--port", type=port_arg, default=5000)
     sv.set_defaults(handler=cmd_serve)
     pj = sub.add_parser("project", help="update the read side (tallies, participation) from the log")
     pj.add_argument("--rebuild", action="store_true", help="drop the views and replay the whole log")
     pj.add_argument("--follow", action="store_true", help="keep applying new events (a projection worker)")
-    pj.add_argument("--interval", type=float, default=1.0, help="seconds between polls with --follow")
+    pj.add_argument("--interval", type=interval_arg, default=1.0, help="seconds between polls with --follow")
     pj.set_defaults(handler=cmd_project)
     add_proof_parser(sub)
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
@@ -439,21 +559,46 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Parse, run one command, and turn every way it can fail into an exit code and one sentence."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help (0) or a bad argument (2, already explained in one sentence)
+        return e.code if isinstance(e.code, int) else 2
     handler: Handler = args.handler
     try:
         return handler(args)
     except CoproError as e:
         print(f"copro: {e.diagnostics()}", file=sys.stderr)
         return e.exit_code
-    except OSError as e:
-        where = f" ({e.filename})" if e.filename else ""
-        print(f"copro: {e.strerror or e}{where}; check the path and its permissions.", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("copro: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped reading (copro proof | head): not an error to explain
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_PIPE
+    except Exception as e:
+        sentence = operational_sentence(e)
+        if sentence is not None:
+            print(f"copro: {sentence}", file=sys.stderr)
+            return 2
+        print(f"copro: {_bug_report(e)}", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _bug_report(error: Exception) -> str:
+    """Keep the traceback in a private file (it may name paths) and point to it in one sentence."""
+    details = "".join(traceback.format_exception(error))
+    try:
+        fd, name = tempfile.mkstemp(prefix="copro-error-", suffix=".log")  # mode 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as log:
+            log.write(details)
+    except OSError:
+        return f"an unexpected error stopped the command ({type(error).__name__}: {error}); please report it."
+    return (
+        f"an unexpected error stopped the command ({type(error).__name__}); "
+        f"the details are in {name}: please send that file with a bug report."
+    )
 
 
 if __name__ == "__main__":

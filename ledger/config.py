@@ -10,9 +10,10 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import ParseResult, unquote, urlparse
 
 from ledger.errors import ConfigurationError, NotALedgerError
+from ledger.files import private_folder
 from ledger.storage.merkle_tables import LEDGER_FORMAT
 
 DATA_ENV = "COPRO_DATA"
@@ -43,8 +44,11 @@ class LedgerConfig:
 
     def describe(self) -> str:
         if self.database_url:
-            u = urlparse(self.database_url)
-            return f"PostgreSQL database {u.path.lstrip('/')} on {u.hostname}:{u.port or 5432}"
+            try:
+                u = _postgres_url(self.database_url)
+            except ConfigurationError:
+                return f"PostgreSQL database named in {DATABASE_ENV}"
+            return f"PostgreSQL database {unquote(u.path.lstrip('/'))} on {u.hostname}:{u.port or 5432}"
         return f"SQLite file {self.sqlite_path}"
 
     def eventsourcing_env(self, *, create_tables: bool) -> dict[str, str]:
@@ -53,9 +57,7 @@ class LedgerConfig:
         if self.database_url is None:
             env.update(PERSISTENCE_MODULE="ledger.storage.sqlite", SQLITE_DBNAME=str(self.sqlite_path))
             return env
-        u = urlparse(self.database_url)
-        if u.scheme not in ("postgres", "postgresql") or not u.path.strip("/"):
-            raise ConfigurationError(f"{DATABASE_ENV} must look like postgresql://user:password@host:5432/dbname.")
+        u = _postgres_url(self.database_url)
         env.update(
             PERSISTENCE_MODULE="ledger.storage.postgres",
             POSTGRES_DBNAME=unquote(u.path.lstrip("/")),
@@ -70,8 +72,9 @@ class LedgerConfig:
         return env
 
     def check_writable(self) -> None:
+        """Create the data folder (0700, whatever the umask) if needed, and check copro can write in it."""
         try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_folder(self.data_dir)
         except OSError as e:
             raise ConfigurationError(
                 f"Cannot create the data folder {self.data_dir} ({e.strerror}); "
@@ -120,6 +123,21 @@ class LedgerConfig:
                 "ledger, delete the data folder and run 'make demo' again."
             )
         return "ledger"
+
+
+def _postgres_url(url: str) -> ParseResult:
+    """The parts of a PostgreSQL URL, or one sentence saying what is wrong with it (never echoing a password)."""
+    shape = f"{DATABASE_ENV} must look like postgresql://user:password@host:5432/dbname"
+    try:
+        u = urlparse(url)
+        port = u.port  # parsing the port raises ValueError when it is not a number from 0 to 65535
+    except ValueError:
+        raise ConfigurationError(f"{shape}; its host or port cannot be read.") from None
+    if u.scheme not in ("postgres", "postgresql") or not u.path.strip("/"):
+        raise ConfigurationError(f"{shape}.")
+    if port == 0:
+        raise ConfigurationError(f"{shape}; the port must be from 1 to 65535.")
+    return u
 
 
 def _postgres_tables(config: LedgerConfig) -> set[str]:

@@ -202,6 +202,7 @@ def write_private(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
+        os.fchmod(fd, 0o600)  # a leftover .tmp keeps its old mode through O_TRUNC; the umask does not matter
         os.write(fd, data)
         os.fsync(fd)
     finally:

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.errors import ConfigurationError, KeyError_
+from ledger.files import private_folder
 from ledger.keys import (
     INSECURE_WARNING,
     KeyFile,
@@ -64,20 +65,24 @@ class KeysFolder:
     def exists(self) -> bool:
         return (self.path / "ledger.json").exists()
 
+    def key_files(self) -> list[Path]:
+        """Every private key file in the folder, current or staged for a rotation."""
+        return sorted(self.path.glob("*.key*")) if self.path.is_dir() else []
+
     def key_path(self, purpose: Purpose) -> Path:
         return self.path / f"{purpose.value}.key"
 
     def init(self, origin: str, passphrase: str | None) -> LedgerKeys:
         """Make all keys. ``passphrase=None`` is the insecure dev mode."""
         check_origin(origin)
-        if self.exists:
+        if self.exists or self.key_files():
             raise ConfigurationError(
                 f"Keys already exist in {self.path}; refusing to overwrite them. "
                 "Use 'copro keys rotate' to replace a key."
             )
         try:
-            (self.path / "public").mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.chmod(self.path, 0o700)
+            private_folder(self.path)
+            private_folder(self.path / "public")
         except PermissionError:
             raise ConfigurationError(f"Cannot create the keys folder {self.path}: permission denied.") from None
         keys = {p: new_key(p) for p in Purpose}
@@ -91,7 +96,7 @@ class KeysFolder:
     def _publish_event_key(self, key: KeyFile) -> None:
         pub = raw_public(key.public_key)
         path = self.path / "public" / f"event-{event_key_id(pub).hex()}.pem"
-        path.write_text(pem_public(key.public_key))
+        write_private(path, pem_public(key.public_key).encode("ascii"))
 
     def origin(self) -> str:
         try:

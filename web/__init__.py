@@ -15,6 +15,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
 from ledger.config import LedgerConfig
+from ledger.files import private_folder, secure_data_folder
 from ledger.keys import write_private
 
 
@@ -25,7 +26,7 @@ def _secret_key(data_dir: Path) -> str:
         return from_env
     path = data_dir / "web-secret"
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(data_dir)
         write_private(path, secrets.token_urlsafe(48).encode())
     return path.read_text().strip()
 
@@ -43,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedInt
     cfg = dict(test_config or {})
     ledger_config: LedgerConfig = cfg.pop("LEDGER_CONFIG", None) or LedgerConfig.from_env()
+    secure_data_folder(ledger_config.data_dir)  # under gunicorn too, not only through the copro command
     app.config.update(
         SECRET_KEY=cfg.pop("SECRET_KEY", None) or _secret_key(ledger_config.data_dir),
         MAX_CONTENT_LENGTH=64 * 1024,  # forms only: anything bigger is refused with 413

@@ -12,9 +12,43 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from ledger.config import LedgerConfig
+from ledger.errors import ConfigurationError
+from ledger.files import private_database
+
+# What a person should do when a database in the data folder is damaged, by file.
+DAMAGED_ADVICE = {
+    "ledger.sqlite": "restore it from your backup",
+    "views.sqlite": "delete it and run 'copro project': the views are rebuilt from the log",
+    "personal-keys.sqlite": "restore it from your backup (without it, nobody's personal data can be read)",
+    "accounts.sqlite": "restore it from your backup, or delete it and invite the members again",
+}
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse, with one sentence naming the file, a database file SQLite cannot read."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        con = sqlite3.connect(path, timeout=5)
+        try:
+            con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e) or "busy" in str(e):
+            return  # someone is writing it: it is readable, and whoever opens it next waits
+        raise _damaged(path, e) from None
+    except sqlite3.DatabaseError as e:
+        raise _damaged(path, e) from None
+
+
+def _damaged(path: Path, e: Exception) -> ConfigurationError:
+    advice = DAMAGED_ADVICE.get(path.name, "restore it from your backup")
+    return ConfigurationError(f"The database file {path} is damaged or is not an SQLite database ({e}); {advice}.")
 
 
 class SideStore:
@@ -26,11 +60,16 @@ class SideStore:
         if config.database_url is not None:
             import psycopg
 
-            self._pg = psycopg.connect(config.database_url, autocommit=True)
+            try:
+                self._pg = psycopg.connect(config.database_url, autocommit=True)
+            except psycopg.OperationalError as e:
+                first = str(e).strip().splitlines()[0] if str(e).strip() else "connection failed"
+                raise ConfigurationError(f"Cannot connect to the {config.describe()}: {first}.") from None
         else:
-            self._sqlite = sqlite3.connect(
-                config.data_dir / f"{name}.sqlite", check_same_thread=False, isolation_level=None
-            )
+            path = config.data_dir / f"{name}.sqlite"
+            private_database(path)
+            check_sqlite_file(path)
+            self._sqlite = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             # An erased key must be overwritten on disk, not just unlinked from the b-tree.
             self._sqlite.execute("PRAGMA secure_delete = ON")
 

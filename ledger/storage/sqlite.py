@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 import eventsourcing.sqlite as es_sqlite
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.utils import Environment, EnvType
 
+from ledger.files import private_database
 from ledger.storage import merkle_tables
 from ledger.storage.log_reader import MerkleLogMixin
 from ledger.storage.merkle_tables import Cursor
+from ledger.storage.side_store import check_sqlite_file
 
 
 class LedgerSQLiteRecorder(MerkleLogMixin, SQLiteApplicationRecorder):
@@ -52,4 +56,18 @@ class LedgerSQLiteRecorder(MerkleLogMixin, SQLiteApplicationRecorder):
 
 
 class Factory(es_sqlite.SQLiteFactory):
+    """eventsourcing's SQLite factory; the database file is made private before SQLite opens it.
+
+    The ledger and the views (``views.sqlite``) both come through here.
+    """
+
     application_recorder_class = LedgerSQLiteRecorder
+
+    def __init__(self, env: Environment | EnvType | None):
+        super().__init__(env)
+        name = self.env.get(self.SQLITE_DBNAME) or ""
+        if not es_sqlite.SQLiteConnectionPool.detect_memory_mode(name) and not name.startswith("file:"):
+            path = Path(name)
+            if path.parent.is_dir():
+                private_database(path)
+                check_sqlite_file(path)
