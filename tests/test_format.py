@@ -275,7 +275,7 @@ def test_consistency_sizes_out_of_range_get_one_sentence_and_exit_2(
 ) -> None:
     code, out, err = run_cli(config, monkeypatch, capsys, "proof", "--consistency", old, new)
     assert (code, out) == (2, "")
-    assert err.startswith("copro: ") and said in err and err.count("\n") == 1
+    assert err.startswith("copro") and said in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize(
