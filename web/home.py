@@ -48,7 +48,7 @@ def waiting_for(c: Collective, me: UUID) -> dict[str, list[Any]]:
         if mine & voting and not views.responded(pid, me):
             respond.append(p)
         if facilitator:
-            to_close.append(p)
+            to_close.append(dict(p, time_up=proposal.past_deadline(gov.clock())))
         for oid in proposal.objection_ids:
             o = gov.objection(oid)
             if o.status.value in ("raised", "answered") and (facilitator or proposal.versions[0].author_id == me.hex):

@@ -3,13 +3,18 @@
 For each ``Proposal.Closed`` event: load the proposal as it was, the policy text
 from the agreement (checked against the recorded policy hash), the ballots and
 objections at the versions recorded, and run ``policies.decide`` again. The
-outcome, the rule, the explanation and the ballots digest must all match.
+outcome, the rule, the explanation, the figures and the ballots digest must all match.
+
+Time is checked too: the deadline recorded when the proposal opened must be the one
+its rule gives (``max_open_hours``), the outcome must be recorded as closed no later
+than that deadline, and every ballot counted must have been given before it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +24,7 @@ from eventsourcing.persistence import ApplicationRecorder, EventStore
 
 import policies
 from ledger.application import build_transcoder
+from ledger.governance.proposal import deadline
 from ledger.governance.tally import gather, result_record
 from ledger.record import SigningMapper
 
@@ -51,6 +57,8 @@ def recompute(repo: Repository[UUID], proposal_id: UUID, version: int) -> Mismat
     policy = policies.parse_policy(text, source=f"agreement {agreement.id} rule {recorded['policy_name']!r}")
     if policies.policy_hash(policy) != recorded["policy_hash"]:
         return wrong("the rule in the agreement does not hash to the policy hash recorded with the outcome")
+    if recorded["policy_hash"] != proposal.policy_hash:
+        return wrong("the outcome was decided by a rule other than the one the proposal opened under")
     if recorded["version_hash"] != proposal.current.content_hash:
         return wrong("the outcome was recorded against a version that is not the proposal's last")
     roster = [policies.Member(m, frozenset(g)) for m, g in recorded["roster"]]
@@ -58,6 +66,9 @@ def recompute(repo: Repository[UUID], proposal_id: UUID, version: int) -> Mismat
     objections: list[Any] = [repo.get(UUID(o), version=v) for o, v in recorded["objections"]]
     if any(b.proposal_id != proposal_id for b in ballots) or any(o.proposal_id != proposal_id for o in objections):
         return wrong("a ballot or objection counted belongs to another proposal")
+    late = _time_problem(proposal, policy, recorded, ballots)
+    if late is not None:
+        return wrong(late)
     inputs = gather(roster, ballots, objections, recorded["version_hash"])
     decision = policies.decide(policy, inputs.roster, inputs.ballots, inputs.objections)
     again = result_record(
@@ -69,7 +80,25 @@ def recompute(repo: Repository[UUID], proposal_id: UUID, version: int) -> Mismat
         ballot_refs=recorded["ballots"],
         objection_refs=recorded["objections"],
     )
-    for key in ("outcome", "rule", "explanation", "ballots_digest"):
+    for key in ("outcome", "rule", "explanation", "figures", "ballots_digest"):
         if again[key] != recorded[key]:
             return wrong(f"its recorded {key} is {recorded[key]!r}, but the rule gives {again[key]!r}")
+    return None
+
+
+def _time_problem(proposal: Any, policy: policies.Policy, recorded: dict[str, Any], ballots: list[Any]) -> str | None:
+    """What is wrong with the times recorded, if anything: the deadline, the closing time, a late ballot."""
+    closes_at = proposal.closes_at
+    expected = deadline(str(proposal.opened_at), policy.max_open_hours)
+    if closes_at != expected:
+        return f"it records its deadline as {closes_at!r}, but its rule gives {expected!r}"
+    if closes_at is None:
+        return None
+    end = datetime.fromisoformat(closes_at)
+    if datetime.fromisoformat(recorded["closed_at"]) > end:
+        return f"it is recorded as closed at {recorded['closed_at']}, after its deadline {closes_at}"
+    for b in ballots:
+        if not b.at or datetime.fromisoformat(b.at) >= end:
+            given = f"at {b.at}" if b.at else "with no time"
+            return f"ballot {b.id} was counted, but it was given {given}, not before the deadline {closes_at}"
     return None

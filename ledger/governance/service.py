@@ -186,6 +186,12 @@ class Governance(Ledger):
         collective.assign_role(member_id, r, starts or self.clock().date(), ends, by)
         self.save(collective)
 
+    def leave_collective(self, collective_id: UUID, member_id: UUID, *, by: UUID) -> None:
+        """A member leaves (or a steward records it): from then on every page and command is closed to them."""
+        collective = self._collective_for(collective_id, by)
+        collective.leave(member_id, by)
+        self.save(collective)
+
     def member_name(self, member_id: UUID) -> str:
         try:
             return self.reveal(self.member(member_id).name, f"{member_id}/name")
@@ -322,6 +328,7 @@ class Governance(Ledger):
         collective = self._collective_for(proposal.collective_id, by)
         if by.hex != proposal.versions[0].author_id and not collective.has_role(by, Role.FACILITATOR):
             raise NotAllowed("Only the proposal's author or a facilitator can revise it.")
+        proposal.check_before_deadline(self.clock())
         proposal.revise(
             text.clean(title, "title", limit=text.TITLE_MAX), text.clean(body, "proposal text", limit=text.TEXT_MAX), by
         )
@@ -338,7 +345,14 @@ class Governance(Ledger):
         if agreement is None:
             raise Conflict("There is no agreement in force yet; every party must sign one before decisions are made.")
         policy_name, _ = agreement.rule_for(proposal.category)
-        proposal.open(by, self.clock().isoformat(), policy_name, agreement.policy_hashes[policy_name], agreement.id)
+        proposal.open(
+            by,
+            self.clock().isoformat(),
+            policy_name,
+            agreement.policy_hashes[policy_name],
+            agreement.id,
+            max_open_hours=self.policy_of(agreement, policy_name).max_open_hours,
+        )
         self.save(proposal)
 
     def _voting_context(self, proposal: Proposal) -> tuple[Collective, Agreement, policies.Policy]:
@@ -356,7 +370,8 @@ class Governance(Ledger):
         """
         proposal = self.proposal(proposal_id)
         self._collective_for(proposal.collective_id, member_id)
-        proposal.check_open()
+        now = self.clock()
+        proposal.check_accepting_positions(now)
         if version_hash is not None and version_hash != proposal.current.content_hash:
             raise Conflict(
                 f"The proposal was revised while you were reading it. Read version {proposal.current.number} "
@@ -382,9 +397,10 @@ class Governance(Ledger):
                 position=position,
                 reason=sealed,
                 version_hash=proposal.current.content_hash,
+                at=now.isoformat(),
             )
         else:
-            ballot.change(position, sealed, proposal.current.content_hash)
+            ballot.change(position, sealed, proposal.current.content_hash, at=now.isoformat())
         to_save: list[Any] = [ballot]
         if policy.block_effect is policies.BlockEffect.OBJECTION:
             to_save += self._block_as_objection(proposal, member_id, position, reason)
@@ -420,7 +436,7 @@ class Governance(Ledger):
     def raise_objection(self, proposal_id: UUID, *, member_id: UUID, reason: str, paramount: bool = True) -> UUID:
         proposal = self.proposal(proposal_id)
         collective = self._collective_for(proposal.collective_id, member_id)
-        proposal.check_open()
+        proposal.check_accepting_positions(self.clock())
         agreement = self.agreement(proposal.agreement_id)
         _, rights = agreement.rule_for(proposal.category)
         if not any(rights.get(g) in ("decide", "consent", "consult") for g in collective.groups_of(member_id)):
@@ -449,13 +465,13 @@ class Governance(Ledger):
     def test_objection(self, objection_id: UUID, *, by: UUID, paramount: bool, why: str) -> None:
         objection, proposal, collective = self._objection_context(objection_id, by)
         collective.check_role(by, Role.FACILITATOR)
-        proposal.check_open()
+        proposal.check_accepting_positions(self.clock())
         objection.test(paramount, by, text.clean(why, "explanation", limit=text.REASON_MAX))
         self.save(objection)
 
     def answer_objection(self, objection_id: UUID, *, by: UUID, answer: str) -> None:
         objection, proposal, _ = self._objection_context(objection_id, by)
-        proposal.check_open()
+        proposal.check_accepting_positions(self.clock())
         answer = text.clean(answer, "answer", limit=text.REASON_MAX)
         n = len(objection.history)
         objection.answer(by, self._seal(by, answer, f"{objection_id}/answer/{n}"))
@@ -463,7 +479,7 @@ class Governance(Ledger):
 
     def withdraw_objection(self, objection_id: UUID, *, by: UUID, why: str = "") -> None:
         objection, proposal, _ = self._objection_context(objection_id, by)
-        proposal.check_open()
+        proposal.check_accepting_positions(self.clock())
         objection.withdraw(by, text.clean(why, "explanation", limit=text.REASON_MAX, required=False))
         self.save(objection)
 
@@ -471,7 +487,7 @@ class Governance(Ledger):
         """The facilitator integrates (after a revision), upholds, or overrules where the policy allows."""
         objection, proposal, collective = self._objection_context(objection_id, by)
         collective.check_role(by, Role.FACILITATOR)
-        proposal.check_open()
+        proposal.check_accepting_positions(self.clock())
         why = text.clean(why, "explanation", limit=text.REASON_MAX)
         if how == "integrate":
             objection.integrate(by, why, proposal.current.content_hash)
@@ -524,7 +540,8 @@ class Governance(Ledger):
             span = f"{h // 24} days" if h % 24 == 0 else f"{h} hours"
             raise Conflict(f"This decision must stay open for at least {span}, until {until}; close it then.")
         _, record = self.tally(proposal)
-        proposal.close(by, now.isoformat(), record)
+        # Past the deadline the decision closed then: nothing could change since (every change was refused).
+        proposal.close(by, proposal.closing_time(now), record)
         to_save: list[Any] = [proposal]
         if proposal.changes_agreement is not None and record["outcome"] == "adopted":
             collective.record_change_adopted(proposal.changes_agreement, proposal.id)
@@ -537,6 +554,7 @@ class Governance(Ledger):
         collective = self._collective_for(proposal.collective_id, by)
         if by.hex != proposal.versions[0].author_id and not collective.has_role(by, Role.FACILITATOR):
             raise NotAllowed("Only the proposal's author or a facilitator can withdraw it.")
+        proposal.check_before_deadline(self.clock())
         proposal.withdraw(by, text.clean(reason, "reason", limit=text.REASON_MAX))
         self.save(proposal)
 
