@@ -5,7 +5,9 @@ from the agreement (checked against the recorded policy hash), the ballots and
 objections at the versions recorded, and run ``policies.decide`` again. The
 outcome, the rule, the explanation, the figures and the ballots digest must all match.
 
-Time is checked too: the deadline recorded when the proposal opened must be the one
+Nothing may be left out: every ballot of a member on the roster and every objection
+on the proposal must be counted, each at its last version (none can change after the
+close, which refuses them). Time is checked too: the deadline recorded when the proposal opened must be the one
 its rule gives (``max_open_hours``), the outcome must be recorded as closed no later
 than that deadline, and every ballot counted must have been given before it.
 """
@@ -19,11 +21,12 @@ from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from eventsourcing.application import Repository
+from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import ApplicationRecorder, EventStore
 
 import policies
 from ledger.application import build_transcoder
+from ledger.governance.ballot import ballot_id
 from ledger.governance.proposal import deadline
 from ledger.governance.tally import gather, result_record
 from ledger.record import SigningMapper
@@ -66,9 +69,9 @@ def recompute(repo: Repository[UUID], proposal_id: UUID, version: int) -> Mismat
     objections: list[Any] = [repo.get(UUID(o), version=v) for o, v in recorded["objections"]]
     if any(b.proposal_id != proposal_id for b in ballots) or any(o.proposal_id != proposal_id for o in objections):
         return wrong("a ballot or objection counted belongs to another proposal")
-    late = _time_problem(proposal, policy, recorded, ballots)
-    if late is not None:
-        return wrong(late)
+    problem = _left_out(repo, proposal, recorded, roster) or _time_problem(proposal, policy, recorded, ballots)
+    if problem is not None:
+        return wrong(problem)
     inputs = gather(roster, ballots, objections, recorded["version_hash"])
     decision = policies.decide(policy, inputs.roster, inputs.ballots, inputs.objections)
     again = result_record(
@@ -80,9 +83,35 @@ def recompute(repo: Repository[UUID], proposal_id: UUID, version: int) -> Mismat
         ballot_refs=recorded["ballots"],
         objection_refs=recorded["objections"],
     )
-    for key in ("outcome", "rule", "explanation", "figures", "ballots_digest"):
-        if again[key] != recorded[key]:
-            return wrong(f"its recorded {key} is {recorded[key]!r}, but the rule gives {again[key]!r}")
+    for key in sorted(again):  # every field of the record: the outcome, its figures and what was counted
+        if again[key] != recorded.get(key):
+            return wrong(f"its recorded {key} is {recorded.get(key)!r}, but the rule gives {again[key]!r}")
+    return None
+
+
+def _last_version(repo: Repository[UUID], aggregate_id: UUID) -> int | None:
+    try:
+        return int(repo.get(aggregate_id).version)
+    except AggregateNotFoundError:
+        return None
+
+
+def _left_out(
+    repo: Repository[UUID], proposal: Any, recorded: dict[str, Any], roster: list[policies.Member]
+) -> str | None:
+    """A ballot or objection the outcome should have counted but did not, or counted at an old version."""
+    ballots = {UUID(b): int(v) for b, v in recorded["ballots"]}
+    wanted = [(ballot_id(proposal.id, UUID(m.member_id)), "ballot") for m in roster]
+    objections = {UUID(o): int(v) for o, v in recorded["objections"]}
+    for aggregate_id, kind in [*wanted, *((o, "objection") for o in proposal.objection_ids)]:
+        cited = (ballots if kind == "ballot" else objections).get(aggregate_id)
+        last = _last_version(repo, aggregate_id)
+        if last is None:
+            continue
+        if cited is None:
+            return f"the {kind} {aggregate_id} was left out of the count"
+        if cited != last:
+            return f"the {kind} {aggregate_id} is counted at version {cited}, but its last version is {last}"
     return None
 
 
