@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +22,7 @@ from policies import (
     parse_policy,
 )
 from policies.errors import show_value
+from tests.test_policies_rulefile import BAD
 
 MINIMAL = 'name = "t"\nmethod = "consent"\ndescription = "d"\nblock_effect = "objection"\n'
 WEIGHTED = 'name = "t"\nmethod = "majority"\ndescription = "d"\nblock_effect = "disagree"\n'
@@ -165,3 +168,28 @@ def test_a_members_groups_are_kept_as_a_frozen_set() -> None:
     assert member.groups == frozenset({"a", "b"}) and isinstance(member.groups, frozenset)
     assert hash(member) == hash(Member("m", frozenset({"a", "b"})))
     assert Ballot("m", Position.AGREE).reason == ""
+
+
+# Every bad rule file of tests/test_policies_rulefile.py, with its whole sentence (known_policy_errors.json;
+# regenerate with ``python -m tests.test_policies_errors`` after a deliberate change of wording).
+KNOWN_ERRORS = Path(__file__).with_name("known_policy_errors.json")
+
+
+def sentence_for(text: str) -> str:
+    try:
+        parse_policy(text, source="policies/rules/x.toml")
+    except PolicyError as e:
+        return str(e)
+    raise AssertionError(f"this rule file was accepted: {text!r}")
+
+
+def test_every_bad_rule_file_has_its_known_sentence() -> None:
+    known = json.loads(KNOWN_ERRORS.read_text(encoding="utf-8"))
+    assert sorted(known) == sorted(text for text, _, _ in BAD)
+    for text, _, _ in BAD:
+        assert sentence_for(text) == known[text], text
+
+
+if __name__ == "__main__":
+    answers = {text: sentence_for(text) for text, _, _ in BAD}
+    KNOWN_ERRORS.write_text(json.dumps(answers, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
