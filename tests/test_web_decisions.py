@@ -159,7 +159,9 @@ def test_the_proposal_page_says_when_it_closes_and_refuses_a_position_after(site
     page = amara.get(site.url("/proposals/{p}", p=pid)).text
     assert "Closes on 23 November 2026 at 10:00 UTC." in page
     assert 'name="position"' in page
+    assert "Buy recording kit" in amara.get(site.url("/")).text, "waiting for her response"
     w.clock.now = BUDGET_DEADLINE + timedelta(minutes=5)
+    assert "Buy recording kit" not in amara.get(site.url("/")).text, "no longer waiting: its time is up"
     page = amara.get(site.url("/proposals/{p}", p=pid)).text
     assert "The time for responses ended on 23 November 2026 at 10:00 UTC." in page
     assert 'name="position"' not in page and "Raise an objection" not in page

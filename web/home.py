@@ -45,7 +45,7 @@ def waiting_for(c: Collective, me: UUID) -> dict[str, list[Any]]:
             continue
         proposal = gov.proposal(pid)
         voting = gov.agreement(proposal.agreement_id).voting_groups(proposal.category)
-        if mine & voting and not views.responded(pid, me):
+        if mine & voting and not views.responded(pid, me) and not proposal.past_deadline(gov.clock()):
             respond.append(p)
         if facilitator:
             to_close.append(dict(p, time_up=proposal.past_deadline(gov.clock())))
