@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= var
 PORT ?= 5000
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,5 +33,11 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.append
 	$(BIN)/python -m bench.verify
 
+# Mutation testing of the decision rules, the tally and the outcome recomputation
+# ([tool.mutmut] in pyproject.toml). Slow; not part of `make test`.
+mutation: $(VENV)/.installed-test
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DATA) mutants .pytest_cache .mypy_cache .ruff_cache

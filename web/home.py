@@ -47,10 +47,10 @@ def waiting_for(c: Collective, me: UUID) -> dict[str, list[Any]]:
         if proposal.agreement_id is None:  # an open proposal always has its rule; never trust the view alone
             continue
         voting = gov.agreement(proposal.agreement_id).voting_groups(proposal.category)
-        if mine & voting and not views.responded(pid, me):
+        if mine & voting and not views.responded(pid, me) and not proposal.past_deadline(gov.clock()):
             respond.append(p)
         if facilitator:
-            to_close.append(p)
+            to_close.append(dict(p, time_up=proposal.past_deadline(gov.clock())))
         for oid in proposal.objection_ids:
             o = gov.objection(oid)
             if o.status.value in ("raised", "answered") and (facilitator or proposal.versions[0].author_id == me.hex):

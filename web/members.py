@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from ledger.governance.collective import Role
@@ -77,3 +77,18 @@ def invite(collective_id: UUID) -> Response:
     token = copro().accounts.invite(member_id, c.id)
     link = url_for("auth.invite", token=token, _external=True)
     return _page(collective_id, 201, invitation=link, invited=name)
+
+
+@bp.post("/leave")
+@login_required
+def leave(collective_id: UUID) -> Response:
+    """A member leaves the collective: signed out, and every page of it is closed to them from now on."""
+    account, c = member_of(collective_id)
+    try:
+        copro().gov.leave_collective(c.id, account.member_id, by=account.member_id)
+    except GovernanceError as e:
+        return _page(collective_id, e.status, e.message)
+    refresh_views()
+    session.clear()
+    flash(f"You have left {c.name}. What you did there stays on record.", "status")
+    return redirect(url_for("auth.signin"), code=303)

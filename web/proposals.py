@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +13,8 @@ from werkzeug.wrappers import Response
 from ledger.governance.agreement import GOVERNANCE
 from ledger.governance.collective import Collective
 from ledger.governance.errors import GovernanceError, NotFound
-from ledger.governance.proposal import Proposal
+from ledger.governance.proposal import Proposal, spoken_time
+from ledger.governance.views import recorded_tally
 from web.diffs import word_diff
 from web.state import copro, login_required, member_of, refresh_views, roles_of
 from web.ui import act, form, is_htmx, page
@@ -47,8 +49,10 @@ def detail_context(c: Collective, me: UUID, proposal: Proposal) -> dict[str, Any
         for i, v in enumerate(proposal.versions)
     ]
     ctx["author_name"] = gov.member_name(UUID(proposal.versions[0].author_id))
-    ctx["tally"] = views.tally(proposal.id)
+    # A closed decision shows what was counted when it closed, never a recount over today's members.
+    ctx["tally"] = recorded_tally(proposal.outcome) if proposal.outcome else views.tally(proposal.id)
     ctx["group_names"] = c.groups
+    ctx["times"] = _times(proposal, gov.clock())
     agreement = (
         gov.agreement(proposal.agreement_id) if proposal.agreement_id is not None else gov.agreement_in_force(c.id)
     )
@@ -85,6 +89,17 @@ def detail_context(c: Collective, me: UUID, proposal: Proposal) -> dict[str, Any
         for o in map(gov.objection, proposal.objection_ids)
     ]
     return ctx
+
+
+def _times(proposal: Proposal, now: datetime) -> dict[str, Any]:
+    """When the proposal opened, closes or closed, in words, and whether its time is up."""
+    outcome = proposal.outcome or {}
+    return {
+        "opened": spoken_time(proposal.opened_at) if proposal.opened_at else None,
+        "closes": spoken_time(proposal.closes_at) if proposal.closes_at else None,
+        "closed": spoken_time(outcome["closed_at"]) if outcome.get("closed_at") else None,
+        "time_up": proposal.state.value == "open" and proposal.past_deadline(now),
+    }
 
 
 def _detail(

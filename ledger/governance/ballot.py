@@ -3,7 +3,8 @@
 Its id is ``uuid5(proposal_id, member_id.hex)``: one ballot per member per proposal
 by construction. Changing a position is a new event on the same ballot. Every
 position records the content hash of the proposal version it answers, so a
-revision never silently carries old votes over.
+revision never silently carries old votes over, and the time it was given
+(``at``), so a verifier can tell a position given after the deadline.
 """
 
 from __future__ import annotations
@@ -27,15 +28,22 @@ class Ballot(Aggregate):
 
     @event("Cast")
     def __init__(
-        self, proposal_id: UUID, member_id: UUID, position: str, reason: Sealed | None, version_hash: str
+        self,
+        proposal_id: UUID,
+        member_id: UUID,
+        position: str,
+        reason: Sealed | None,
+        version_hash: str,
+        at: str = "",
     ) -> None:
         self.proposal_id = proposal_id
         self.member_id = member_id
         self.position = position
         self.reason = reason
         self.version_hash = version_hash
+        self.at = at
 
-    def change(self, position: str, reason: Sealed | None, version_hash: str) -> None:
+    def change(self, position: str, reason: Sealed | None, version_hash: str, at: str = "") -> None:
         if position == self.position and version_hash == self.version_hash and reason is None and self.reason is None:
             raise Conflict("That is already your position on this version.")
         self._changed(
@@ -44,16 +52,24 @@ class Ballot(Aggregate):
             position=position,
             reason=reason,
             version_hash=version_hash,
+            at=at,
         )
 
     @event("Changed")
     def _changed(
-        self, proposal_id: UUID, member_id: UUID, position: str, reason: Sealed | None, version_hash: str
+        self,
+        proposal_id: UUID,
+        member_id: UUID,
+        position: str,
+        reason: Sealed | None,
+        version_hash: str,
+        at: str = "",
     ) -> None:
         """Carries whose ballot it is, so every event reads on its own (auditors, projections)."""
         self.position = position
         self.reason = reason
         self.version_hash = version_hash
+        self.at = at
 
 
 def ballot_id(proposal_id: UUID, member_id: UUID) -> UUID:

@@ -134,6 +134,24 @@ class Collective(Aggregate):
     def _groups_changed(self, member_id: UUID, groups: list[str], by: UUID) -> None:
         self.members[member_id.hex] = list(groups)
 
+    def leave(self, member_id: UUID, by: UUID) -> None:
+        """A member leaves, or a steward records that they left. What they did stays on record;
+        from now on they see and do nothing here, and they are on no roster."""
+        self.check_member(member_id)
+        if by != member_id:
+            self.check_role(by, Role.STEWARD)
+        stewards = [m for m in self.active_members() if self.has_role(m, Role.STEWARD)]
+        if stewards == [member_id]:
+            raise Conflict(
+                "This is the collective's only steward: make another member a steward first, "
+                "so that someone can still invite members."
+            )
+        self._left(member_id=member_id, by=by)
+
+    @event("MemberLeft")
+    def _left(self, member_id: UUID, by: UUID) -> None:
+        self.left.add(member_id.hex)
+
     # -- the agreement in force ----------------------------------------------------------
 
     @event("AgreementInForce")

@@ -3,12 +3,17 @@
 Closing records the outcome computed by the policy, never one typed in: the
 policy's hash, the inputs counted (roster, ballot and objection versions) and a
 digest of the ballots, so anyone can recompute it from the log alone.
+
+Opening records the deadline the rule sets (``closes_at``, the opening time plus the
+rule's ``max_open_hours``). From that moment the proposal takes no response and no
+change, and an outcome recorded later is recorded as at the deadline.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -32,6 +37,19 @@ def version_hash(title: str, body: str, category: str, number: int) -> str:
     """Content hash of one version: what a ballot or objection is bound to."""
     doc = {"body": body, "category": category, "title": title, "version": number}
     return "sha256:" + hashlib.sha256(canonical_dumps(doc)).hexdigest()
+
+
+def deadline(opened_at: str, max_open_hours: int | None) -> str | None:
+    """When a proposal opened at ``opened_at`` must close under a rule: one formula, for opening and verifying."""
+    if max_open_hours is None:
+        return None
+    return (datetime.fromisoformat(opened_at) + timedelta(hours=max_open_hours)).isoformat()
+
+
+def spoken_time(at: str | datetime) -> str:
+    """A recorded time as people read it: '16 November 2026 at 10:00 UTC'."""
+    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return moment.strftime("%d %B %Y at %H:%M UTC")
 
 
 @dataclass(frozen=True)
@@ -63,6 +81,7 @@ class Proposal(Aggregate):
         self.versions = [Version(1, title, body, content_hash, author_id.hex)]
         self.objection_ids: list[UUID] = []
         self.opened_at: str | None = None
+        self.closes_at: str | None = None
         self.opened_version = 0
         # Set when it opens; a draft (even one withdrawn before it opened) has no rule yet.
         self.agreement_id: UUID | None = None
@@ -79,6 +98,28 @@ class Proposal(Aggregate):
         if self.state is not State.OPEN:
             raise Conflict(f"This proposal is {self.state.value}, so it no longer takes responses.")
 
+    def past_deadline(self, now: datetime) -> bool:
+        return self.closes_at is not None and now >= datetime.fromisoformat(self.closes_at)
+
+    def check_before_deadline(self, now: datetime) -> None:
+        """Nothing that could change the decision is accepted once the rule's time is up."""
+        if self.closes_at is not None and self.past_deadline(now):
+            raise Conflict(
+                f"The time for responses ended on {spoken_time(self.closes_at)}, so this proposal no longer "
+                "takes responses or changes. A facilitator records its outcome."
+            )
+
+    def check_accepting_positions(self, now: datetime) -> None:
+        """Open, and before its deadline: the only time a position or an objection step is accepted."""
+        self.check_open()
+        self.check_before_deadline(now)
+
+    def closing_time(self, now: datetime) -> str:
+        """When the decision closes if it is closed ``now``: now, or its deadline if that has passed."""
+        if self.closes_at is not None and self.past_deadline(now):
+            return self.closes_at
+        return now.isoformat()
+
     def revise(self, title: str, body: str, author_id: UUID) -> None:
         if self.state not in (State.DRAFT, State.OPEN):
             raise Conflict(f"A {self.state.value} proposal cannot be revised.")
@@ -92,15 +133,33 @@ class Proposal(Aggregate):
     def _revised(self, title: str, body: str, author_id: UUID, content_hash: str) -> None:
         self.versions.append(Version(len(self.versions) + 1, title, body, content_hash, author_id.hex))
 
-    def open(self, by: UUID, at: str, policy_name: str, policy_hash: str, agreement_id: UUID) -> None:
+    def open(
+        self,
+        by: UUID,
+        at: str,
+        policy_name: str,
+        policy_hash: str,
+        agreement_id: UUID,
+        max_open_hours: int | None = None,
+    ) -> None:
         if self.state is not State.DRAFT:
             raise Conflict(f"Only a draft can be opened; this proposal is {self.state.value}.")
-        self._opened(by=by, at=at, policy_name=policy_name, policy_hash=policy_hash, agreement_id=agreement_id)
+        self._opened(
+            by=by,
+            at=at,
+            policy_name=policy_name,
+            policy_hash=policy_hash,
+            agreement_id=agreement_id,
+            closes_at=deadline(at, max_open_hours),
+        )
 
     @event("Opened")
-    def _opened(self, by: UUID, at: str, policy_name: str, policy_hash: str, agreement_id: UUID) -> None:
+    def _opened(
+        self, by: UUID, at: str, policy_name: str, policy_hash: str, agreement_id: UUID, closes_at: str | None = None
+    ) -> None:
         self.state = State.OPEN
         self.opened_at = at
+        self.closes_at = closes_at
         self.opened_version = len(self.versions)
         self.policy_name = policy_name
         self.policy_hash = policy_hash

@@ -3,22 +3,31 @@
 For each ``Proposal.Closed`` event: load the proposal as it was, the policy text
 from the agreement (checked against the recorded policy hash), the ballots and
 objections at the versions recorded, and run ``policies.decide`` again. The
-outcome, the rule, the explanation and the ballots digest must all match.
+outcome, the rule, the explanation, the figures and the ballots digest must all match.
+
+Nothing may be left out: every ballot of a member on the roster and every objection
+on the proposal must be counted, each at its last version (none can change after the
+close, which refuses them). Time is checked too: the deadline recorded when the proposal opened must be the one
+its rule gives (``max_open_hours``), the outcome must be recorded as closed no later
+than that deadline, and every ballot counted must have been given before it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from eventsourcing.application import Repository
+from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import ApplicationRecorder, EventStore
 
 import policies
 from ledger.application import build_transcoder
+from ledger.governance.ballot import ballot_id
+from ledger.governance.proposal import deadline
 from ledger.governance.tally import gather, result_record
 from ledger.record import SigningMapper
 
@@ -51,6 +60,8 @@ def recompute(repo: Repository[UUID], proposal_id: UUID, version: int) -> Mismat
     policy = policies.parse_policy(text, source=f"agreement {agreement.id} rule {recorded['policy_name']!r}")
     if policies.policy_hash(policy) != recorded["policy_hash"]:
         return wrong("the rule in the agreement does not hash to the policy hash recorded with the outcome")
+    if recorded["policy_hash"] != proposal.policy_hash:
+        return wrong("the outcome was decided by a rule other than the one the proposal opened under")
     if recorded["version_hash"] != proposal.current.content_hash:
         return wrong("the outcome was recorded against a version that is not the proposal's last")
     roster = [policies.Member(m, frozenset(g)) for m, g in recorded["roster"]]
@@ -58,6 +69,9 @@ def recompute(repo: Repository[UUID], proposal_id: UUID, version: int) -> Mismat
     objections: list[Any] = [repo.get(UUID(o), version=v) for o, v in recorded["objections"]]
     if any(b.proposal_id != proposal_id for b in ballots) or any(o.proposal_id != proposal_id for o in objections):
         return wrong("a ballot or objection counted belongs to another proposal")
+    problem = _left_out(repo, proposal, recorded, roster) or _time_problem(proposal, policy, recorded, ballots)
+    if problem is not None:
+        return wrong(problem)
     inputs = gather(roster, ballots, objections, recorded["version_hash"])
     decision = policies.decide(policy, inputs.roster, inputs.ballots, inputs.objections)
     again = result_record(
@@ -69,7 +83,51 @@ def recompute(repo: Repository[UUID], proposal_id: UUID, version: int) -> Mismat
         ballot_refs=recorded["ballots"],
         objection_refs=recorded["objections"],
     )
-    for key in ("outcome", "rule", "explanation", "ballots_digest"):
-        if again[key] != recorded[key]:
-            return wrong(f"its recorded {key} is {recorded[key]!r}, but the rule gives {again[key]!r}")
+    for key in sorted(again):  # every field of the record: the outcome, its figures and what was counted
+        if again[key] != recorded.get(key):
+            return wrong(f"its recorded {key} is {recorded.get(key)!r}, but the rule gives {again[key]!r}")
+    return None
+
+
+def _last_version(repo: Repository[UUID], aggregate_id: UUID) -> int | None:
+    try:
+        return int(repo.get(aggregate_id).version)
+    except AggregateNotFoundError:
+        return None
+
+
+def _left_out(
+    repo: Repository[UUID], proposal: Any, recorded: dict[str, Any], roster: list[policies.Member]
+) -> str | None:
+    """A ballot or objection the outcome should have counted but did not, or counted at an old version."""
+    ballots = {UUID(b): int(v) for b, v in recorded["ballots"]}
+    wanted = [(ballot_id(proposal.id, UUID(m.member_id)), "ballot") for m in roster]
+    objections = {UUID(o): int(v) for o, v in recorded["objections"]}
+    for aggregate_id, kind in [*wanted, *((o, "objection") for o in proposal.objection_ids)]:
+        cited = (ballots if kind == "ballot" else objections).get(aggregate_id)
+        last = _last_version(repo, aggregate_id)
+        if last is None:
+            continue
+        if cited is None:
+            return f"the {kind} {aggregate_id} was left out of the count"
+        if cited != last:
+            return f"the {kind} {aggregate_id} is counted at version {cited}, but its last version is {last}"
+    return None
+
+
+def _time_problem(proposal: Any, policy: policies.Policy, recorded: dict[str, Any], ballots: list[Any]) -> str | None:
+    """What is wrong with the times recorded, if anything: the deadline, the closing time, a late ballot."""
+    closes_at = proposal.closes_at
+    expected = deadline(str(proposal.opened_at), policy.max_open_hours)
+    if closes_at != expected:
+        return f"it records its deadline as {closes_at!r}, but its rule gives {expected!r}"
+    if closes_at is None:
+        return None
+    end = datetime.fromisoformat(closes_at)
+    if datetime.fromisoformat(recorded["closed_at"]) > end:
+        return f"it is recorded as closed at {recorded['closed_at']}, after its deadline {closes_at}"
+    for b in ballots:
+        if not b.at or datetime.fromisoformat(b.at) >= end:
+            given = f"at {b.at}" if b.at else "with no time"
+            return f"ballot {b.id} was counted, but it was given {given}, not before the deadline {closes_at}"
     return None

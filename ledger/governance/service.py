@@ -200,6 +200,12 @@ class Governance(Ledger):
         collective.assign_role(member_id, r, starts or self.clock().date(), ends, by)
         self.save(collective)
 
+    def leave_collective(self, collective_id: UUID, member_id: UUID, *, by: UUID) -> None:
+        """A member leaves (or a steward records it): from then on every page and command is closed to them."""
+        collective = self._collective_for(collective_id, by)
+        collective.leave(member_id, by)
+        self.save(collective)
+
     def member_name(self, member_id: UUID) -> str:
         try:
             return self.reveal(self.member(member_id).name)
@@ -340,6 +346,7 @@ class Governance(Ledger):
         collective = self._collective_for(proposal.collective_id, by)
         if by.hex != proposal.versions[0].author_id and not collective.has_role(by, Role.FACILITATOR):
             raise NotAllowed("Only the proposal's author or a facilitator can revise it.")
+        proposal.check_before_deadline(self.clock())
         proposal.revise(
             text.clean(title, "title", limit=text.TITLE_MAX), text.clean(body, "proposal text", limit=text.TEXT_MAX), by
         )
@@ -357,7 +364,14 @@ class Governance(Ledger):
         if agreement is None:
             raise Conflict("There is no agreement in force yet; every party must sign one before decisions are made.")
         policy_name, _ = agreement.rule_for(proposal.category)
-        proposal.open(by, self.clock().isoformat(), policy_name, agreement.policy_hashes[policy_name], agreement.id)
+        proposal.open(
+            by,
+            self.clock().isoformat(),
+            policy_name,
+            agreement.policy_hashes[policy_name],
+            agreement.id,
+            max_open_hours=self.policy_of(agreement, policy_name).max_open_hours,
+        )
         self.save(proposal)
 
     def _voting_context(self, proposal: Proposal) -> tuple[Collective, Agreement, policies.Policy]:
@@ -378,7 +392,8 @@ class Governance(Ledger):
         """
         proposal = self.proposal(proposal_id)
         self._collective_for(proposal.collective_id, member_id)
-        proposal.check_open()
+        now = self.clock()
+        proposal.check_accepting_positions(now)
         if version_hash is not None and version_hash != proposal.current.content_hash:
             raise Conflict(
                 f"The proposal was revised while you were reading it. Read version {proposal.current.number} "
@@ -404,9 +419,10 @@ class Governance(Ledger):
                 position=position,
                 reason=sealed,
                 version_hash=proposal.current.content_hash,
+                at=now.isoformat(),
             )
         else:
-            ballot.change(position, sealed, proposal.current.content_hash)
+            ballot.change(position, sealed, proposal.current.content_hash, at=now.isoformat())
         to_save: list[Any] = [ballot]
         if policy.block_effect is policies.BlockEffect.OBJECTION:
             to_save += self._block_as_objection(proposal, member_id, position, reason)
@@ -443,7 +459,7 @@ class Governance(Ledger):
     def raise_objection(self, proposal_id: UUID, *, member_id: UUID, reason: str, paramount: bool = True) -> UUID:
         proposal = self.proposal(proposal_id)
         collective = self._collective_for(proposal.collective_id, member_id)
-        proposal.check_open()
+        proposal.check_accepting_positions(self.clock())
         _, agreement, _ = self._voting_context(proposal)
         _, rights = agreement.rule_for(proposal.category)
         if not any(rights.get(g) in ("decide", "consent", "consult") for g in collective.groups_of(member_id)):
@@ -473,7 +489,7 @@ class Governance(Ledger):
     def test_objection(self, objection_id: UUID, *, by: UUID, paramount: bool, why: str) -> None:
         objection, proposal, collective = self._objection_context(objection_id, by)
         collective.check_role(by, Role.FACILITATOR)
-        proposal.check_open()
+        proposal.check_accepting_positions(self.clock())
         why = text.clean(why, "explanation", limit=text.REASON_MAX)
         objection.test(paramount, by, self._seal(by, why, _next(objection), "/why"))
         self.save(objection)
@@ -481,7 +497,7 @@ class Governance(Ledger):
     @command
     def answer_objection(self, objection_id: UUID, *, by: UUID, answer: str) -> None:
         objection, proposal, _ = self._objection_context(objection_id, by)
-        proposal.check_open()
+        proposal.check_accepting_positions(self.clock())
         answer = text.clean(answer, "answer", limit=text.REASON_MAX)
         objection.answer(by, self._seal(by, answer, _next(objection), "/answer"))
         self.save(objection)
@@ -489,7 +505,7 @@ class Governance(Ledger):
     @command
     def withdraw_objection(self, objection_id: UUID, *, by: UUID, why: str = "") -> None:
         objection, proposal, _ = self._objection_context(objection_id, by)
-        proposal.check_open()
+        proposal.check_accepting_positions(self.clock())
         why = text.clean(why, "explanation", limit=text.REASON_MAX, required=False)
         objection.withdraw(by, self._seal_optional(by, why, _next(objection), "/why"))
         self.save(objection)
@@ -499,7 +515,7 @@ class Governance(Ledger):
         """The facilitator integrates (after a revision), upholds, or overrules where the policy allows."""
         objection, proposal, collective = self._objection_context(objection_id, by)
         collective.check_role(by, Role.FACILITATOR)
-        proposal.check_open()
+        proposal.check_accepting_positions(self.clock())
         why = text.clean(why, "explanation", limit=text.REASON_MAX)
         if how not in ("integrate", "uphold", "overrule"):
             raise Invalid("Choose integrate, uphold or overrule.")
@@ -556,7 +572,8 @@ class Governance(Ledger):
             span = f"{h // 24} days" if h % 24 == 0 else f"{h} hours"
             raise Conflict(f"This decision must stay open for at least {span}, until {until}; close it then.")
         _, record = self.tally(proposal)
-        proposal.close(by, now.isoformat(), record)
+        # Past the deadline the decision closed then: nothing could change since (every change was refused).
+        proposal.close(by, proposal.closing_time(now), record)
         to_save: list[Any] = [proposal]
         if proposal.changes_agreement is not None and record["outcome"] == "adopted":
             collective.record_change_adopted(proposal.changes_agreement, proposal.id)
@@ -571,6 +588,7 @@ class Governance(Ledger):
         if by.hex != proposal.versions[0].author_id and not collective.has_role(by, Role.FACILITATOR):
             raise NotAllowed("Only the proposal's author or a facilitator can withdraw it.")
         reason = text.clean(reason, "reason", limit=text.REASON_MAX)
+        proposal.check_before_deadline(self.clock())
         proposal.check_withdrawable()
         proposal.withdraw(by, self._seal(by, reason, _next(proposal), "/reason"))
         self.save(proposal)

@@ -51,7 +51,7 @@ def gather(
         if b.version_hash != version_hash:
             stale.append(member)
             continue
-        counted.append(policies.Ballot(member, policies.Position(b.position), "reason given" if b.reason else ""))
+        counted.append(policies.Ballot(member, policies.Position(b.position)))  # reasons never decide
     objs = [policies.Objection(o.id.hex, o.member_id.hex, bool(o.paramount), o.status) for o in objections]
     return Inputs(roster, counted, objs, sorted(stale))
 

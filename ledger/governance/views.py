@@ -18,6 +18,7 @@ from eventsourcing.utils import Environment
 
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
+from ledger.governance.ballot import POSITIONS
 from ledger.storage.views import GovernanceViewMixin, PostgresGovernanceView, SQLiteGovernanceView, Statement
 
 PROJECTION = "governance_views"
@@ -87,6 +88,8 @@ def _changes(event: Any) -> list[Statement]:
         return _member_rows(oid, {_hex(event.founder_id): event.founder_groups})
     if kind == "Collective.MemberAdmitted" or kind == "Collective.MemberGroupsChanged":
         return _member_rows(oid, {_hex(event.member_id): event.groups})
+    if kind == "Collective.MemberLeft":
+        return [("DELETE FROM view_members WHERE collective_id = ? AND member_id = ?", (oid, _hex(event.member_id)))]
     if kind == "Proposal.Drafted":
         return [
             (
@@ -165,7 +168,7 @@ class GovernanceViews:
             (proposal_id.hex,),
         )
         if not rows:
-            return {"positions": {}, "groups": {}, "stale": 0, "responded": 0}
+            return {"positions": {}, "groups": {}, "stale": 0, "responded": 0, "members": 0}
         collective, current = str(rows[0][0]), rows[0][1]
         by_group = self.groups(UUID(collective))
         positions: Counter[str] = Counter()
@@ -184,6 +187,7 @@ class GovernanceViews:
         return {
             "positions": dict(positions),
             "responded": sum(positions.values()),
+            "members": len(set[str]().union(*by_group.values())),
             "stale": stale,
             "groups": {
                 g: {"members": len(by_group[g]), "responded": sum(c.values()), **c} for g, c in per_group.items()
@@ -242,3 +246,28 @@ class GovernanceViews:
                 (proposal_id.hex, member_id.hex),
             )
         )
+
+
+def recorded_tally(result: dict[str, Any]) -> dict[str, Any]:
+    """The tally a closed proposal shows: the figures recorded when it closed, never today's roster.
+
+    Same shape as :meth:`GovernanceViews.tally`; the groups are those of the recorded
+    roster (the groups that voted), each with its eligible members then.
+    """
+    figures = result.get("figures", {})
+    positions = {p: int(figures.get(p, 0)) for p in POSITIONS if figures.get(p)}
+    groups: dict[str, dict[str, int]] = {}
+    for key, value in figures.items():
+        kind, _, rest = key.partition(":")
+        group, _, figure = rest.rpartition(":")
+        if kind == "group" and figure in ("eligible", *POSITIONS):
+            groups.setdefault(group, {})["members" if figure == "eligible" else figure] = int(value)
+    for counts in groups.values():
+        counts["responded"] = sum(counts.get(p, 0) for p in POSITIONS)
+    return {
+        "positions": positions,
+        "responded": sum(positions.values()),
+        "members": int(figures.get("eligible", len(result.get("roster", [])))),
+        "stale": len(result.get("stale_ballots", [])),
+        "groups": groups,
+    }
