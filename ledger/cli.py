@@ -193,6 +193,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the web front end (the Flask development server; use gunicorn in production)."""
     from web import create_app
     from web.links import demo_invitations
+    from web.serving import CoproRequestHandler
 
     app = create_app({"LEDGER_CONFIG": _config(args)})
     base = f"http://{args.host}:{args.port}"
@@ -202,7 +203,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for name, roles, link in links:
             print(f"  {name:<14} {roles:<24} {link}")
     print(f"Serving copro on {base}/ (Ctrl+C to stop).", flush=True)
-    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    # The handler keeps invitation tokens out of the access log and versions out of the Server header.
+    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False, request_handler=CoproRequestHandler)
     return 0
 
 
