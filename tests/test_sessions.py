@@ -140,8 +140,9 @@ def test_two_idle_hours_sign_a_member_out(site: Site, clock: MovableClock) -> No
     amara = Person(site, "amara")
     clock.advance(2 * HOUR - 60)
     assert not is_sent_to_sign_in(amara.client, site.url("/")), "still signed in just before two idle hours"
-    clock.advance(2 * HOUR - 60)
-    assert not is_sent_to_sign_in(amara.client, site.url("/")), "the last visit restarted the idle time"
+    for _ in range(3):
+        clock.advance(2 * HOUR - 60)
+        assert not is_sent_to_sign_in(amara.client, site.url("/")), "each visit restarts the idle time"
     clock.advance(2 * HOUR)
     assert is_sent_to_sign_in(amara.client, site.url("/"))
 
