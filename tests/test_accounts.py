@@ -66,6 +66,7 @@ def test_a_passphrase_set_in_one_unicode_form_signs_in_typed_in_the_other(world:
         ("qwertyuiop[]", "row of keys"),
         ("amara okafor 1", "built from your sign-in name or your own name"),
         ("amara1234567", "built from your sign-in name or your own name"),
+        ("amara okafor dog", "built from your sign-in name or your own name"),  # zxcvbn, given the names
         ("Okafor_Amara_", "built from your sign-in name or your own name"),
     ],
 )

@@ -116,7 +116,7 @@ def test_forwarded_for_is_read_only_from_a_listed_proxy(
         assert attempt(through_proxy, username, WRONG, **{"X-Forwarded-For": f"203.0.113.{i}, 10.1.2.3"}) == 401
     direct = Person(site, None, address="192.0.2.10")
     codes = [
-        attempt(direct, username, WRONG, **{"X-Forwarded-For": f"198.51.100.{i}"})
+        attempt(direct, "ben", WRONG, **{"X-Forwarded-For": f"198.51.100.{i}"})
         for i in range(throttle.PER_ADDRESS_AND_NAME + 1)
     ]
     assert codes[-1] == 429, "a client that is not a listed proxy cannot choose its address"
