@@ -29,7 +29,6 @@ from web.sessions import SessionStore
 from web.throttle import Refusal, SignInThrottle
 
 INVITE_DAYS = 14
-PASSPHRASE_MIN = passphrases.PASSPHRASE_MIN
 _TAKEN = "That sign-in name is taken, or looks too much like one that is; choose another."
 
 

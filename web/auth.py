@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from web import sessions
+from web import passphrases, sessions
 from web.accounts import AccountError, TooManyAttempts
 from web.security import limiter
 from web.state import copro, current_account, now
@@ -34,7 +34,7 @@ def invite(token: str) -> Response:
     name = copro().gov.member_name(member_id)
     if request.method == "POST":
         passphrase = form("passphrase", 1000)
-        if passphrase != form("confirm", 1000):
+        if passphrases.normalise(passphrase) != passphrases.normalise(form("confirm", 1000)):
             return page(
                 "auth/invite.html",
                 422,
