@@ -144,7 +144,9 @@ def test_two_idle_hours_sign_a_member_out(site: Site, clock: MovableClock) -> No
         clock.advance(2 * HOUR - 60)
         assert not is_sent_to_sign_in(amara.client, site.url("/")), "each visit restarts the idle time"
     clock.advance(2 * HOUR)
-    assert is_sent_to_sign_in(amara.client, site.url("/"))
+    r = amara.client.get(site.url("/"))
+    assert r.status_code == 302 and "/signin" in r.headers["Location"] and "ended=1" in r.headers["Location"]
+    assert "Sign in again to carry on" in amara.client.get(r.headers["Location"]).text, "the page says what happened"
 
 
 def test_activity_never_stretches_a_session_past_twelve_hours(site: Site, clock: MovableClock) -> None:

@@ -134,6 +134,11 @@ def end() -> None:
     current.ended = True
 
 
+def was_ended() -> bool:
+    """True when the browser came with a session that has since ended (idle, too old, signed out elsewhere)."""
+    return cast(ServerSession, session).stale
+
+
 def signed_in_member() -> str | None:
     return cast(ServerSession, session).member
 

@@ -73,7 +73,8 @@ def login_required(view: F) -> F:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_account() is None:
-            return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
+            target = url_for("auth.signin", next=request.full_path.rstrip("?"))
+            return redirect(target + "&ended=1" if sessions.was_ended() else target)
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
