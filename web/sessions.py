@@ -173,38 +173,44 @@ class SideStoreSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         current = cast(ServerSession, session)
-        name = self.get_cookie_name(app)
         if current.accessed:
             response.vary.add("Cookie")
         if (current.ended or current.rotate) and current.session_id is not None:
-            self.store.delete(current.session_id)
+            self.store.delete(current.session_id)  # sign-out, or sign-in leaving the old id behind
             current.session_id = None
         if current.ended:
-            response.delete_cookie(
-                name, domain=self.get_cookie_domain(app), path=self.get_cookie_path(app), httponly=True
-            )
+            self._drop_cookie(app, response)
             return
         now, idle, lifetime = clock(app)(), *_limits(app)
         data = self.serializer.dumps(dict(current))
-        if current.session_id is None:
-            if not current.rotate and not (current.modified and len(current)):
-                if current.stale:
-                    response.delete_cookie(name, domain=self.get_cookie_domain(app), path=self.get_cookie_path(app))
-                return
+        if current.session_id is not None:
+            if current.modified:
+                self.store.save(current.session_id, data, now)
+            return
+        if current.rotate or (current.modified and len(current)):
             current.session_id = self.store.create(current.member, data, now, idle=idle, lifetime=lifetime)
             response.set_cookie(
-                name,
+                self.get_cookie_name(app),
                 current.session_id,
-                max_age=int(lifetime),
+                max_age=int(lifetime),  # the browser forgets it when the server would refuse it anyway
                 domain=self.get_cookie_domain(app),
                 path=self.get_cookie_path(app),
                 secure=self.get_cookie_secure(app),
                 httponly=True,
                 samesite=self.get_cookie_samesite(app),
             )
-            return
-        if current.modified:
-            self.store.save(current.session_id, data, now)
+        elif current.stale:
+            self._drop_cookie(app, response)
+
+    def _drop_cookie(self, app: Flask, response: Response) -> None:
+        response.delete_cookie(
+            self.get_cookie_name(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            httponly=True,
+            samesite=self.get_cookie_samesite(app),
+        )
 
 
 def clock(app: Flask) -> Callable[[], float]:
