@@ -325,11 +325,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from web import create_app
     from web.links import demo_invitations
+    from web.serving import CoproRequestHandler
 
     listening = bind_socket(args.host, args.port)
     try:
         app = create_app({"LEDGER_CONFIG": _config(args)})
-        server = make_server(args.host, args.port, app, threaded=True, fd=listening.fileno())
+        # The handler keeps invitation tokens out of the access log and versions out of the Server header.
+        server = make_server(
+            args.host, args.port, app, threaded=True, fd=listening.fileno(), request_handler=CoproRequestHandler
+        )
     finally:
         listening.close()  # the server holds its own duplicate of the socket
     base = f"http://{f'[{args.host}]' if ':' in args.host else args.host}:{args.port}"
@@ -458,15 +462,26 @@ def add_proof_parser(sub: argparse._SubParsersAction[Parser]) -> None:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
+    """Erase a person: their sign-in and every session first, so nothing more is done in their name, then their key."""
     from ledger.demo import open_vault
+    from ledger.storage.side_store import SideStore
+    from web.accounts import AccountStore
 
     ledger = _open(args)
+    accounts = AccountStore(SideStore(ledger.config, "accounts"), secret_key="")  # forgetting signs nothing
+    try:
+        accounts.forget(args.person)
+    finally:
+        accounts.close()
     vault = open_vault(ledger)
-    erased = vault.erase(args.person)
+    try:
+        erased = vault.erase(args.person)
+    finally:
+        vault.close()
     print(
-        "Erased: their personal data is now unreadable everywhere."
+        "Erased: their sign-in and every session are gone, and everything they wrote is unreadable everywhere."
         if erased
-        else "Nothing to erase: no key is held for that person (already erased?)."
+        else "Nothing more to erase: no key is held for that person (already erased?); any sign-in is gone."
     )
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import Flask
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from ledger.config import LedgerConfig
@@ -64,6 +66,54 @@ def make_site(gov: Governance, config: LedgerConfig, **overrides: Any) -> Site:
     return Site(app, world, config)
 
 
+class MovableClock:
+    """Seconds since the epoch, moved by the test: sessions and the sign-in throttle read it (COPRO_CLOCK)."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+CSRF = re.compile(r'(?:name="csrf_token" value="|"X-CSRFToken": ")([^"]+)"')
+
+
+class Person:
+    """A member's browser: a cookie jar and the CSRF token of the last page."""
+
+    def __init__(self, site: Site, name: str | None, *, address: str = "127.0.0.1") -> None:
+        self.site = site
+        self.client: FlaskClient = site.app.test_client()
+        self.client.environ_base["REMOTE_ADDR"] = address
+        self.token = ""
+        if name is not None:
+            username, passphrase = site.account_for(name)
+            self.get("/signin")
+            r = self.post("/signin", {"username": username, "passphrase": passphrase})
+            assert r.status_code == 303, r.text
+
+    def get(self, path: str, **kw: object):  # type: ignore[no-untyped-def]
+        r = self.client.get(path, **kw)  # type: ignore[arg-type]
+        found = CSRF.search(r.get_data(as_text=True))
+        if found:
+            self.token = found.group(1)
+        return r
+
+    def post(self, path: str, data: dict[str, object] | None = None, *, csrf: bool = True, **kw: object):  # type: ignore[no-untyped-def]
+        payload = dict(data or {})
+        if csrf:
+            payload.setdefault("csrf_token", self.token or self._fresh_token())
+        return self.client.post(path, data=payload, **kw)  # type: ignore[arg-type]
+
+    def _fresh_token(self) -> str:
+        self.get("/signin")
+        return self.token
+
+
 @contextmanager
 def live_server(app: Flask) -> Iterator[str]:
     """Serve the app on a free loopback port in a thread; yield its base URL."""
@@ -75,6 +125,14 @@ def live_server(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def open_proposal(site: Site, title: str = "Which models do we study?", category: str = "research_question") -> UUID:
+    w = site.world
+    pid = w.gov.draft_proposal(w.collective, by=w.member("amara"), category=category, title=title, body="Three models.")
+    w.gov.open_proposal(pid, by=w.facilitator)
+    site.copro.views.catch_up()
+    return pid
 
 
 def proposal_id(site: Site, title: str) -> UUID:

@@ -15,8 +15,10 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
 from ledger.config import LedgerConfig
+from ledger.errors import ConfigurationError
 from ledger.files import private_folder, secure_data_folder
 from ledger.keys import write_private
+from web import proxies, sessions
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -39,6 +41,16 @@ class BoundedInt(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _seconds(name: str, default: int) -> int:
+    """A whole number of seconds from the environment, or ConfigurationError saying what to write."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 60:
+        raise ConfigurationError(f"{name} is {value!r}; give a whole number of seconds, at least 60.")
+    return int(value)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.url_map.converters["int"] = BoundedInt
@@ -52,12 +64,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("COPRO_HTTPS") == "1",
         SESSION_COOKIE_NAME="copro_session",
-        PERMANENT_SESSION_LIFETIME=60 * 60 * 12,
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        # Server-side sessions (web/sessions.py); docs/OPERATIONS.md says why these values.
+        COPRO_SESSION_IDLE=_seconds("COPRO_SESSION_IDLE", sessions.IDLE_DEFAULT),
+        COPRO_SESSION_MAX=_seconds("COPRO_SESSION_MAX", sessions.MAX_DEFAULT),
+        COPRO_CLOCK=None,  # time.time; tests put a clock they can move here
+        COPRO_TRUSTED_PROXIES=os.environ.get("COPRO_TRUSTED_PROXIES", ""),
+        WTF_CSRF_TIME_LIMIT=None,  # the token is kept in the server session and dies with it
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_HEADERS_ENABLED=True,
     )
     app.config.update(cfg)
+    if app.config["COPRO_SESSION_IDLE"] > app.config["COPRO_SESSION_MAX"]:
+        raise ConfigurationError("COPRO_SESSION_IDLE is longer than COPRO_SESSION_MAX; make the idle time shorter.")
+    app.wsgi_app = proxies.wrap(app.wsgi_app, proxies.parse(app.config["COPRO_TRUSTED_PROXIES"]))  # type: ignore[method-assign,assignment]
 
     from web import body_limit, security, state
 

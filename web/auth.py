@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from web.accounts import AccountError
+from web import passphrases, sessions
+from web.accounts import AccountError, TooManyAttempts
 from web.security import limiter
-from web.state import copro, current_account
+from web.state import copro, current_account, now
 from web.ui import form, page
 
 bp = Blueprint("auth", __name__)
@@ -25,13 +26,6 @@ def _safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def _start_session(member_hex: str, epoch: int) -> None:
-    session.clear()
-    session.permanent = True
-    session["member"] = member_hex
-    session["epoch"] = epoch
-
-
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
 def invite(token: str) -> Response:
@@ -43,7 +37,7 @@ def invite(token: str) -> Response:
     name = copro().gov.member_name(member_id)
     if request.method == "POST":
         passphrase = form("passphrase", 1000)
-        if passphrase != form("confirm", 1000):
+        if passphrases.normalise(passphrase) != passphrases.normalise(form("confirm", 1000)):
             return page(
                 "auth/invite.html",
                 422,
@@ -53,24 +47,31 @@ def invite(token: str) -> Response:
                 error="The two passphrases are different. Type the same passphrase twice.",
             )
         try:
-            account = accounts.accept(token, form("username", 40), passphrase)
+            account = accounts.accept(token, form("username", 40), passphrase, known_names=[name])
         except AccountError as e:
             return page("auth/invite.html", 422, token=token, name=name, username=form("username", 40), error=str(e))
-        _start_session(account.member_id.hex, account.epoch)
+        sessions.begin(account.member_id.hex)
         return redirect(url_for("home.collective", collective_id=account.collective_id), code=303)
     return page("auth/invite.html", token=token, name=name, username="", error=None)
 
 
 @bp.route("/signin", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
 def signin() -> Response:
+    """Sign in. Throttled per account and per address in the side store (web/throttle.py), not per process."""
     target = _safe_next(request.values.get("next"))
     if request.method == "POST":
+        username = form("username", 40)
         try:
-            account = copro().accounts.authenticate(form("username", 40), form("passphrase", 1000))
+            account = copro().accounts.authenticate(
+                username, form("passphrase", 1000), address=request.remote_addr or "", now=now()
+            )
+        except TooManyAttempts as e:
+            response = page("auth/signin.html", 429, error=str(e), username=username, next=target)
+            response.headers["Retry-After"] = str(max(1, round(e.wait)))
+            return response
         except AccountError as e:
-            return page("auth/signin.html", 401, error=str(e), username=form("username", 40), next=target)
-        _start_session(account.member_id.hex, account.epoch)
+            return page("auth/signin.html", 401, error=str(e), username=username, next=target)
+        sessions.begin(account.member_id.hex)
         return redirect(target or url_for("home.collective", collective_id=account.collective_id), code=303)
     if current_account() is not None and target is None:
         return redirect(url_for("home.index"))
@@ -79,5 +80,5 @@ def signin() -> Response:
 
 @bp.post("/signout")
 def signout() -> Response:
-    session.clear()
+    sessions.end()
     return redirect(url_for("auth.signin", signed_out=1), code=303)

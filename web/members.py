@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ledger.governance.collective import Role
 from ledger.governance.errors import GovernanceError, NotAllowed
+from web import sessions
 from web.state import copro, login_required, member_of, refresh_views, roles_of
 from web.ui import form, page
 
@@ -89,6 +90,6 @@ def leave(collective_id: UUID) -> Response:
     except GovernanceError as e:
         return _page(collective_id, e.status, e.message)
     refresh_views()
-    session.clear()
+    sessions.end()  # the server forgets the session: every copy of the cookie ends with it
     flash(f"You have left {c.name}. What you did there stays on record.", "status")
     return redirect(url_for("auth.signin"), code=303)

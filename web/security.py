@@ -1,4 +1,11 @@
-"""Security for every response: CSRF, a strict CSP, no framing, rate-limited sign-in."""
+"""Security for every response: CSRF, a strict CSP, no framing, a rate limit on setting passphrases.
+
+The limiter caps how often one address may post an invitation form (each post can cost an
+argon2 hash). It counts in memory, per process, which is enough for that: an invitation
+token is signed and carries 128 random bits, so nothing is gained by guessing at it.
+Sign-in, where guessing is the attack, is throttled in the side store (web/throttle.py),
+shared by every process. Both key on the client address that web/proxies.py settles.
+"""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, url_for
 
 from ledger.config import LedgerConfig
 from ledger.governance.collective import Collective, Role
@@ -18,6 +18,7 @@ from ledger.governance.views import GovernanceViews, open_view
 from ledger.keys import passphrase_from_env
 from ledger.keystore import KeysFolder
 from ledger.storage.side_store import SideStore
+from web import sessions
 from web.accounts import Account, AccountStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,7 +40,13 @@ def init_app(app: Flask, config: LedgerConfig) -> None:
     views = GovernanceViews(gov, open_view(config))
     views.catch_up()
     accounts = AccountStore(SideStore(config, "accounts"), app.config["SECRET_KEY"])
+    app.session_interface = sessions.SideStoreSessionInterface(accounts.sessions)
     app.extensions["copro"] = Copro(gov, views, accounts, threading.Lock())
+
+
+def now() -> float:
+    """The time sessions and the sign-in throttle go by: ``COPRO_CLOCK`` in tests, the real clock otherwise."""
+    return sessions.clock(current_app)()
 
 
 def copro() -> Copro:
@@ -56,12 +63,8 @@ def refresh_views() -> None:
 def current_account() -> Account | None:
     if "account" in g:
         return cast(Account | None, g.account)
-    account = None
-    member = session.get("member")
-    if member:
-        found = copro().accounts.by_member(UUID(member))
-        if found is not None and found.epoch == session.get("epoch"):
-            account = found
+    member = sessions.signed_in_member()
+    account = copro().accounts.by_member(UUID(member)) if member else None
     g.account = account
     return account
 
@@ -70,7 +73,8 @@ def login_required(view: F) -> F:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_account() is None:
-            return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
+            target = url_for("auth.signin", next=request.full_path.rstrip("?"))
+            return redirect(target + "&ended=1" if sessions.was_ended() else target)
         return view(*args, **kwargs)
 
     return cast(F, wrapped)

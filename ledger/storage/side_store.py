@@ -100,6 +100,19 @@ class SideStore:
                 raise
             self._sqlite.execute("COMMIT")
 
+    def columns(self, table: str) -> set[str]:
+        """The column names of one table (empty when it does not exist): for adding columns to older tables."""
+        if self.postgres:
+            rows = self.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = ?",
+                (table,),
+            ).fetchall()
+            return {str(r[0]) for r in rows}
+        if not table.replace("_", "").isalnum():
+            raise ValueError(f"not a table name: {table!r}")
+        return {str(r[1]) for r in self.execute(f"PRAGMA table_info({table})").fetchall()}
+
     def after_delete(self) -> None:
         """Push deletions out of SQLite's write-ahead log too."""
         if not self.postgres:
