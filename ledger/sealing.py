@@ -190,5 +190,5 @@ class PersonalDataVault:
                 "INSERT INTO copro_erased_people (person_id) VALUES (?) ON CONFLICT (person_id) DO NOTHING",
                 (person_id.hex,),
             )
-        self.store.after_delete()
+        self.store.after_delete("copro_person_keys")
         return bool(deleted)

@@ -113,11 +113,21 @@ class SideStore:
             raise ValueError(f"not a table name: {table!r}")
         return {str(r[1]) for r in self.execute(f"PRAGMA table_info({table})").fetchall()}
 
-    def after_delete(self) -> None:
-        """Push deletions out of SQLite's write-ahead log too."""
-        if not self.postgres:
-            with self._lock:
+    def after_delete(self, *tables: str) -> None:
+        """Leave no copy of deleted rows in the store's files.
+
+        SQLite (``secure_delete`` on) overwrites the rows; this also pushes them out of the
+        write-ahead log. PostgreSQL keeps deleted rows in a table's files until the space is
+        reused, so the named tables are rewritten (``VACUUM FULL``; they are small).
+        """
+        with self._lock:
+            if not self.postgres:
                 self._sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                return
+            for table in tables:
+                if not table.isidentifier():
+                    raise ValueError(f"not a table name: {table!r}")
+                self._pg.execute(f"VACUUM FULL {table}")
 
     def close(self) -> None:
         with self._lock:
