@@ -205,4 +205,6 @@ def test_after_erasure_nothing_a_member_wrote_can_be_found_anywhere(
     report = verify_log(Ledger.recorder_only(config))
     assert report.ok, [p.sentence() for p in report.problems[:3]]
     assert report.outcomes == 1, "the outcome still recomputes from the log"
+    code, out, err = run_cli(config, monkeypatch, capsys, "verify", "--quiet")
+    assert code == 0, out + err
     assert site.world.gov.proposal(proposal_id(site, "Hire a minibus")).outcome == outcome_before
