@@ -298,3 +298,31 @@ if __name__ == "__main__":
     answers = {text: sentence_for(text) for text, _, _ in BAD}
     answers.update({f"in code: {label}": code_sentence(label) for label in IN_CODE})
     KNOWN_ERRORS.write_text(json.dumps(answers, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def test_the_edges_of_what_a_policy_accepts() -> None:
+    def build(**fields: object) -> Policy:
+        base: dict[str, object] = {"name": "t", "method": M, "description": "d", "block_effect": DIS}
+        return Policy(**{**base, **fields})  # type: ignore[arg-type]
+
+    assert build(min_open_hours=5, max_open_hours=5).max_open_hours == 5
+    assert build(max_open_hours=24 * 366 * 10).max_open_hours == 24 * 366 * 10
+    assert build(name="private use \ue000").name == "private use \ue000"
+    for fields in ({"group_weights": {"a": Fraction(1), 2: Fraction(1)}}, {"veto_groups": frozenset({"a", 2})}):
+        if "veto_groups" in fields:
+            fields["block_effect"] = VG
+        with pytest.raises(PolicyError, match="group names are ASCII letters"):
+            build(**fields)
+
+
+def test_an_unknown_builtin_names_where_it_looked() -> None:
+    with pytest.raises(PolicyError) as raised:
+        load_builtin("sociocracy")
+    assert str(raised.value) == (
+        "policies/rules/sociocracy.toml: there is no built-in policy 'sociocracy'; the built-in policies are "
+        "consensus, consent, lived-experience-veto, majority, majority-in-every-group, supermajority, unanimity."
+    )
+
+
+def test_a_value_of_another_kind_is_named_by_its_type() -> None:
+    assert show_value(complex(1, 1)) == "a complex"

@@ -286,3 +286,13 @@ def test_a_veto_group_with_no_one_on_the_roster_blocks_nothing() -> None:
     members = crowd("r", 4, "researchers")
     d = decide(load_builtin("lived-experience-veto"), members, say(AGREE, members[:3]) + say(BLOCK, members[3:]))
     assert d.rule != "veto_groups"
+
+
+def test_a_veto_is_explained_even_when_another_veto_group_has_no_one_on_the_roster() -> None:
+    members = crowd("a", 3, "a")
+    policy = custom("two-veto-groups", Method.MAJORITY, BlockEffect.VETO_GROUP, veto_groups=frozenset({"a", "b"}))
+    d = decide(policy, members, say(AGREE, members[:2]) + say(BLOCK, members[2:]))
+    assert (
+        d.explanation
+        == "Blocked: 1 a member blocked; under this policy a block from a member of a and b stops the proposal."
+    )
