@@ -35,7 +35,9 @@ bench: $(VENV)/.installed-test
 
 # Mutation testing of the decision rules, the tally and the outcome recomputation
 # ([tool.mutmut] in pyproject.toml). Slow; not part of `make test`.
+# mutmut copies tests/ into mutants/ once and never again: drop the copy so new tests count.
 mutation: $(VENV)/.installed-test
+	rm -rf mutants/tests
 	$(BIN)/mutmut run --max-children 2
 	$(BIN)/mutmut results
 

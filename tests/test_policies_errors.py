@@ -185,11 +185,144 @@ def sentence_for(text: str) -> str:
 
 def test_every_bad_rule_file_has_its_known_sentence() -> None:
     known = json.loads(KNOWN_ERRORS.read_text(encoding="utf-8"))
-    assert sorted(known) == sorted(text for text, _, _ in BAD)
+    assert sorted(k for k in known if not k.startswith("in code: ")) == sorted(text for text, _, _ in BAD)
     for text, _, _ in BAD:
         assert sentence_for(text) == known[text], text
 
 
+# A policy built in code is checked like a file: each wrong field, and its whole sentence.
+M, SM, CS, CN = Method.MAJORITY, Method.SUPERMAJORITY, Method.CONSENT, Method.CONSENSUS
+OBJ, VETO, DIS, VG = BlockEffect.OBJECTION, BlockEffect.VETO, BlockEffect.DISAGREE, BlockEffect.VETO_GROUP
+IN_CODE: dict[str, dict[str, object]] = {
+    "name not text": {"name": 5},
+    "name empty": {"name": "  "},
+    "name with a line break": {"name": "two\nlines"},
+    "name with a surrogate": {"name": "bad \ud800"},
+    "description empty": {"description": ""},
+    "description not text": {"description": None},
+    "overrule_process not text": {"overrule_process": 3},
+    "overrule_process with a surrogate": {"overrule_process": "\udfff", "allow_overrule": True},
+    "method not a method": {"method": "majority"},
+    "block_effect not an effect": {"block_effect": "veto"},
+    "quorum above one": {"quorum": Fraction(3, 2)},
+    "quorum a float": {"quorum": 0.5},
+    "group_quorum negative": {"group_quorum": Fraction(-1, 2)},
+    "abstain_counts_for_quorum not a bool": {"abstain_counts_for_quorum": 1},
+    "majority threshold other than half": {"method": M, "block_effect": DIS, "threshold": Fraction(2, 3)},
+    "majority at least half": {"method": M, "block_effect": DIS, "threshold_strict": False},
+    "threshold_strict not a bool": {"method": M, "block_effect": DIS, "threshold_strict": "yes"},
+    "threshold above one": {"method": SM, "block_effect": DIS, "threshold": Fraction(4, 3)},
+    "supermajority without threshold": {"method": SM, "block_effect": DIS},
+    "supermajority of a half": {"method": SM, "block_effect": DIS, "threshold": Fraction(1, 2)},
+    "more than all": {"method": SM, "block_effect": DIS, "threshold": Fraction(1), "threshold_strict": True},
+    "threshold under consensus": {"method": CN, "block_effect": DIS, "threshold": Fraction(2, 3)},
+    "threshold_strict under consensus": {"method": CN, "block_effect": DIS, "threshold_strict": True},
+    "concurrent_majority not a bool": {"method": M, "block_effect": DIS, "concurrent_majority": "no"},
+    "equal_group_voice not a bool": {"method": M, "block_effect": DIS, "equal_group_voice": 0},
+    "group_weights not a table": {"method": M, "block_effect": DIS, "group_weights": [1]},
+    "a weight of zero": {"method": M, "block_effect": DIS, "group_weights": {"a": Fraction(0)}},
+    "a weight as an integer": {"method": M, "block_effect": DIS, "group_weights": {"a": 1}},
+    "a weight for a bad group name": {"method": M, "block_effect": DIS, "group_weights": {"a b": Fraction(1)}},
+    "concurrent majority under consensus": {"method": CN, "block_effect": DIS, "concurrent_majority": True},
+    "equal voice under consensus": {"method": CN, "block_effect": DIS, "equal_group_voice": True},
+    "weights under consensus": {"method": CN, "block_effect": DIS, "group_weights": {"a": Fraction(1)}},
+    "weights with equal voice": {
+        "method": M,
+        "block_effect": DIS,
+        "equal_group_voice": True,
+        "group_weights": {"a": Fraction(1)},
+    },
+    "veto_groups not a set": {"method": M, "block_effect": VG, "veto_groups": ["a"]},
+    "veto group badly named": {"method": M, "block_effect": VG, "veto_groups": frozenset({"-a"})},
+    "veto_group without groups": {"method": M, "block_effect": VG},
+    "veto groups without veto_group": {"method": M, "block_effect": DIS, "veto_groups": frozenset({"a"})},
+    "consent with blocks as disagree": {"method": CS, "block_effect": DIS},
+    "reasons not a set": {"reason_required_for": [Position.BLOCK]},
+    "reasons not positions": {"reason_required_for": frozenset({"block"})},
+    "min_open_hours negative": {"min_open_hours": -1},
+    "min_open_hours a bool": {"min_open_hours": True},
+    "max_open_hours zero": {"max_open_hours": 0},
+    "max_open_hours beyond ten years": {"max_open_hours": 24 * 366 * 10 + 1},
+    "max below min": {"min_open_hours": 10, "max_open_hours": 9},
+    "allow_overrule not a bool": {"allow_overrule": "yes"},
+    "overrule without a process": {"allow_overrule": True, "overrule_process": "  "},
+    "a process without overrule": {"overrule_process": "the steering group"},
+}
+
+
+def code_sentence(label: str) -> str:
+    fields: dict[str, object] = {"name": "t", "method": CS, "description": "d", "block_effect": OBJ}
+    fields.update(IN_CODE[label])
+    try:
+        Policy(**fields)  # type: ignore[arg-type]
+    except PolicyError as e:
+        return str(e)
+    raise AssertionError(f"this policy was accepted: {label}")
+
+
+def test_every_policy_built_wrong_in_code_has_its_known_sentence() -> None:
+    known = json.loads(KNOWN_ERRORS.read_text(encoding="utf-8"))
+    assert sorted(k for k in known if k.startswith("in code: ")) == sorted(f"in code: {k}" for k in IN_CODE)
+    for label in IN_CODE:
+        assert code_sentence(label) == known[f"in code: {label}"], label
+
+
+def test_a_policy_built_in_code_keeps_its_text_nfc_and_its_weights_read_only() -> None:
+    policy = Policy(
+        name="Cafe\u0301",
+        method=M,
+        description="d",
+        block_effect=DIS,
+        group_weights={"a": Fraction(1)},
+        overrule_process="",
+    )
+    assert policy.name == "Caf\u00e9"
+    assert dict(policy.group_weights) == {"a": Fraction(1)}
+    with pytest.raises(TypeError):
+        policy.group_weights["b"] = Fraction(1)  # type: ignore[index]
+    assert policy.threshold == Fraction(1, 2) and policy.threshold_strict is True
+    assert (
+        Policy(name="t", method=SM, description="d", block_effect=DIS, threshold=Fraction(2, 3)).threshold_strict
+        is False
+    )
+    assert policy.requires_reason(Position.BLOCK) and not policy.requires_reason(Position.AGREE)
+    assert hash(policy) == hash(
+        Policy(name="Café", method=M, description="d", block_effect=DIS, group_weights={"a": Fraction(1)})
+    )
+    assert hash(policy) != hash(
+        Policy(name="Café", method=M, description="d", block_effect=DIS, group_weights={"a": Fraction(2)})
+    )
+
+
 if __name__ == "__main__":
     answers = {text: sentence_for(text) for text, _, _ in BAD}
+    answers.update({f"in code: {label}": code_sentence(label) for label in IN_CODE})
     KNOWN_ERRORS.write_text(json.dumps(answers, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def test_the_edges_of_what_a_policy_accepts() -> None:
+    def build(**fields: object) -> Policy:
+        base: dict[str, object] = {"name": "t", "method": M, "description": "d", "block_effect": DIS}
+        return Policy(**{**base, **fields})  # type: ignore[arg-type]
+
+    assert build(min_open_hours=5, max_open_hours=5).max_open_hours == 5
+    assert build(max_open_hours=24 * 366 * 10).max_open_hours == 24 * 366 * 10
+    assert build(name="private use \ue000").name == "private use \ue000"
+    for fields in ({"group_weights": {"a": Fraction(1), 2: Fraction(1)}}, {"veto_groups": frozenset({"a", 2})}):
+        if "veto_groups" in fields:
+            fields["block_effect"] = VG
+        with pytest.raises(PolicyError, match="group names are ASCII letters"):
+            build(**fields)
+
+
+def test_an_unknown_builtin_names_where_it_looked() -> None:
+    with pytest.raises(PolicyError) as raised:
+        load_builtin("sociocracy")
+    assert str(raised.value) == (
+        "policies/rules/sociocracy.toml: there is no built-in policy 'sociocracy'; the built-in policies are "
+        "consensus, consent, lived-experience-veto, majority, majority-in-every-group, supermajority, unanimity."
+    )
+
+
+def test_a_value_of_another_kind_is_named_by_its_type() -> None:
+    assert show_value(complex(1, 1)) == "a complex"

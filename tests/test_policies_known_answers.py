@@ -200,3 +200,99 @@ def write_answers() -> None:
 
 if __name__ == "__main__":
     write_answers()
+
+
+# -- close to a rule: the percentage shown never lands on the wrong side of it ----------------------------
+
+
+def crowd(prefix: str, number: int, *groups: str) -> list[Member]:
+    return [Member(f"{prefix}{i:03d}", frozenset(groups)) for i in range(number)]
+
+
+def say(position: Position, members: list[Member]) -> list[Ballot]:
+    return [Ballot(m.member_id, position) for m in members]
+
+
+@pytest.mark.parametrize(
+    ("value", "rule", "shown"),
+    [
+        (Fraction(4996, 10000), Fraction(1, 2), "49.96%"),
+        (Fraction(1, 2) + Fraction(1, 10**8), Fraction(1, 2), "50.001%"),
+        (Fraction(1, 2) - Fraction(1, 10**8), Fraction(1, 2), "49.999%"),
+        (Fraction(1, 2) + Fraction(6, 10**7), Fraction(1, 2), "50.001%"),
+        (Fraction(2, 3) - Fraction(1, 10**8), Fraction(2, 3), "66.666%"),
+        (Fraction(2, 3), None, "67%"),
+    ],
+)
+def test_a_percentage_too_close_to_its_rule_is_cut_towards_its_own_side(
+    value: Fraction, rule: Fraction | None, shown: str
+) -> None:
+    from policies.wording import percent
+
+    assert percent(value, rule=rule) == shown
+
+
+def test_an_empty_roster_never_has_quorum() -> None:
+    d = decide(load_builtin("consent"), [], [])
+    assert (d.outcome.value, d.rule) == ("no_quorum", "quorum")
+    assert d.explanation == "Not adopted (no quorum): there are no eligible members."
+
+
+def test_near_the_quorum_the_share_taking_part_is_not_rounded_up_to_it() -> None:
+    members = crowd("m", 200)
+    d = decide(load_builtin("consensus"), members, say(AGREE, members[:133]))
+    assert "133 of 200 members took part (66.5%)" in d.explanation
+
+
+def test_near_the_threshold_the_agree_share_is_not_rounded_up_to_it() -> None:
+    members = crowd("m", 200)
+    d = decide(load_builtin("supermajority"), members, say(AGREE, members[:133]) + say(DISAGREE, members[133:]))
+    assert d.outcome.value == "not_adopted" and "133 of 200 votes were agree (66.5%)" in d.explanation
+
+
+def test_near_a_group_quorum_and_a_group_majority_the_shares_are_not_rounded_up() -> None:
+    lived, others = crowd("le", 200, "lived_experience"), crowd("r", 4, "researchers")
+    policy = load_builtin("majority-in-every-group")
+    short = decide(policy, lived + others, say(AGREE, lived[:99] + others))
+    assert "99 of 200 lived_experience members took part (49.5%)" in short.explanation
+    split = decide(policy, lived + others, say(AGREE, lived[:99] + others) + say(DISAGREE, lived[99:]))
+    assert split.rule == "concurrent_majority" and "99 of 200 votes were agree (49.5%)" in split.explanation
+
+
+def test_just_over_the_quorum_the_share_taking_part_is_not_rounded_down_to_it() -> None:
+    members = crowd("m", 201)
+    d = decide(load_builtin("consent"), members, say(AGREE, members[:101]))
+    assert d.outcome.value == "adopted" and "101 of 201 members took part (50.2%)" in d.explanation
+
+
+def test_a_weighted_share_near_the_threshold_is_not_rounded_up_to_it() -> None:
+    lived, research = crowd("le", 200, "lived_experience"), crowd("r", 200, "researchers")
+    policy = POLICIES["weighted"]()
+    d = decide(
+        policy, lived + research, say(AGREE, lived[:99] + research[:99]) + say(DISAGREE, lived[99:] + research[99:])
+    )
+    assert d.outcome.value == "not_adopted" and "the agree share is 49.5%" in d.explanation
+
+
+def test_three_groups_short_of_quorum_are_listed_with_commas_and_a_final_and() -> None:
+    members = crowd("a", 2, "a") + crowd("b", 2, "b") + crowd("c", 2, "c") + crowd("d", 2, "d")
+    policy = custom("four-groups", Method.MAJORITY, BlockEffect.DISAGREE, group_quorum=Fraction(1, 2))
+    d = decide(policy, members, say(AGREE, members[6:]))
+    assert d.rule == "group_quorum"
+    assert "0 of 2 a members took part (0%), 0 of 2 b members took part (0%) and 0 of 2 c members" in d.explanation
+
+
+def test_a_veto_group_with_no_one_on_the_roster_blocks_nothing() -> None:
+    members = crowd("r", 4, "researchers")
+    d = decide(load_builtin("lived-experience-veto"), members, say(AGREE, members[:3]) + say(BLOCK, members[3:]))
+    assert d.rule != "veto_groups"
+
+
+def test_a_veto_is_explained_even_when_another_veto_group_has_no_one_on_the_roster() -> None:
+    members = crowd("a", 3, "a")
+    policy = custom("two-veto-groups", Method.MAJORITY, BlockEffect.VETO_GROUP, veto_groups=frozenset({"a", "b"}))
+    d = decide(policy, members, say(AGREE, members[:2]) + say(BLOCK, members[2:]))
+    assert (
+        d.explanation
+        == "Blocked: 1 a member blocked; under this policy a block from a member of a and b stops the proposal."
+    )
