@@ -252,6 +252,7 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from ledger.application import Ledger
+    from ledger.governance.recompute import OUTCOMES
     from ledger.verify import verify_log
 
     config = _config(args)
@@ -276,6 +277,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     try:
         report = verify_log(
             recorder,
+            outcomes=OUTCOMES,
             external_checkpoints=external,
             external_verifier=verifier,
             workers=args.workers,
@@ -463,7 +465,7 @@ def add_proof_parser(sub: argparse._SubParsersAction[Parser]) -> None:
 
 def cmd_erase(args: argparse.Namespace) -> int:
     """Erase a person: their sign-in and every session first, so nothing more is done in their name, then their key."""
-    from ledger.demo import open_vault
+    from ledger.sealing import PersonalDataVault
     from ledger.storage.side_store import SideStore
     from web.accounts import AccountStore
 
@@ -473,7 +475,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
         accounts.forget(args.person)
     finally:
         accounts.close()
-    vault = open_vault(ledger)
+    vault = PersonalDataVault.of(ledger.config, ledger.keys.seal.secret)
     try:
         erased = vault.erase(args.person)
     finally:

@@ -20,12 +20,11 @@ from ledger.application import Ledger
 from ledger.config import LedgerConfig
 from ledger.errors import ConfigurationError
 from ledger.files import data_folder_files
+from ledger.governance.recompute import OUTCOMES
 from ledger.governance.service import Governance
 from ledger.governance.views import GovernanceViews, open_view
 from ledger.keys import Purpose, passphrase_from_env
 from ledger.keystore import KeysFolder
-from ledger.sealing import PersonalDataVault
-from ledger.storage.side_store import SideStore
 from ledger.verify import verify_log
 
 DEMO_MARK = "demo_collective"
@@ -98,10 +97,6 @@ min_open_hours = 0
 allow_overrule = true
 overrule_process = "two-thirds of the steering group, after a second meeting"
 '''
-
-
-def open_vault(ledger: Ledger) -> PersonalDataVault:
-    return PersonalDataVault(SideStore(ledger.config, "personal-keys"), ledger.keys.seal.secret)
 
 
 def demo_keys(config: LedgerConfig) -> list[Path]:
@@ -198,7 +193,7 @@ def seed_demo(config: LedgerConfig) -> Iterator[str]:
         yield "Checkpoint:\n" + note.rstrip()
     finally:
         gov.close()
-    report = verify_log(Ledger.recorder_only(config))
+    report = verify_log(Ledger.recorder_only(config), outcomes=OUTCOMES)
     yield (
         f"Verified: {report.leaves} events, {report.checkpoints} checkpoints, "
         f"{report.outcomes} outcomes recomputed: {'OK' if report.ok else 'FAILED'}."
