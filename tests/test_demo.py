@@ -12,9 +12,9 @@ from uuid import UUID
 
 import pytest
 
+from copro.demo import DEMO_MARK, seed_demo
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
-from ledger.demo import DEMO_MARK, seed_demo
 from ledger.governance.recompute import OUTCOMES
 from ledger.governance.service import Governance
 from ledger.keystore import KeysFolder
@@ -77,7 +77,7 @@ def test_copro_demo_from_the_command_line(
 
 
 def test_a_fresh_copro_process_verifies_the_demo_and_recomputes_every_outcome(tmp_path: Path) -> None:
-    """``copro verify`` in its own process knows every event name the recomputation reads.
+    """``python -m copro verify`` in its own process knows every event name the recomputation reads.
 
     In the test process every aggregate module is already imported; a new process
     imports only what verify needs, so an aggregate it reads but never imports would
@@ -89,7 +89,7 @@ def test_a_fresh_copro_process_verifies_the_demo_and_recomputes_every_outcome(tm
 
     def copro(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "ledger.cli", *args], capture_output=True, text=True, env=env, check=False
+            [sys.executable, "-m", "copro", *args], capture_output=True, text=True, env=env, check=False
         )
 
     assert copro("demo").returncode == 0
