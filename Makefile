@@ -24,9 +24,10 @@ demo: $(VENV)/.installed
 	$(BIN)/copro --data $(DATA) serve --port $(PORT)
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check ledger policies web tests bench
-	$(BIN)/ruff format --check ledger policies web bench
-	$(BIN)/mypy ledger policies web
+	$(BIN)/ruff check copro ledger policies web tests bench
+	$(BIN)/ruff format --check copro ledger policies web bench
+	$(BIN)/mypy copro ledger policies web
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-test
@@ -42,4 +43,4 @@ mutation: $(VENV)/.installed-test
 	$(BIN)/mutmut results
 
 clean:
-	rm -rf $(VENV) $(DATA) mutants .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DATA) mutants .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

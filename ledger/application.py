@@ -26,6 +26,7 @@ from eventsourcing.utils import Environment
 from ledger.canonical import CanonicalJSONTranscoder
 from ledger.config import LedgerConfig
 from ledger.errors import ConfigurationError, NotALedgerError
+from ledger.format import LEDGER_FORMAT
 from ledger.keyring import KEYRING_ID, Keyring
 from ledger.keys import KeyFile, Purpose, b64, raw_public
 from ledger.keystore import KeysFolder, LedgerKeys
@@ -33,7 +34,6 @@ from ledger.record import SigningMapper
 from ledger.sealing import SealedAsDict
 from ledger.signed_note import Checkpoint, NoteSigner, sign_note
 from ledger.storage.log_reader import MerkleLogMixin
-from ledger.storage.merkle_tables import LEDGER_FORMAT
 
 
 def build_transcoder() -> CanonicalJSONTranscoder:

@@ -14,7 +14,7 @@ from urllib.parse import ParseResult, unquote, urlparse
 
 from ledger.errors import ConfigurationError, NotALedgerError
 from ledger.files import private_folder
-from ledger.storage.merkle_tables import LEDGER_FORMAT
+from ledger.format import LEDGER_FORMAT
 
 DATA_ENV = "COPRO_DATA"
 DATABASE_ENV = "COPRO_DATABASE_URL"

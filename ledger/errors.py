@@ -48,7 +48,7 @@ class SignatureError(IntegrityError):
 def operational_sentence(error: BaseException) -> str | None:
     """One sentence for an error of the machine or the network rather than of copro, else None.
 
-    The CLI's boundary (``ledger.cli.main``) shows these with exit 2: they are for an
+    The CLI's boundary (``copro.cli.main``) shows these with exit 2: they are for an
     operator to fix (a folder, a port, a server), never a sign the history is wrong.
     """
     import sqlite3

@@ -24,10 +24,12 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Transcoding
 
+from ledger.config import LedgerConfig
 from ledger.keys import b64, unb64
 from ledger.storage.side_store import SideStore
 
 ERASED = "[erased]"
+PERSON_KEYS = "personal-keys"  # the side store that holds the wrapped person keys
 
 
 class PersonErased(Exception):
@@ -124,6 +126,11 @@ class PersonalDataVault:
             f"(person_id TEXT PRIMARY KEY, nonce {store.blob} NOT NULL, wrapped {store.blob} NOT NULL)"
         )
         store.execute("CREATE TABLE IF NOT EXISTS copro_erased_people (person_id TEXT PRIMARY KEY)")
+
+    @classmethod
+    def of(cls, config: LedgerConfig, seal_key: bytes) -> PersonalDataVault:
+        """The vault of the ledger ``config`` names: its person keys, wrapped by its seal key."""
+        return cls(SideStore(config, PERSON_KEYS), seal_key)
 
     def close(self) -> None:
         self.store.close()

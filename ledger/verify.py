@@ -4,13 +4,17 @@ It re-checks every event's signature against the key in force at its leaf,
 recomputes every leaf and the whole Merkle tree, compares the tree with the nodes
 stored for proofs and with every signed checkpoint, and names the *first* bad
 record. Signature checks, the bulk of the work, run on every core.
+
+The log knows nothing of governance: what a recorded outcome is, and how to recompute
+it, plugs in from the governance side as an ``OutcomeChecker``
+(``ledger.governance.recompute.OUTCOMES``), which the command line passes in.
 """
 
 from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -31,7 +35,6 @@ from ledger.signed_note import Checkpoint, NoteError, NoteVerifier, open_note
 from ledger.storage.log_reader import LogRow, MerkleLogMixin, rows_of
 from ledger.storage.merkle_tables import HASH_SIZE, TILE_HEIGHT, TILE_WIDTH, split_hashes
 
-CLOSED_TOPIC = "copro/1/Proposal.Closed"  # by its vocabulary name (FORMAT.md), never a module path
 PARALLEL_THRESHOLD = 4000
 BATCH = 2000
 RowTuple = tuple[int, bytes, int, str, bytes]
@@ -79,6 +82,24 @@ class VerifyReport:
 # -- the per-leaf check, run in worker processes ----------------------------------
 
 _KEYS: dict[bytes, Ed25519PublicKey] = {}
+
+
+OutcomeCheck = Callable[[UUID, int], str | None]
+"""Recompute the outcome an event (aggregate id, version) records: None if it matches, else why not."""
+
+
+@dataclass(frozen=True)
+class OutcomeChecker:
+    """How to recompute recorded outcomes, plugged in from the side that knows what an outcome is.
+
+    ``topic`` is the vocabulary name (FORMAT.md) of the events that record an outcome,
+    never a module path. Once every signature, the tree and every checkpoint verify,
+    ``start`` is called once with the log and the event keys in force, and the check it
+    returns is run for each such event; an exception from it is itself a finding.
+    """
+
+    topic: str
+    start: Callable[[ApplicationRecorder, Mapping[bytes, Ed25519PublicKey]], OutcomeCheck]
 
 
 def _init_worker(raw_keys: dict[bytes, bytes]) -> None:
@@ -208,12 +229,16 @@ def _results(
 def verify_log(
     log: MerkleLogMixin,
     *,
+    outcomes: OutcomeChecker,
     external_checkpoints: Sequence[tuple[str, str]] = (),
     external_verifier: NoteVerifier | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> VerifyReport:
-    """Verify everything; ``external_checkpoints`` are (label, note text) an auditor kept."""
+    """Verify everything; ``external_checkpoints`` are (label, note text) an auditor kept.
+
+    ``outcomes`` recomputes the recorded outcomes (``ledger.governance.recompute.OUTCOMES``).
+    """
     meta = log.meta()
     report = VerifyReport(origin=meta.get("origin", "?"))
     keys = read_keyring(log, report)
@@ -266,7 +291,7 @@ def verify_log(
                     )
                 )
             tree.append(recomputed or stored or row.leaf_hash or MISSING_LEAF)
-            if row.topic == CLOSED_TOPIC and problem is None:
+            if row.topic == outcomes.topic and problem is None:
                 closed_rows.append(row)
         if progress is not None:
             progress(tree.size, total)
@@ -282,7 +307,7 @@ def verify_log(
         _check_checkpoint(label, note, tree, keys, report, from_auditor=True, external=external_verifier)
         report.checkpoints += 1
     if report.ok and closed:
-        _recompute_outcomes(log, keys, closed, report)
+        _recompute_outcomes(log, keys, closed, outcomes, report)
     return report
 
 
@@ -343,25 +368,25 @@ class _LeafTiles:
 
 
 def _recompute_outcomes(
-    log: MerkleLogMixin, keys: Keys, closed: list[tuple[int, UUID, int]], report: VerifyReport
+    log: MerkleLogMixin,
+    keys: Keys,
+    closed: list[tuple[int, UUID, int]],
+    outcomes: OutcomeChecker,
+    report: VerifyReport,
 ) -> None:
-    """Every recorded outcome, recomputed from the rules in force and the ballots counted."""
-    from ledger.governance.recompute import reader, recompute
-
-    repo = reader(
+    """Every recorded outcome, recomputed by the plugged-in checker from what the log holds."""
+    check = outcomes.start(
         cast(ApplicationRecorder, log),
         {event_key_id(k): Ed25519PublicKey.from_public_bytes(k) for k in keys.event.all()},
     )
     for leaf, proposal_id, version in closed:
         try:
-            mismatch = recompute(repo, proposal_id, version)
+            mismatch = check(proposal_id, version)
         except Exception as e:  # any failure to rebuild the inputs is itself a finding
             report.problems.append(Problem(leaf, proposal_id, version, f"its outcome cannot be recomputed: {e}"))
             continue
         if mismatch is not None:
-            report.problems.append(
-                Problem(leaf, proposal_id, version, f"the outcome does not recompute: {mismatch.reason}")
-            )
+            report.problems.append(Problem(leaf, proposal_id, version, f"the outcome does not recompute: {mismatch}"))
         report.outcomes += 1
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledger.cli import main
+from copro.cli import main
 from ledger.config import LedgerConfig
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.cli import build_parser, main
+from copro.cli import build_parser, main
 
 NOT_AN_ID = "not-an-id"
 A_UUID = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
@@ -109,13 +109,13 @@ def test_every_argument_of_every_subcommand_is_checked_when_parsed() -> None:
                 unchecked.append(f"{prefix} {'/'.join(action.option_strings) or action.dest}")
 
     walk(build_parser(), "copro")
-    assert not unchecked, f"give these a range-checking type from ledger.cli_args: {unchecked}"
+    assert not unchecked, f"give these a range-checking type from copro.cli_args: {unchecked}"
 
 
 def test_the_installed_command_refuses_a_bad_value_without_a_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "COPRO_DATA": str(tmp_path / "data")}
     result = subprocess.run(
-        [sys.executable, "-m", "ledger.cli", "proof", "--aggregate", A_UUID, "--version", "99999999999999999999"],
+        [sys.executable, "-m", "copro", "proof", "--aggregate", A_UUID, "--version", "99999999999999999999"],
         capture_output=True,
         text=True,
         env=env,

@@ -49,7 +49,7 @@ def busy_port() -> Iterator[int]:
 @pytest.fixture
 def demo_config(make_config: Callable[[str], LedgerConfig], tmp_path: Path) -> LedgerConfig:
     """A seeded demo data folder (its own unencrypted keys), as 'make demo' leaves it."""
-    from ledger.cli import main
+    from copro.cli import main
 
     config = LedgerConfig(tmp_path / "demo", None)
     assert main(["--data", str(config.data_dir), "demo"]) == 0
@@ -167,12 +167,12 @@ def test_a_damaged_accounts_database_stops_serve_with_exit_2(
 def test_an_unexpected_error_is_one_sentence_pointing_to_a_private_log_never_exit_1(
     ledger: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import ledger.cli
+    import copro.cli
 
     def broken(_: object) -> int:
         return {}["a bug"]  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(ledger.cli, "cmd_checkpoint", broken)
+    monkeypatch.setattr(copro.cli, "cmd_checkpoint", broken)
     code, _, err = run_cli(config, monkeypatch, capsys, "checkpoint")
     assert code == 70, "a bug is neither a broken ledger (1) nor the user's mistake (2)"
     assert one_line(err) and "an unexpected error stopped the command (KeyError)" in err
@@ -289,7 +289,7 @@ def test_output_closed_early_is_not_called_an_integrity_failure(
     import os
     import sys
 
-    from ledger.cli import main
+    from copro.cli import main
 
     read_end, write_end = os.pipe()
     os.close(read_end)  # as when the output is piped into `head`, which has already exited

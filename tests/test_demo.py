@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -9,9 +12,10 @@ from uuid import UUID
 
 import pytest
 
+from copro.demo import DEMO_MARK, seed_demo
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
-from ledger.demo import DEMO_MARK, seed_demo
+from ledger.governance.recompute import OUTCOMES
 from ledger.governance.service import Governance
 from ledger.keystore import KeysFolder
 from ledger.verify import verify_log
@@ -54,7 +58,7 @@ def test_the_demo_has_every_state_and_seeds_once(config: LedgerConfig) -> None:
 
     again = list(seed_demo(config))
     assert "already seeded" in again[0]
-    report = verify_log(Ledger.recorder_only(config))
+    report = verify_log(Ledger.recorder_only(config), outcomes=OUTCOMES)
     assert report.ok and report.outcomes == 5
     assert report.leaves == size, "running the demo twice adds nothing but nothing is duplicated"
 
@@ -70,3 +74,25 @@ def test_copro_demo_from_the_command_line(
     assert "UNENCRYPTED development key" in err
     code, out, _ = run_cli(fresh, monkeypatch, capsys, "verify")
     assert code == 0 and "5 recorded outcomes recompute" in out
+
+
+def test_a_fresh_copro_process_verifies_the_demo_and_recomputes_every_outcome(tmp_path: Path) -> None:
+    """``python -m copro verify`` in its own process knows every event name the recomputation reads.
+
+    In the test process every aggregate module is already imported; a new process
+    imports only what verify needs, so an aggregate it reads but never imports would
+    leave its events unreadable there.
+    """
+    env = {**os.environ, "COPRO_DATA": str(tmp_path / "demo-data")}
+    env.pop("COPRO_DATABASE_URL", None)
+    env.pop("COPRO_KEY_PASSPHRASE", None)
+
+    def copro(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "copro", *args], capture_output=True, text=True, env=env, check=False
+        )
+
+    assert copro("demo").returncode == 0
+    verified = copro("verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "5 recorded outcomes recompute" in verified.stdout

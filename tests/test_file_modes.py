@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from copro.cli import main
 from ledger.application import Ledger
-from ledger.cli import main
 from ledger.config import LedgerConfig
 from ledger.keystore import KeysFolder
 from tests.conftest import PASSPHRASE
@@ -60,9 +60,7 @@ def loose_modes(folder: Path) -> dict[str, str]:
 def copro(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COPRO_DATA": str(data)}
     env.pop("COPRO_KEY_PASSPHRASE", None)
-    return subprocess.run(
-        [sys.executable, "-m", "ledger.cli", *args], capture_output=True, text=True, env=env, check=False
-    )
+    return subprocess.run([sys.executable, "-m", "copro", *args], capture_output=True, text=True, env=env, check=False)
 
 
 def free_port() -> int:
@@ -91,7 +89,7 @@ def test_the_demo_and_a_served_page_leave_every_file_private(tmp_path: Path, usu
     port = free_port()
     env = {**os.environ, "COPRO_DATA": str(data)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "ledger.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "copro", "serve", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -10,6 +10,7 @@ from ledger.application import Ledger
 from ledger.config import LedgerConfig
 from ledger.governance.collective import Role
 from ledger.governance.errors import Conflict, Invalid, NotAllowed, NotFound
+from ledger.governance.recompute import OUTCOMES
 from ledger.governance.service import Governance
 from ledger.sealing import ERASED
 from ledger.verify import verify_log
@@ -354,7 +355,7 @@ def test_recognition_is_offered_at_a_rate_table_version_and_can_be_declined(worl
 def test_every_recorded_outcome_recomputes_from_the_log_alone(world: World, config: LedgerConfig) -> None:
     test_a_block_under_consent_must_be_resolved_before_adoption(world)
     test_a_majority_must_hold_in_every_group_and_the_explanation_gives_the_numbers(world)
-    report = verify_log(Ledger.recorder_only(config))
+    report = verify_log(Ledger.recorder_only(config), outcomes=OUTCOMES)
     assert report.ok, [p.sentence() for p in report.problems]
     assert report.outcomes == 2
 
@@ -380,7 +381,7 @@ def test_a_rewritten_outcome_is_caught_even_when_re_signed(world: World, config:
         result=dict(forged, outcome="adopted"),
     )
     world.gov.save(event)
-    report = verify_log(Ledger.recorder_only(config))
+    report = verify_log(Ledger.recorder_only(config), outcomes=OUTCOMES)
     assert not report.ok
     first = report.first
     assert first is not None and first.aggregate_id == proposal.id

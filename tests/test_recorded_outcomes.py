@@ -17,6 +17,7 @@ from ledger.application import Ledger
 from ledger.config import LedgerConfig
 from ledger.governance.errors import Conflict, NotAllowed, NotFound
 from ledger.governance.proposal import Proposal, deadline, spoken_time
+from ledger.governance.recompute import OUTCOMES
 from ledger.governance.tally import ballots_digest
 from ledger.governance.views import recorded_tally
 from ledger.verify import VerifyReport, verify_log
@@ -50,7 +51,7 @@ def budget(w: World) -> UUID:
 
 
 def verified(config: LedgerConfig) -> VerifyReport:
-    return verify_log(Ledger.recorder_only(config))
+    return verify_log(Ledger.recorder_only(config), outcomes=OUTCOMES)
 
 
 def agree(w: World, pid: UUID, *names: str) -> None:

@@ -34,7 +34,7 @@ def copro_serve(data: Path) -> Iterator[tuple[int, Callable[[], str]]]:
     """Start `copro serve`; yield its port and a function that stops it and returns what it logged."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "ledger.cli", "--data", str(data), "serve", "--port", str(port)],
+        [sys.executable, "-m", "copro", "--data", str(data), "serve", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

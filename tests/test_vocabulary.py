@@ -7,9 +7,9 @@ import re
 
 import pytest
 
+from copro.demo import seed_demo
 from ledger import vocabulary
 from ledger.config import LedgerConfig
-from ledger.demo import seed_demo
 from ledger.governance.service import Governance
 from ledger.keystore import KeysFolder
 from tests.conftest import PASSPHRASE

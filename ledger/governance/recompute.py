@@ -26,10 +26,13 @@ from eventsourcing.persistence import ApplicationRecorder, EventStore
 
 import policies
 from ledger.application import build_transcoder
+from ledger.governance.agreement import Agreement  # also names its events for the reader: outcomes read it
 from ledger.governance.ballot import ballot_id
-from ledger.governance.proposal import deadline
+from ledger.governance.proposal import Proposal, deadline
 from ledger.governance.tally import gather, result_record
 from ledger.record import SigningMapper
+from ledger.verify import OutcomeCheck, OutcomeChecker
+from ledger.vocabulary import topic_of
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def recompute(repo: Repository[UUID], proposal_id: UUID, version: int) -> Mismat
     recorded = proposal.outcome
     if not recorded:
         return wrong("the proposal's Closed event records no outcome")
-    agreement: Any = repo.get(proposal.agreement_id)
+    agreement: Agreement = repo.get(proposal.agreement_id)
     text = agreement.policies.get(recorded["policy_name"])
     if text is None:
         return wrong(f"the agreement holds no rule called {recorded['policy_name']!r}")
@@ -87,6 +90,21 @@ def recompute(repo: Repository[UUID], proposal_id: UUID, version: int) -> Mismat
         if again[key] != recorded.get(key):
             return wrong(f"its recorded {key} is {recorded.get(key)!r}, but the rule gives {again[key]!r}")
     return None
+
+
+def checker(recorder: ApplicationRecorder, event_keys: Mapping[bytes, Ed25519PublicKey]) -> OutcomeCheck:
+    """``verify``'s outcome check: one reader for the whole run, then the reason each outcome does not recompute."""
+    repo = reader(recorder, event_keys)
+
+    def check(proposal_id: UUID, version: int) -> str | None:
+        mismatch = recompute(repo, proposal_id, version)
+        return None if mismatch is None else mismatch.reason
+
+    return check
+
+
+OUTCOMES = OutcomeChecker(topic=f"{topic_of(Proposal)}.Closed", start=checker)  # the vocabulary name, FORMAT.md
+"""What ``copro verify`` plugs into the log's verifier: each ``Proposal.Closed`` outcome, recomputed."""
 
 
 def _last_version(repo: Repository[UUID], aggregate_id: UUID) -> int | None:

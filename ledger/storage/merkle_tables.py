@@ -38,7 +38,6 @@ from eventsourcing.persistence import StoredEvent
 from ledger import merkle
 from ledger.record import RecordFormatError, record_bytes
 
-LEDGER_FORMAT = "copro-ledger/3"  # 3: sealed values carry their place (FORMAT.md §6)
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
 HASH_SIZE = 32

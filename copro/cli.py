@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import json
 import os
-import socket
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ledger.cli_args import (
+from copro.cli_args import (
     Parser,
     host_arg,
     interval_arg,
@@ -178,7 +176,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ledger.demo import demo_keys, seed_demo, undone_on_failure
+    from copro.demo import demo_keys, seed_demo, undone_on_failure
 
     config = _config(args)
     config.check_writable()
@@ -252,6 +250,7 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from ledger.application import Ledger
+    from ledger.governance.recompute import OUTCOMES
     from ledger.verify import verify_log
 
     config = _config(args)
@@ -276,6 +275,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     try:
         report = verify_log(
             recorder,
+            outcomes=OUTCOMES,
             external_checkpoints=external,
             external_verifier=verifier,
             workers=args.workers,
@@ -316,68 +316,10 @@ def _progress(quiet: bool) -> tuple[Callable[[int, int], None] | None, Callable[
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the web front end (werkzeug's server; use gunicorn in production).
+    """Serve the web front end (werkzeug's server; use gunicorn in production)."""
+    from copro.serve import serve
 
-    The port is bound before anything else happens, so a port in use or an unknown
-    host stops the command before it writes a session secret or an invitation.
-    """
-    from werkzeug.serving import make_server
-
-    from web import create_app
-    from web.links import demo_invitations
-    from web.serving import CoproRequestHandler
-
-    listening = bind_socket(args.host, args.port)
-    try:
-        app = create_app({"LEDGER_CONFIG": _config(args)})
-        # The handler keeps invitation tokens out of the access log and versions out of the Server header.
-        server = make_server(
-            args.host, args.port, app, threaded=True, fd=listening.fileno(), request_handler=CoproRequestHandler
-        )
-    finally:
-        listening.close()  # the server holds its own duplicate of the socket
-    base = f"http://{f'[{args.host}]' if ':' in args.host else args.host}:{args.port}"
-    links = demo_invitations(app, base)
-    if links:
-        print("Sign-in links for the demo members (each works once; open one per browser profile):")
-        for name, roles, link in links:
-            print(f"  {name:<14} {roles:<24} {link}")
-    print(f"Serving copro on {base}/ (Ctrl+C to stop).", flush=True)
-    server.serve_forever()  # returns on Ctrl+C
-    return 0
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening socket on host:port, or one sentence saying why there cannot be one."""
-    from werkzeug.serving import select_address_family
-
-    family = select_address_family(host, port)
-    try:
-        address = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)[0][4]
-    except (socket.gaierror, UnicodeError):
-        raise ConfigurationError(
-            f"Cannot serve on {host!r}: there is no such host name or address; "
-            "use an address of this machine such as 127.0.0.1 with --host."
-        ) from None
-    listening = socket.socket(family, socket.SOCK_STREAM)
-    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug does: restart at once
-    try:
-        listening.bind(address)
-        listening.listen(128)
-    except OSError as e:
-        listening.close()
-        raise ConfigurationError(_bind_failure(host, port, e)) from None
-    return listening
-
-
-def _bind_failure(host: str, port: int, e: OSError) -> str:
-    if e.errno == errno.EADDRINUSE:
-        return f"Port {port} on {host} is already in use by another program; stop it or choose another --port."
-    if e.errno == errno.EACCES:
-        return f"Port {port} needs administrator rights; choose a port above 1023 with --port."
-    if e.errno == errno.EADDRNOTAVAIL:
-        return f"{host} is not an address of this machine; use 127.0.0.1, 0.0.0.0 or one of its own addresses."
-    return f"Cannot listen on {host} port {port} ({e.strerror}); choose another --host or --port."
+    return serve(args, _config)
 
 
 def cmd_project(args: argparse.Namespace) -> int:
@@ -463,7 +405,7 @@ def add_proof_parser(sub: argparse._SubParsersAction[Parser]) -> None:
 
 def cmd_erase(args: argparse.Namespace) -> int:
     """Erase a person: their sign-in and every session first, so nothing more is done in their name, then their key."""
-    from ledger.demo import open_vault
+    from ledger.sealing import PersonalDataVault
     from ledger.storage.side_store import SideStore
     from web.accounts import AccountStore
 
@@ -473,7 +415,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
         accounts.forget(args.person)
     finally:
         accounts.close()
-    vault = open_vault(ledger)
+    vault = PersonalDataVault.of(ledger.config, ledger.keys.seal.secret)
     try:
         erased = vault.erase(args.person)
     finally:

@@ -1,36 +1,18 @@
-"""``copro demo``: a realistic co-produced project, so every screen and report shows something true.
+"""The demo collective's history, one story at a time, each showing one part of co-production.
 
-Everything is done through the real use cases, as the people would do it, so the
-demo's history verifies and every outcome recomputes. Its rules have no minimum
-open time (so decisions can close within one run); each says so. Running it twice
-seeds nothing twice.
+Every story goes through the real use cases, as the people would do it, so the demo's
+history verifies and every outcome recomputes. ``seed`` tells them in order; each
+story's docstring says what it shows. Its rules have no minimum open time, so
+decisions can close within one run; each says so.
 """
 
 from __future__ import annotations
 
-import shutil
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from uuid import UUID
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
-from ledger.errors import ConfigurationError
-from ledger.files import data_folder_files
 from ledger.governance.service import Governance
-from ledger.governance.views import GovernanceViews, open_view
-from ledger.keys import Purpose, passphrase_from_env
-from ledger.keystore import KeysFolder
-from ledger.sealing import PersonalDataVault
-from ledger.storage.side_store import SideStore
-from ledger.verify import verify_log
-
-DEMO_MARK = "demo_collective"
-DEMO_ORIGIN = "demo.copro.localhost/collective"
-EMPTY_FOLDER = "run the demo in an empty folder (make demo uses ./var)"
 
 GROUPS = {
     "lived_experience": "People with lived experience",
@@ -100,121 +82,53 @@ overrule_process = "two-thirds of the steering group, after a second meeting"
 '''
 
 
-def open_vault(ledger: Ledger) -> PersonalDataVault:
-    return PersonalDataVault(SideStore(ledger.config, "personal-keys"), ledger.keys.seal.secret)
+@dataclass(frozen=True)
+class Collective:
+    """What every story needs: the use cases, the collective, its members by first name, the facilitator."""
+
+    gov: Governance
+    id: UUID
+    people: dict[str, UUID]
+    today: date
+
+    @property
+    def facilitator(self) -> UUID:
+        return self.people["chloe"]
+
+    def vote(self, proposal: UUID, votes: dict[str, str], reasons: dict[str, str] | None = None) -> None:
+        """Each named member gives their position, with their reason if they gave one."""
+        for who, position in votes.items():
+            self.gov.cast_ballot(
+                proposal, member_id=self.people[who], position=position, reason=(reasons or {}).get(who, "")
+            )
 
 
-def demo_keys(config: LedgerConfig) -> list[Path]:
-    """Write the demo's unencrypted keys, only into a data folder the demo owns; the files written.
+EVERYONE_AGREES = {k: "agree" for k in ("amara", "ben", "danny", "ellen", "farid", "grace", "hannah", "jack", "kate")}
 
-    The demo owns a folder holding no ledger and no key files at all (it writes the
-    keys now), or one whose keys it wrote before (origin ``DEMO_ORIGIN``: it writes
-    nothing). Anything else may be a real collective's, and an unencrypted key beside
-    it would let anyone who reads it forge that collective's history.
+
+def seed(gov: Governance) -> UUID:
+    """Tell every story, in the order they happened; the new collective's id."""
+    c = found_collective(gov)
+    sign_the_agreement(c)
+    pay_public_contributors(c)
+    guide = revise_after_a_block(c)
+    uphold_a_paramount_objection(c)
+    fall_short_of_quorum(c)
+    overrule_an_objection(c)
+    withdraw_a_proposal(c)
+    decide_in_the_open(c)
+    draft_a_proposal(c)
+    reflect_on_power(c, guide)
+    recognise_contributions(c)
+    return c.id
+
+
+def found_collective(gov: Governance) -> Collective:
+    """Who takes part: a collective founded with its groups, every member admitted with their access needs.
+
+    The founder admits the others; the facilitator, secretary and steward roles are
+    held for a year, so the pages show roles that end.
     """
-    folder = KeysFolder(config.keys_dir)
-    state = config.ledger_state()  # refuses a database that is not a copro ledger
-    if folder.exists:
-        origin = folder.origin()
-        if origin != DEMO_ORIGIN:
-            # Never seed made-up people and decisions into a real collective's history.
-            raise ConfigurationError(
-                f"The data folder {config.data_dir} holds the ledger {origin!r}, not a demo; {EMPTY_FOLDER}."
-            )
-        return []
-    if config.keys_dir.exists() and any(config.keys_dir.iterdir()):
-        raise ConfigurationError(
-            f"The keys folder {config.keys_dir} holds files but no ledger.json, so it may hold a real "
-            f"collective's keys; the demo writes its unencrypted keys only where there are none: {EMPTY_FOLDER}."
-        )
-    if state == "ledger":
-        raise ConfigurationError(
-            f"The {config.describe()} holds a ledger whose keys are not in {config.keys_dir}; the demo "
-            f"will not write keys for a ledger it did not make: {EMPTY_FOLDER}."
-        )
-    folder.init(DEMO_ORIGIN, None)
-    return [folder.key_path(p) for p in Purpose]
-
-
-@contextmanager
-def undone_on_failure(config: LedgerConfig) -> Iterator[None]:
-    """If the demo fails part-way, remove the files it created, so no half-seeded demo is left.
-
-    Only files that did not exist before are removed; a database that was there before
-    is left as it was. On PostgreSQL nothing is removed: copro never drops a database's
-    tables, and the keys stay with the events they signed; a later run refuses the
-    half-seeded ledger with a sentence.
-    """
-    before = {p for p in data_folder_files(config.data_dir) if p.exists()}
-    try:
-        yield
-    except BaseException as e:
-        if config.database_url is not None:
-            if isinstance(e, ConfigurationError):
-                raise  # refused before anything was written
-            print(
-                f"copro: the demo did not finish; the {config.describe()} may hold part of it: "
-                "empty that database before running the demo again.",
-                file=sys.stderr,
-            )
-            raise
-        new = {p for p in data_folder_files(config.data_dir) if p.exists() and p not in before}
-        created = sorted(p for p in new if p.parent not in new)  # a new folder goes with what is in it
-        for path in created:
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-        if created:
-            print(
-                f"copro: the demo did not finish; removed what it had created in {config.data_dir} "
-                f"({', '.join(p.name for p in created)}), so nothing half-seeded is left.",
-                file=sys.stderr,
-            )
-        raise
-
-
-def seed_demo(config: LedgerConfig) -> Iterator[str]:
-    keys = KeysFolder(config.keys_dir).load(passphrase_from_env(required=False))
-    gov = Governance.open(config, keys, create=True)
-    assert isinstance(gov, Governance)
-    try:
-        existing = gov.log.meta().get(DEMO_MARK)
-        if existing:
-            yield f"The demo collective is already seeded ({existing}); nothing added."
-        elif gov.log.log_size() > 1:  # more than the keyring: a demo that stopped part-way, or not a demo
-            raise ConfigurationError(
-                f"The {config.describe()} holds {gov.log.log_size()} events but no finished demo "
-                "(a demo that stopped part-way?); empty it, or delete the data folder, and run the demo again."
-            )
-        else:
-            cid = _seed(gov)
-            gov.log.set_meta_once(DEMO_MARK, cid.hex)
-            yield f"Seeded the demo collective {cid} with {len(PEOPLE)} members."
-        views = GovernanceViews(gov, open_view(config))
-        views.catch_up()
-        yield f"Ledger {keys.origin} in the {config.describe()}: {gov.log.log_size()} signed events."
-        note = gov.checkpoint()
-        yield "Checkpoint:\n" + note.rstrip()
-    finally:
-        gov.close()
-    report = verify_log(Ledger.recorder_only(config))
-    yield (
-        f"Verified: {report.leaves} events, {report.checkpoints} checkpoints, "
-        f"{report.outcomes} outcomes recomputed: {'OK' if report.ok else 'FAILED'}."
-    )
-
-
-def demo_people(gov: Governance) -> list[tuple[str, UUID]]:
-    """(name, member id) of every demo member, for sign-in links."""
-    cid = gov.log.meta().get(DEMO_MARK)
-    if not cid:
-        return []
-    collective = gov.collective(UUID(cid))
-    return [(gov.member_name(m), m) for m in collective.active_members()]
-
-
-def _seed(gov: Governance) -> UUID:
     name, contact, groups, needs = PEOPLE[0]
     cid, grace = gov.found_collective(
         name="Hearing Voices Peer Research Partnership",
@@ -235,12 +149,20 @@ def _seed(gov: Governance) -> UUID:
     gov.assign_role(cid, p["chloe"], "facilitator", by=grace, starts=today, ends=today + timedelta(days=365))
     gov.assign_role(cid, p["hannah"], "secretary", by=grace, starts=today, ends=today + timedelta(days=365))
     gov.assign_role(cid, p["amara"], "steward", by=grace, starts=today, ends=today + timedelta(days=365))
-    fac = p["chloe"]
+    return Collective(gov, cid, p, today)
 
+
+def sign_the_agreement(c: Collective) -> None:
+    """Shared power written down: which rule each kind of decision follows and who decides, signed by every group.
+
+    Funders are informed or consulted, never decide, on research questions,
+    recruitment and publication: the agreement, not the budget, says who holds power.
+    """
+    gov, p = c.gov, c.people
     rights_all = {g: "decide" for g in GROUPS}
     agreement = gov.draft_agreement(
-        cid,
-        by=grace,
+        c.id,
+        by=p["grace"],
         parties=list(GROUPS),
         matrix={
             "research_question": ("demo-consent", {**rights_all, "funders": "inform"}),
@@ -254,7 +176,7 @@ def _seed(gov: Governance) -> UUID:
             "demo-majority-in-every-group": DEMO_EVERY_GROUP,
             "demo-consent-with-overrule": DEMO_OVERRULE,
         },
-        review_date=date(today.year + 1, today.month, 1),
+        review_date=date(c.today.year + 1, c.today.month, 1),
         ground_rules="We meet as equals. Everyone is paid for their time at published rates. We say when power "
         "is not being shared. Anyone can pause a meeting. Decisions are made by the rules below, never by "
         "whoever speaks loudest.",
@@ -262,41 +184,44 @@ def _seed(gov: Governance) -> UUID:
     for signer in ("amara", "ellen", "grace", "jack", "liam"):
         gov.sign_agreement(agreement, member_id=p[signer])
 
-    def vote(pid: UUID, votes: dict[str, str], reasons: dict[str, str] | None = None) -> None:
-        for who, pos in votes.items():
-            gov.cast_ballot(pid, member_id=p[who], position=pos, reason=(reasons or {}).get(who, ""))
 
-    everyone_agrees = {
-        k: "agree" for k in ("amara", "ben", "danny", "ellen", "farid", "grace", "hannah", "jack", "kate")
-    }
-
-    # Adopted, by majority in every group.
+def pay_public_contributors(c: Collective) -> None:
+    """Every voice counts equally: a budget decision adopted by a majority in every group, one dissent on record."""
+    gov = c.gov
     pay = gov.draft_proposal(
-        cid,
-        by=p["amara"],
+        c.id,
+        by=c.people["amara"],
         category="budget",
         title="Pay public contributors £25 an hour",
         body="Public contributors are paid £25 an hour for meetings and preparation, "
         "following the NIHR payment guidance, with expenses on top. Anyone may decline.",
     )
-    gov.open_proposal(pay, by=fac)
-    vote(
+    gov.open_proposal(pay, by=c.facilitator)
+    c.vote(
         pay,
-        {**everyone_agrees, "chloe": "agree", "nadia": "abstain", "ifeoma": "disagree"},
+        {**EVERYONE_AGREES, "chloe": "agree", "nadia": "abstain", "ifeoma": "disagree"},
         {"ifeoma": "I agree with paying, but the rate should rise each year with inflation."},
     )
-    gov.close_proposal(pay, by=fac)
+    gov.close_proposal(pay, by=c.facilitator)
 
-    # Adopted after a block was answered, the proposal revised and the objection integrated.
+
+def revise_after_a_block(c: Collective) -> UUID:
+    """Lived experience changes the research: a block answered, the proposal revised, the objection integrated.
+
+    The votes given to version 1 do not count for version 2 (each ballot records the
+    version it answers), so everyone votes again. Returns the proposal, which a
+    reflection looks back on.
+    """
+    gov, p, fac = c.gov, c.people, c.facilitator
     guide = gov.draft_proposal(
-        cid,
+        c.id,
         by=p["hannah"],
         category="research_question",
         title="Interview guide, version 1",
         body="Twelve questions about what peer support has meant to you.",
     )
     gov.open_proposal(guide, by=fac)
-    vote(guide, {"amara": "agree", "grace": "agree", "jack": "agree"})
+    c.vote(guide, {"amara": "agree", "grace": "agree", "jack": "agree"})
     gov.cast_ballot(
         guide,
         member_id=p["danny"],
@@ -317,7 +242,7 @@ def _seed(gov: Governance) -> UUID:
     gov.resolve_objection(
         block_objection, by=fac, how="integrate", why="Version 2 adds the content note and skip option."
     )
-    vote(
+    c.vote(
         guide,
         {
             "amara": "agree",
@@ -331,17 +256,21 @@ def _seed(gov: Governance) -> UUID:
         },
     )
     gov.close_proposal(guide, by=fac)
+    return guide
 
-    # Not adopted: a paramount objection upheld.
+
+def uphold_a_paramount_objection(c: Collective) -> None:
+    """One person can stop what harms participants: a paramount objection upheld, so a popular proposal fails."""
+    gov, p, fac = c.gov, c.people, c.facilitator
     share = gov.draft_proposal(
-        cid,
+        c.id,
         by=p["grace"],
         category="research_question",
         title="Share anonymised transcripts with the funder",
         body="Give the funder the anonymised transcripts for their own analysis.",
     )
     gov.open_proposal(share, by=fac)
-    vote(
+    c.vote(
         share,
         {
             "grace": "agree",
@@ -360,28 +289,34 @@ def _seed(gov: Governance) -> UUID:
     gov.resolve_objection(o, by=fac, how="uphold", why="The consent form does not cover sharing with the funder.")
     gov.close_proposal(share, by=fac)
 
-    # No quorum.
+
+def fall_short_of_quorum(c: Collective) -> None:
+    """Too few voices is no decision: a proposal that closes without quorum is not adopted."""
+    gov, p = c.gov, c.people
     online = gov.draft_proposal(
-        cid,
+        c.id,
         by=p["jack"],
         category="recruitment",
         title="Recruit online only",
         body="Recruit participants only through online forums.",
     )
-    gov.open_proposal(online, by=fac)
-    vote(online, {"jack": "agree", "kate": "disagree"}, {"kate": "It excludes people without internet access."})
-    gov.close_proposal(online, by=fac)
+    gov.open_proposal(online, by=c.facilitator)
+    c.vote(online, {"jack": "agree", "kate": "disagree"}, {"kate": "It excludes people without internet access."})
+    gov.close_proposal(online, by=c.facilitator)
 
-    # Adopted with an objection overruled by the process the agreement names.
+
+def overrule_an_objection(c: Collective) -> None:
+    """An objection set aside only by the process the agreement names; another answered and withdrawn."""
+    gov, p, fac = c.gov, c.people, c.facilitator
     paper = gov.draft_proposal(
-        cid,
+        c.id,
         by=p["ifeoma"],
         category="publication",
         title="Submit the protocol paper to BMJ Open",
         body="Open access; every member who wants it is a named co-author.",
     )
     gov.open_proposal(paper, by=fac)
-    vote(
+    c.vote(
         paper,
         {
             "amara": "agree",
@@ -405,43 +340,58 @@ def _seed(gov: Governance) -> UUID:
     gov.withdraw_objection(o2, by=p["kate"], why="Answered.")
     gov.close_proposal(paper, by=fac)
 
-    # Withdrawn.
+
+def withdraw_a_proposal(c: Collective) -> None:
+    """Changing your mind is part of it: a proposal withdrawn by its author before it opened, with the reason."""
+    gov, jack = c.gov, c.people["jack"]
     rename = gov.draft_proposal(
-        cid,
-        by=p["jack"],
+        c.id,
+        by=jack,
         category="governance",
         title="Rename the project 'Voices Study'",
         body="A shorter name for the website.",
     )
-    gov.withdraw_proposal(rename, by=p["jack"], reason="People prefer the current name.")
+    gov.withdraw_proposal(rename, by=jack, reason="People prefer the current name.")
 
-    # Open, in progress: positions, a changed vote, objections raised and answered.
+
+def decide_in_the_open(c: Collective) -> None:
+    """A decision in progress, visible to all: positions given, a vote changed, objections raised and answered."""
+    gov, p = c.gov, c.people
     models = gov.draft_proposal(
-        cid,
+        c.id,
         by=p["amara"],
         category="research_question",
         title="Which peer-support models do we study?",
         body="Hearing Voices groups, peer workers in community teams, and online peer forums.",
     )
-    gov.open_proposal(models, by=fac)
-    vote(models, {"amara": "agree", "grace": "agree", "hannah": "abstain", "nadia": "agree"})
+    gov.open_proposal(models, by=c.facilitator)
+    c.vote(models, {"amara": "agree", "grace": "agree", "hannah": "abstain", "nadia": "agree"})
     gov.cast_ballot(models, member_id=p["hannah"], position="agree")
     gov.raise_objection(models, member_id=p["ellen"], reason="Family peer support is missing from the list.")
     o3 = gov.raise_objection(models, member_id=p["danny"], reason="Online forums are hard to study ethically.")
     gov.answer_objection(o3, by=p["hannah"], answer="We would study only forums whose moderators invite us.")
 
-    # Draft, not yet opened.
-    gov.draft_proposal(
-        cid,
-        by=p["ellen"],
+
+def draft_a_proposal(c: Collective) -> None:
+    """Anyone can put something forward: a carer's draft, not yet opened for decision."""
+    c.gov.draft_proposal(
+        c.id,
+        by=c.people["ellen"],
         category="budget",
         title="A creche at every meeting",
         body="Provide a creche so that parents and carers can take part.",
     )
 
-    # Reflections and actions.
+
+def reflect_on_power(c: Collective, guide: UUID) -> None:
+    """Looking back at who held power: reflections on a decision, a period and the agreement, with actions.
+
+    One action is completed; the agreement review asks for an amendment, as a
+    six-month review would.
+    """
+    gov, p = c.gov, c.people
     r = gov.record_reflection(
-        cid,
+        c.id,
         by=p["amara"],
         subject="proposal",
         subject_ref=str(guide),
@@ -452,18 +402,17 @@ def _seed(gov: Governance) -> UUID:
     )
     gov.complete_action(r, 0, by=p["hannah"])
     gov.record_reflection(
-        cid,
+        c.id,
         by=p["liam"],
         subject="period",
-        subject_ref=f"{today.year} first half",
+        subject_ref=f"{c.today.year} first half",
         worked="Payment at published rates was in place before the first meeting.",
         did_not="The funders group rarely came to meetings.",
         power="Funders hold the budget line, but the agreement keeps budget decisions with every group.",
         actions=["Invite funders to one meeting a quarter"],
     )
-
     gov.record_reflection(
-        cid,
+        c.id,
         by=p["ellen"],
         subject="agreement",
         subject_ref="six-month review",
@@ -474,7 +423,14 @@ def _seed(gov: Governance) -> UUID:
         actions=["Draft version 2 of the agreement giving carers a decide right on recruitment"],
     )
 
-    # Contributions and recognition.
+
+def recognise_contributions(c: Collective) -> None:
+    """Time given is recognised as each person chooses: paid, credited, a voucher, or a payment declined.
+
+    Ben declines payment because it would affect his benefits; Farid's voucher is
+    offered and not yet answered; the others are paid and the payments recorded.
+    """
+    gov, p, grace = c.gov, c.people, c.people["grace"]
     for who, activity, minutes, kind, amount in [
         ("amara", "Co-chaired the steering group", 120, "payment", 5000),
         ("danny", "Reviewed the interview guide", 90, "payment", 3750),
@@ -482,17 +438,22 @@ def _seed(gov: Governance) -> UUID:
         ("nadia", "Co-authored the protocol paper", 600, "credit", 0),
         ("farid", "Translated the participant leaflet", 240, "voucher", 10000),
     ]:
-        c = gov.log_contribution(cid, by=p["hannah"], member_id=p[who], activity=activity, minutes=minutes, on=today)
+        contribution = gov.log_contribution(
+            c.id, by=p["hannah"], member_id=p[who], activity=activity, minutes=minutes, on=c.today
+        )
         if kind == "credit":
-            gov.offer_recognition(c, by=grace, kind="credit")
-            gov.respond_to_recognition(c, by=p[who], accept=True)
+            gov.offer_recognition(contribution, by=grace, kind="credit")
+            gov.respond_to_recognition(contribution, by=p[who], accept=True)
             continue
-        gov.offer_recognition(c, by=grace, kind=kind, amount_minor=amount, currency="GBP", rate_table="NIHR-2026-04")
+        gov.offer_recognition(
+            contribution, by=grace, kind=kind, amount_minor=amount, currency="GBP", rate_table="NIHR-2026-04"
+        )
         if who == "ben":
-            gov.respond_to_recognition(c, by=p[who], accept=False, reason="Payment would affect my benefits.")
+            gov.respond_to_recognition(
+                contribution, by=p[who], accept=False, reason="Payment would affect my benefits."
+            )
         elif who == "farid":
             continue  # offered, not yet answered
         else:
-            gov.respond_to_recognition(c, by=p[who], accept=True)
-            gov.mark_paid(c, by=p["hannah"], reference=f"BACS {who.upper()}-{today:%Y%m}")
-    return cid
+            gov.respond_to_recognition(contribution, by=p[who], accept=True)
+            gov.mark_paid(contribution, by=p["hannah"], reference=f"BACS {who.upper()}-{c.today:%Y%m}")
