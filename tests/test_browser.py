@@ -160,7 +160,10 @@ def test_member_journey_with_javascript(site: Site, contexts: NewContext) -> Non
     assert amara.evaluate("() => document.querySelector('h1').dataset.kept") == "yes", "only #my-position is swapped"
     assert len(page_loads) == loads_before, f"a full page load happened: {page_loads[loads_before:]}"
     assert position_of(site, pid, "amara") == "agree"
-    lived_experience_after_vote = amara.locator("#tally tr", has_text="People with lived experience").inner_text()
+    # The tally refreshes on the status event the vote's response sends: wait for that request, not a fixed time.
+    lived_row = amara.locator("#tally tr", has_text="People with lived experience")
+    expect(lived_row).to_contain_text("1 of 3", timeout=15_000)
+    lived_experience_after_vote = lived_row.inner_text()
     shots(amara, "proposal-after-voting")
 
     # She changes her mind: disagree, with a reason.
