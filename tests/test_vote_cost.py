@@ -219,3 +219,18 @@ def test_reading_a_collective_to_check_rights_never_hands_out_a_copy_to_change(
     again = app.collective(world.collective)
     assert isinstance(again, Collective) and again is not copy
     assert world.voters[1] in again.active_members()
+
+
+def test_changing_a_vote_decodes_nothing_this_process_wrote_itself(
+    open_app: Callable[[], CountedGovernance],
+) -> None:
+    """A saved aggregate is what the store holds at its version: it is cached, not read back."""
+    app = open_app()
+    world = build_sized_world(app, 8)
+    app.decoded_by(vote_of(world, 1))
+    changed = app.decoded_by(
+        lambda: app.cast_ballot(world.proposals[0], member_id=world.voters[1], position="disagree", reason="No.")
+    )
+    assert changed == 0
+    ballot = open_app().ballot_of(world.proposals[0], world.voters[1])
+    assert ballot is not None and (ballot.version, ballot.position) == (2, "disagree")

@@ -13,6 +13,9 @@ from importlib import resources
 from typing import Any, cast
 from uuid import UUID, uuid4
 
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Recording
+
 import policies
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
@@ -58,12 +61,33 @@ class Governance(Ledger):
         super().__init__(config, keys, create=create)
         self.vault = PersonalDataVault(SideStore(config, "personal-keys"), keys.seal.secret)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-        # Who raised each objection: fixed when it is raised, so known for good once read.
+        # Who raised each objection is fixed when it is raised, and a resolved objection
+        # stays resolved: both are known for good once read, so a vote reads only the
+        # voter's own open objections, not every objection on the proposal.
         self._objectors: dict[UUID, UUID] = {}
+        self._resolved: set[UUID] = set()
 
     def close(self) -> None:
         self.vault.close()
         super().close()
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Save, then keep each saved aggregate as the cached one.
+
+        With fast-forward on, eventsourcing leaves the cache as it was and reads a
+        saved event back (decoding and checking the signature it just made) the next
+        time the aggregate is used. The saved aggregate is exactly what the store now
+        holds at its version, made in this process from events read and checked here,
+        so it is cached instead. It is the command's own copy (``_get``), and every
+        command ends at its save, so nothing changes it afterwards.
+        """
+        recordings = super().save(*objs, **kwargs)
+        cache = self.repository.cache
+        if cache is not None:
+            for obj in objs:
+                if isinstance(obj, Aggregate):
+                    cache.put(obj.id, obj)
+        return recordings
 
     # -- loading -------------------------------------------------------------------------
     #
@@ -469,9 +493,8 @@ class Governance(Ledger):
     def _block_as_objection(self, proposal: Proposal, member_id: UUID, position: str, reason: str) -> list[Any]:
         """Where the rule says a block is a paramount objection, blocking raises one, and
         moving off block withdraws it, so the objection process runs on every block."""
-        mine = [self.objection(o) for o in proposal.objection_ids if self._objector(o) == member_id]
-        open_from_block = [o for o in mine if o.from_block and o.status.value in ("raised", "answered")]
-        if position == "block" and not any(o.paramount and o.status.value in ("raised", "answered") for o in mine):
+        mine = self._open_objections_of(proposal, member_id)
+        if position == "block" and not any(o.paramount for o in mine):
             oid = uuid4()
             objection = Objection(
                 id=oid,
@@ -487,10 +510,24 @@ class Governance(Ledger):
             self._objectors[oid] = member_id
             return [objection, proposal]
         if position != "block":
+            open_from_block = [self.objection(o.id) for o in mine if o.from_block]  # copies, to change
             for o in open_from_block:
                 o.withdraw(member_id, self._seal(member_id, f"changed their position to {position}", _next(o), "/why"))
             return open_from_block
         return []
+
+    def _open_objections_of(self, proposal: Proposal, member_id: UUID) -> list[Objection]:
+        """The member's unresolved objections to the proposal, read only (see ``_objectors``)."""
+        found = []
+        for oid in proposal.objection_ids:
+            if oid in self._resolved or self._objector(oid) != member_id:
+                continue
+            objection = cast(Objection, self._read(Objection, oid, "objection"))
+            if objection.status.unresolved:
+                found.append(objection)
+            else:
+                self._resolved.add(oid)
+        return found
 
     def _objector(self, objection_id: UUID) -> UUID:
         """Who raised an objection. Fixed at raising, so each objection is decoded for it once per process."""
