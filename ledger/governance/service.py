@@ -66,6 +66,8 @@ class Governance(Ledger):
         # voter's own open objections, not every objection on the proposal.
         self._objectors: dict[UUID, UUID] = {}
         self._resolved: set[UUID] = set()
+        # An agreement's rules (its matrix and rule texts) are fixed when it is drafted.
+        self._rules: dict[UUID, Agreement] = {}
 
     def close(self) -> None:
         self.vault.close()
@@ -135,6 +137,12 @@ class Governance(Ledger):
         try:
             return cast(Ballot, self.repository.get(ballot_id(proposal_id, member_id)))
         except AggregateNotFoundError:
+            return None
+
+    def _ballot_read(self, proposal_id: UUID, member_id: UUID) -> Ballot | None:
+        try:
+            return cast(Ballot, self._read(Ballot, ballot_id(proposal_id, member_id), "ballot"))
+        except NotFound:
             return None
 
     def _collective_for(self, collective_id: UUID, actor: UUID) -> Collective:
@@ -434,12 +442,20 @@ class Governance(Ledger):
     def _voting_context(
         self, proposal: Proposal, collective: Collective | None = None
     ) -> tuple[Collective, Agreement, policies.Policy]:
-        """The collective, the agreement the proposal opened under, and its rule: all read only."""
+        """The collective, the agreement the proposal opened under, and its rule: all read only.
+
+        The agreement is used for its rules alone, which never change once drafted, so
+        it is read once per process; signatures and supersession, which do change, are
+        never read from it here.
+        """
         if collective is None:
             collective = cast(Collective, self._read(Collective, proposal.collective_id, "collective"))
         if proposal.agreement_id is None:
             raise Conflict(f"This proposal is {proposal.state.value}: it was never opened, so no rule applies to it.")
-        agreement = cast(Agreement, self._read(Agreement, proposal.agreement_id, "agreement"))
+        agreement = self._rules.get(proposal.agreement_id)
+        if agreement is None:
+            agreement = cast(Agreement, self._read(Agreement, proposal.agreement_id, "agreement"))
+            self._rules[agreement.id] = agreement
         return collective, agreement, self.policy_of(agreement, proposal.policy_name)
 
     @command
@@ -626,8 +642,9 @@ class Governance(Ledger):
         """The decision the policy gives now, and the record a Closed event would carry."""
         collective, agreement, policy = self._voting_context(proposal)
         roster = roster_of(collective.active_members(), agreement.voting_groups(proposal.category))
-        ballots = [b for m in roster if (b := self.ballot_of(proposal.id, UUID(m.member_id))) is not None]
-        objections = [self.objection(o) for o in proposal.objection_ids]
+        # Read only: counting never changes a ballot or an objection, so none is copied.
+        ballots = [b for m in roster if (b := self._ballot_read(proposal.id, UUID(m.member_id))) is not None]
+        objections = [cast(Objection, self._read(Objection, o, "objection")) for o in proposal.objection_ids]
         inputs = gather(roster, ballots, objections, proposal.current.content_hash)
         decision = policies.decide(policy, inputs.roster, inputs.ballots, inputs.objections)
         record = result_record(
