@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -46,8 +47,12 @@ def ballots(world: SizedWorld) -> Iterator[tuple[UUID, UUID, str, str]]:
                 yield pid, member, position, reason
 
 
-def plain_saves(app: Application, n: int) -> float:
-    return timed(lambda: [app.save(Minute(text=f"minute {k}: agreed to meet monthly")) for k in range(n)] and None)
+def plain_saves(app: Application[UUID], n: int) -> float:
+    def save_all() -> None:
+        for k in range(n):
+            app.save(Minute(text=f"minute {k}: agreed to meet monthly"))
+
+    return timed(save_all)
 
 
 def votes(gov: Governance, stream: Iterator[tuple[UUID, UUID, str, str]], n: int) -> float:
@@ -118,14 +123,12 @@ def run(
         plain = PlainApp(env=plain_env)
         stack.callback(plain.close)
         sites = [Site(stack, which, size) for size in sizes]
-        contenders: dict[str, Callable[[], float]] = {"plain": lambda: plain_saves(plain, n)}
+        contenders: dict[str, Callable[[], float]] = {"plain": functools.partial(plain_saves, plain, n)}
         for site in sites:
-            contenders[str(site.members)] = lambda site=site: votes(site.gov, site.stream, n)
+            contenders[str(site.members)] = functools.partial(votes, site.gov, site.stream, n)
         medians = interleaved(contenders, rounds)
         page_runs: dict[str, Callable[[], float]] = {
-            f"{site.members} {name}": lambda site=site, name=name: site.page(name, requests)
-            for site in sites
-            for name in PAGES
+            f"{site.members} {name}": functools.partial(site.page, name, requests) for site in sites for name in PAGES
         }
         pages = interleaved(page_runs, rounds)
     rates = {site.members: n / medians[str(site.members)] for site in sites}
