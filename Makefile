@@ -33,6 +33,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.append
 	$(BIN)/python -m bench.verify
+	$(BIN)/python -m bench.vote
 
 # Mutation testing of the decision rules, the tally and the outcome recomputation
 # ([tool.mutmut] in pyproject.toml). Slow; not part of `make test`.

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from importlib import resources
 from typing import Any, cast
 from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Recording
 
 import policies
 from ledger.application import Ledger
@@ -41,6 +45,13 @@ def builtin_policy_text(name: str) -> str:
     return (resources.files("policies") / "rules" / f"{name}.toml").read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=256)
+def _parsed_policy(policy_text: str, source: str) -> policies.Policy:
+    """A rule file parsed once per process: an agreement's rule texts never change once drafted,
+    and a ``Policy`` is a frozen value, so every command that needs the rule shares one."""
+    return policies.parse_policy(policy_text, source=source)
+
+
 class Governance(Ledger):
     """Co-production governance over the signed log."""
 
@@ -50,23 +61,60 @@ class Governance(Ledger):
         super().__init__(config, keys, create=create)
         self.vault = PersonalDataVault(SideStore(config, "personal-keys"), keys.seal.secret)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        # Who raised each objection is fixed when it is raised, and a resolved objection
+        # stays resolved: both are known for good once read, so a vote reads only the
+        # voter's own open objections, not every objection on the proposal.
+        self._objectors: dict[UUID, UUID] = {}
+        self._resolved: set[UUID] = set()
+        # An agreement's rules (its matrix and rule texts) are fixed when it is drafted.
+        self._rules: dict[UUID, Agreement] = {}
 
     def close(self) -> None:
         self.vault.close()
         super().close()
 
-    # -- loading -------------------------------------------------------------------------
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Save, then keep each saved aggregate as the cached one.
 
-    def _get(self, kind: type[Any], aggregate_id: UUID, what: str) -> Any:
+        With fast-forward on, eventsourcing leaves the cache as it was and reads a
+        saved event back (decoding and checking the signature it just made) the next
+        time the aggregate is used. The saved aggregate is exactly what the store now
+        holds at its version, made in this process from events read and checked here,
+        so it is cached instead. It is the command's own copy (``_get``), and every
+        command ends at its save, so nothing changes it afterwards.
+        """
+        recordings = super().save(*objs, **kwargs)
+        cache = self.repository.cache
+        if cache is not None:
+            for obj in objs:
+                if isinstance(obj, Aggregate):
+                    cache.put(obj.id, obj)
+        return recordings
+
+    # -- loading -------------------------------------------------------------------------
+    #
+    # Aggregates come from eventsourcing's cache, fast-forwarded with the events stored
+    # since (ledger/config.py), so a command decodes only what is new. ``_get`` hands a
+    # command its own deep copy, to change and save: if the save fails, the cached
+    # aggregate is untouched and the retried command starts from the store again.
+    # ``_read`` hands out the cached aggregate itself, for checking rights and rules
+    # only: copying a collective costs time in proportion to its members, and a vote
+    # never changes the collective. Nothing read through ``_read`` is ever changed.
+
+    def _get(self, kind: type[Any], aggregate_id: UUID, what: str, *, copy: bool = True) -> Any:
         from eventsourcing.application import AggregateNotFoundError
 
         try:
-            agg: Any = self.repository.get(aggregate_id)
+            agg: Any = self.repository.get(aggregate_id, deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             raise NotFound(f"There is no such {what}.") from None
         if not isinstance(agg, kind):
             raise NotFound(f"There is no such {what}.")
         return agg
+
+    def _read(self, kind: type[Any], aggregate_id: UUID, what: str) -> Any:
+        """The cached aggregate, brought up to date, to read and never to change (see above)."""
+        return self._get(kind, aggregate_id, what, copy=False)
 
     def collective(self, collective_id: UUID) -> Collective:
         return cast(Collective, self._get(Collective, collective_id, "collective"))
@@ -91,7 +139,20 @@ class Governance(Ledger):
         except AggregateNotFoundError:
             return None
 
+    def _ballot_read(self, proposal_id: UUID, member_id: UUID) -> Ballot | None:
+        try:
+            return cast(Ballot, self._read(Ballot, ballot_id(proposal_id, member_id), "ballot"))
+        except NotFound:
+            return None
+
     def _collective_for(self, collective_id: UUID, actor: UUID) -> Collective:
+        """The collective, to check ``actor``'s rights against: read only (:meth:`_read`)."""
+        c = cast(Collective, self._read(Collective, collective_id, "collective"))
+        c.check_member(actor)
+        return c
+
+    def _collective_to_change(self, collective_id: UUID, actor: UUID) -> Collective:
+        """The collective as a command's own copy, for the few commands that change it."""
         c = self.collective(collective_id)
         c.check_member(actor)
         return c
@@ -115,6 +176,10 @@ class Governance(Ledger):
     def agreement_in_force(self, collective_id: UUID) -> Agreement | None:
         aid = self.collective(collective_id).agreement_id
         return None if aid is None else self.agreement(aid)
+
+    def _agreement_in_force(self, collective: Collective) -> Agreement | None:
+        aid = collective.agreement_id
+        return None if aid is None else cast(Agreement, self._read(Agreement, aid, "agreement"))
 
     # -- collectives and members ---------------------------------------------------------
 
@@ -173,7 +238,7 @@ class Governance(Ledger):
         access_needs: str = "",
     ) -> UUID:
         """A steward admits a new member into stakeholder groups."""
-        collective = self._collective_for(collective_id, by)
+        collective = self._collective_to_change(collective_id, by)
         collective.check_role(by, Role.STEWARD)
         member_id = uuid4()
         member = self._new_member(member_id, collective_id, name, contact, access_needs)
@@ -192,7 +257,7 @@ class Governance(Ledger):
         starts: date | None = None,
         ends: date | None = None,
     ) -> None:
-        collective = self._collective_for(collective_id, by)
+        collective = self._collective_to_change(collective_id, by)
         try:
             r = Role(role)
         except ValueError:
@@ -202,7 +267,7 @@ class Governance(Ledger):
 
     def leave_collective(self, collective_id: UUID, member_id: UUID, *, by: UUID) -> None:
         """A member leaves (or a steward records it): from then on every page and command is closed to them."""
-        collective = self._collective_for(collective_id, by)
+        collective = self._collective_to_change(collective_id, by)
         collective.leave(member_id, by)
         self.save(collective)
 
@@ -280,7 +345,7 @@ class Governance(Ledger):
         party can change how power is shared alone.
         """
         agreement = self.agreement(agreement_id)
-        collective = self._collective_for(agreement.collective_id, member_id)
+        collective = self._collective_to_change(agreement.collective_id, member_id)
         was_in_force = agreement.in_force
         agreement.sign(member_id, collective.groups_of(member_id))
         to_save: list[Any] = [agreement]
@@ -318,13 +383,13 @@ class Governance(Ledger):
         title = text.clean(title, "title", limit=text.TITLE_MAX)
         body = text.clean(body, "proposal text", limit=text.TEXT_MAX)
         category = text.clean(category, "category", limit=60)
-        agreement = self.agreement_in_force(collective_id)
+        agreement = self._agreement_in_force(collective)
         if agreement is not None:
             agreement.rule_for(category)
         if changes_agreement is not None:
             if category != GOVERNANCE:
                 raise Invalid("A proposal to change the agreement belongs to the 'governance' category.")
-            draft = self.agreement(changes_agreement)
+            draft = cast(Agreement, self._read(Agreement, changes_agreement, "agreement"))
             if draft.collective_id != collective.id or draft.in_force:
                 raise Invalid("That agreement is not a draft of this collective.")
             body += f"\n\nThis proposal adopts agreement {changes_agreement}."
@@ -353,14 +418,14 @@ class Governance(Ledger):
         self.save(proposal)
 
     def policy_of(self, agreement: Agreement, name: str) -> policies.Policy:
-        return policies.parse_policy(agreement.policies[name], source=f"agreement {agreement.id} rule {name!r}")
+        return _parsed_policy(agreement.policies[name], f"agreement {agreement.id} rule {name!r}")
 
     @command
     def open_proposal(self, proposal_id: UUID, *, by: UUID) -> None:
         proposal = self.proposal(proposal_id)
         collective = self._collective_for(proposal.collective_id, by)
         collective.check_role(by, Role.FACILITATOR)
-        agreement = self.agreement_in_force(collective.id)
+        agreement = self._agreement_in_force(collective)
         if agreement is None:
             raise Conflict("There is no agreement in force yet; every party must sign one before decisions are made.")
         policy_name, _ = agreement.rule_for(proposal.category)
@@ -374,11 +439,23 @@ class Governance(Ledger):
         )
         self.save(proposal)
 
-    def _voting_context(self, proposal: Proposal) -> tuple[Collective, Agreement, policies.Policy]:
-        collective = self.collective(proposal.collective_id)
+    def _voting_context(
+        self, proposal: Proposal, collective: Collective | None = None
+    ) -> tuple[Collective, Agreement, policies.Policy]:
+        """The collective, the agreement the proposal opened under, and its rule: all read only.
+
+        The agreement is used for its rules alone, which never change once drafted, so
+        it is read once per process; signatures and supersession, which do change, are
+        never read from it here.
+        """
+        if collective is None:
+            collective = cast(Collective, self._read(Collective, proposal.collective_id, "collective"))
         if proposal.agreement_id is None:
             raise Conflict(f"This proposal is {proposal.state.value}: it was never opened, so no rule applies to it.")
-        agreement = self.agreement(proposal.agreement_id)
+        agreement = self._rules.get(proposal.agreement_id)
+        if agreement is None:
+            agreement = cast(Agreement, self._read(Agreement, proposal.agreement_id, "agreement"))
+            self._rules[agreement.id] = agreement
         return collective, agreement, self.policy_of(agreement, proposal.policy_name)
 
     @command
@@ -390,8 +467,8 @@ class Governance(Ledger):
         ``version_hash`` is the version the member read; if the proposal has been revised
         since, the ballot is refused rather than silently applied to text they never saw.
         """
-        proposal = self.proposal(proposal_id)
-        self._collective_for(proposal.collective_id, member_id)
+        proposal = cast(Proposal, self._read(Proposal, proposal_id, "proposal"))
+        collective = self._collective_for(proposal.collective_id, member_id)
         now = self.clock()
         proposal.check_accepting_positions(now)
         if version_hash is not None and version_hash != proposal.current.content_hash:
@@ -399,7 +476,7 @@ class Governance(Ledger):
                 f"The proposal was revised while you were reading it. Read version {proposal.current.number} "
                 "and give your position again."
             )
-        collective, agreement, policy = self._voting_context(proposal)
+        collective, agreement, policy = self._voting_context(proposal, collective)
         if position not in POSITIONS:
             raise Invalid(f"Choose one of: {', '.join(POSITIONS)}.")
         if not collective.groups_of(member_id) & agreement.voting_groups(proposal.category):
@@ -432,9 +509,8 @@ class Governance(Ledger):
     def _block_as_objection(self, proposal: Proposal, member_id: UUID, position: str, reason: str) -> list[Any]:
         """Where the rule says a block is a paramount objection, blocking raises one, and
         moving off block withdraws it, so the objection process runs on every block."""
-        mine = [o for o in map(self.objection, proposal.objection_ids) if o.member_id == member_id]
-        open_from_block = [o for o in mine if o.from_block and o.status.value in ("raised", "answered")]
-        if position == "block" and not any(o.paramount and o.status.value in ("raised", "answered") for o in mine):
+        mine = self._open_objections_of(proposal, member_id)
+        if position == "block" and not any(o.paramount for o in mine):
             oid = uuid4()
             objection = Objection(
                 id=oid,
@@ -445,13 +521,37 @@ class Governance(Ledger):
                 version_hash=proposal.current.content_hash,
                 from_block=True,
             )
+            proposal = self.proposal(proposal.id)  # the vote read the cached proposal; this changes a copy
             proposal.register_objection(oid)
+            self._objectors[oid] = member_id
             return [objection, proposal]
         if position != "block":
+            open_from_block = [self.objection(o.id) for o in mine if o.from_block]  # copies, to change
             for o in open_from_block:
                 o.withdraw(member_id, self._seal(member_id, f"changed their position to {position}", _next(o), "/why"))
             return open_from_block
         return []
+
+    def _open_objections_of(self, proposal: Proposal, member_id: UUID) -> list[Objection]:
+        """The member's unresolved objections to the proposal, read only (see ``_objectors``)."""
+        found = []
+        for oid in proposal.objection_ids:
+            if oid in self._resolved or self._objector(oid) != member_id:
+                continue
+            objection = cast(Objection, self._read(Objection, oid, "objection"))
+            if objection.status.unresolved:
+                found.append(objection)
+            else:
+                self._resolved.add(oid)
+        return found
+
+    def _objector(self, objection_id: UUID) -> UUID:
+        """Who raised an objection. Fixed at raising, so each objection is decoded for it once per process."""
+        objector = self._objectors.get(objection_id)
+        if objector is None:
+            objector = cast(Objection, self._read(Objection, objection_id, "objection")).member_id
+            self._objectors[objection_id] = objector
+        return objector
 
     # -- objections ----------------------------------------------------------------------
 
@@ -460,7 +560,7 @@ class Governance(Ledger):
         proposal = self.proposal(proposal_id)
         collective = self._collective_for(proposal.collective_id, member_id)
         proposal.check_accepting_positions(self.clock())
-        _, agreement, _ = self._voting_context(proposal)
+        _, agreement, _ = self._voting_context(proposal, collective)
         _, rights = agreement.rule_for(proposal.category)
         if not any(rights.get(g) in ("decide", "consent", "consult") for g in collective.groups_of(member_id)):
             raise NotAllowed("Your stakeholder groups are only informed on this category; they cannot object.")
@@ -477,11 +577,12 @@ class Governance(Ledger):
         )
         proposal.register_objection(objection.id)
         self.save(objection, proposal)
+        self._objectors[objection.id] = member_id
         return objection.id
 
     def _objection_context(self, objection_id: UUID, by: UUID) -> tuple[Objection, Proposal, Collective]:
         objection = self.objection(objection_id)
-        proposal = self.proposal(objection.proposal_id)
+        proposal = cast(Proposal, self._read(Proposal, objection.proposal_id, "proposal"))
         collective = self._collective_for(proposal.collective_id, by)
         return objection, proposal, collective
 
@@ -520,7 +621,7 @@ class Governance(Ledger):
         if how not in ("integrate", "uphold", "overrule"):
             raise Invalid("Choose integrate, uphold or overrule.")
         if how == "overrule":
-            _, _, policy = self._voting_context(proposal)
+            _, _, policy = self._voting_context(proposal, collective)
             if not policy.allow_overrule:
                 raise NotAllowed(
                     "This decision's rule does not allow overruling an objection; resolve it with the objector."
@@ -541,8 +642,9 @@ class Governance(Ledger):
         """The decision the policy gives now, and the record a Closed event would carry."""
         collective, agreement, policy = self._voting_context(proposal)
         roster = roster_of(collective.active_members(), agreement.voting_groups(proposal.category))
-        ballots = [b for m in roster if (b := self.ballot_of(proposal.id, UUID(m.member_id))) is not None]
-        objections = [self.objection(o) for o in proposal.objection_ids]
+        # Read only: counting never changes a ballot or an objection, so none is copied.
+        ballots = [b for m in roster if (b := self._ballot_read(proposal.id, UUID(m.member_id))) is not None]
+        objections = [cast(Objection, self._read(Objection, o, "objection")) for o in proposal.objection_ids]
         inputs = gather(roster, ballots, objections, proposal.current.content_hash)
         decision = policies.decide(policy, inputs.roster, inputs.ballots, inputs.objections)
         record = result_record(
@@ -563,7 +665,7 @@ class Governance(Ledger):
         collective = self._collective_for(proposal.collective_id, by)
         collective.check_role(by, Role.FACILITATOR)
         proposal.check_open()
-        _, _, policy = self._voting_context(proposal)
+        _, _, policy = self._voting_context(proposal, collective)
         now = self.clock()
         opened = datetime.fromisoformat(str(proposal.opened_at))
         if now - opened < timedelta(hours=policy.min_open_hours):
@@ -576,6 +678,7 @@ class Governance(Ledger):
         proposal.close(by, proposal.closing_time(now), record)
         to_save: list[Any] = [proposal]
         if proposal.changes_agreement is not None and record["outcome"] == "adopted":
+            collective = self.collective(collective.id)  # the one close that changes the collective: a copy
             collective.record_change_adopted(proposal.changes_agreement, proposal.id)
             to_save.append(collective)
         self.save(*to_save)
