@@ -22,10 +22,12 @@ from eventsourcing.domain import Aggregate, event
 from bench.common import interleaved, temp_keys, tempdir, timed
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
+from ledger.vocabulary import named
 
 _names = itertools.count()
 
 
+@named("Minute", vocabulary="copro-bench/1")
 class Minute(Aggregate):
     """A realistic small governance event: a recorded minute with a line of text."""
 
