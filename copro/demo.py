@@ -104,7 +104,6 @@ def undone_on_failure(config: LedgerConfig) -> Iterator[None]:
 def seed_demo(config: LedgerConfig) -> Iterator[str]:
     keys = KeysFolder(config.keys_dir).load(passphrase_from_env(required=False))
     gov = Governance.open(config, keys, create=True)
-    assert isinstance(gov, Governance)
     try:
         existing = gov.log.meta().get(DEMO_MARK)
         if existing:

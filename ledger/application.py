@@ -7,7 +7,7 @@ use cases live in their own modules and build on :class:`Ledger`.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, Self, cast
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
@@ -88,7 +88,7 @@ class Ledger(Application[UUID]):
     # -- construction -------------------------------------------------------------
 
     @classmethod
-    def open(cls, config: LedgerConfig, keys: LedgerKeys, *, create: bool = False) -> Ledger:
+    def open(cls, config: LedgerConfig, keys: LedgerKeys, *, create: bool = False) -> Self:
         """Open an existing ledger, or create it (``create=True``) if the database is empty."""
         state = config.ledger_state()
         if state != "ledger" and not create:

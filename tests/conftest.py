@@ -85,7 +85,6 @@ def ledger(config: LedgerConfig) -> Iterator[Ledger]:
 def gov(config: LedgerConfig) -> Iterator[Governance]:
     keys = KeysFolder(config.keys_dir).load(PASSPHRASE)
     app = Governance.open(config, keys, create=True)
-    assert isinstance(app, Governance)
     yield app
     app.close()
 

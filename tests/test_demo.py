@@ -38,7 +38,6 @@ def test_the_demo_has_every_state_and_seeds_once(config: LedgerConfig) -> None:
     assert lines[-1].endswith("OK.")
     keys = KeysFolder(config.keys_dir).load(PASSPHRASE)
     gov = Governance.open(config, keys)
-    assert isinstance(gov, Governance)
     size = gov.log.log_size()
     collective = gov.collective(UUID(gov.log.meta()[DEMO_MARK]))
     members = collective.active_members()

@@ -36,7 +36,7 @@ def init_app(app: Flask, config: LedgerConfig) -> None:
     gov = app.config.get("GOVERNANCE")
     if gov is None:
         keys = KeysFolder(config.keys_dir).load(passphrase_from_env(required=False))
-        gov = cast(Governance, Governance.open(config, keys, create=True))
+        gov = Governance.open(config, keys, create=True)
     views = GovernanceViews(gov, open_view(config))
     views.catch_up()
     accounts = AccountStore(SideStore(config, "accounts"), app.config["SECRET_KEY"])
