@@ -20,9 +20,9 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from bench.common import interleaved, temp_keys, tempdir, timed
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
-from ledger.vocabulary import named
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.vocabulary import named
 
 _names = itertools.count()
 
@@ -101,7 +101,7 @@ def _signing_cost(samples: int = 2000) -> float:
     """Seconds for the one Ed25519 signature every event needs, on a record of typical size."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from ledger.record import EventSigner
+    from ledger.log.record import EventSigner
 
     signer = EventSigner(Ed25519PrivateKey.generate())
     record = b"x" * 300

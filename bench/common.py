@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ledger.keystore import KeysFolder, LedgerKeys
+from ledger.log.keystore import KeysFolder, LedgerKeys
 
 PASSPHRASE = "benchmark passphrase, not a secret"
 

@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from bench.append import Minute
 from bench.common import interleaved, temp_keys, tempdir, timed
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
 from ledger.governance.recompute import OUTCOMES
-from ledger.verify import verify_log
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.verify import verify_log
 
 _PUB: Ed25519PublicKey | None = None
 

@@ -35,13 +35,13 @@ from copro.cli_args import (
     whole_number,
     workers_arg,
 )
-from ledger.config import LedgerConfig
-from ledger.errors import ConfigurationError, CoproError, operational_sentence
-from ledger.files import secure_data_folder
-from ledger.keys import Purpose, b64, openssh_public, pem_public, raw_public
-from ledger.keystore import KeysFolder, LedgerKeys
-from ledger.merkle import ProofError
-from ledger.signed_note import NoteError, NoteVerifier, verifier_key
+from ledger.log.config import LedgerConfig
+from ledger.log.errors import ConfigurationError, CoproError, operational_sentence
+from ledger.log.files import secure_data_folder
+from ledger.log.keys import Purpose, b64, openssh_public, pem_public, raw_public
+from ledger.log.keystore import KeysFolder, LedgerKeys
+from ledger.log.merkle import ProofError
+from ledger.log.signed_note import NoteError, NoteVerifier, verifier_key
 
 Handler = Callable[[argparse.Namespace], int]
 DEFAULT_ORIGIN = "copro.localhost/ledger"
@@ -56,14 +56,14 @@ def _config(args: argparse.Namespace) -> LedgerConfig:
 
 
 def _load_keys(config: LedgerConfig) -> LedgerKeys:
-    from ledger.keys import passphrase_from_env
+    from ledger.log.keys import passphrase_from_env
 
     folder = KeysFolder(config.keys_dir)
     return folder.load(passphrase_from_env(required=False))
 
 
 def _open(args: argparse.Namespace, *, create: bool = False):  # type: ignore[no-untyped-def]
-    from ledger.application import Ledger
+    from ledger.log.application import Ledger
 
     config = _config(args)
     return Ledger.open(config, _load_keys(config), create=create)
@@ -73,7 +73,7 @@ def _open(args: argparse.Namespace, *, create: bool = False):  # type: ignore[no
 
 
 def cmd_keys_init(args: argparse.Namespace) -> int:
-    from ledger.keys import passphrase_from_env
+    from ledger.log.keys import passphrase_from_env
 
     config = _config(args)
     config.check_writable()
@@ -84,7 +84,7 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_export(args: argparse.Namespace) -> int:
-    from ledger.key_history import key_id_hex, verifier_key_name
+    from ledger.log.key_history import key_id_hex, verifier_key_name
 
     if args.history:
         return cmd_keys_history(args)
@@ -119,8 +119,8 @@ def cmd_keys_history(args: argparse.Namespace) -> int:
     """Every key the log's keyring names, with the leaves it was in force; needs only the database."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    from ledger.application import Ledger
-    from ledger.key_history import key_history, verifier_key_name
+    from ledger.log.application import Ledger
+    from ledger.log.key_history import key_history, verifier_key_name
 
     config = _config(args)
     if config.ledger_state() != "ledger":
@@ -154,7 +154,7 @@ def cmd_keys_history(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
-    from ledger.keys import passphrase_from_env
+    from ledger.log.keys import passphrase_from_env
 
     ledger = _open(args)
     passphrase = None if ledger.keys.insecure else passphrase_from_env(required=True)
@@ -249,9 +249,9 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from ledger.application import Ledger
     from ledger.governance.recompute import OUTCOMES
-    from ledger.verify import verify_log
+    from ledger.log.application import Ledger
+    from ledger.log.verify import verify_log
 
     config = _config(args)
     if config.ledger_state() != "ledger":
@@ -365,8 +365,8 @@ def cmd_proof(args: argparse.Namespace) -> int:
 
 def cmd_consistency_proof(args: argparse.Namespace) -> int:
     """Print the RFC 9162 consistency proof between two tree sizes; needs no keys, only the log."""
-    from ledger.application import Ledger
-    from ledger.proofs import ProofRangeError, consistency_bundle
+    from ledger.log.application import Ledger
+    from ledger.log.proofs import ProofRangeError, consistency_bundle
 
     config = _config(args)
     if config.ledger_state() != "ledger":
@@ -405,8 +405,8 @@ def add_proof_parser(sub: argparse._SubParsersAction[Parser]) -> None:
 
 def cmd_erase(args: argparse.Namespace) -> int:
     """Erase a person: their sign-in and every session first, so nothing more is done in their name, then their key."""
-    from ledger.sealing import PersonalDataVault
-    from ledger.storage.side_store import SideStore
+    from ledger.personal.side_store import SideStore
+    from ledger.personal.vault import PersonalDataVault
     from web.accounts import AccountStore
 
     ledger = _open(args)

@@ -106,8 +106,8 @@ def host_arg(text: str) -> str:
 
 
 def origin_arg(text: str) -> str:
-    from ledger.errors import ConfigurationError
-    from ledger.keystore import check_origin
+    from ledger.log.errors import ConfigurationError
+    from ledger.log.keystore import check_origin
 
     try:
         return check_origin(text)
@@ -120,7 +120,7 @@ def origin_arg(text: str) -> str:
 
 def verifier_key_arg(text: str) -> str:
     """A C2SP verifier key (name+hash+base64), as 'copro keys export --format c2sp' prints it."""
-    from ledger.signed_note import NoteError, NoteVerifier
+    from ledger.log.signed_note import NoteError, NoteVerifier
 
     try:
         NoteVerifier.parse(text)

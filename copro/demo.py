@@ -15,16 +15,16 @@ from pathlib import Path
 from uuid import UUID
 
 from copro.stories import PEOPLE, seed
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
-from ledger.errors import ConfigurationError
-from ledger.files import data_folder_files
 from ledger.governance.recompute import OUTCOMES
 from ledger.governance.service import Governance
 from ledger.governance.views import GovernanceViews, open_view
-from ledger.keys import Purpose, passphrase_from_env
-from ledger.keystore import KeysFolder
-from ledger.verify import verify_log
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.errors import ConfigurationError
+from ledger.log.files import data_folder_files
+from ledger.log.keys import Purpose, passphrase_from_env
+from ledger.log.keystore import KeysFolder
+from ledger.log.verify import verify_log
 
 DEMO_MARK = "demo_collective"
 DEMO_ORIGIN = "demo.copro.localhost/collective"

@@ -15,8 +15,8 @@ from uuid import UUID
 from flask import Flask
 
 from copro.demo import DEMO_MARK, demo_people
-from ledger.config import LedgerConfig
-from ledger.errors import ConfigurationError
+from ledger.log.config import LedgerConfig
+from ledger.log.errors import ConfigurationError
 from web.state import Copro, roles_of
 
 

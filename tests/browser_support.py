@@ -18,7 +18,7 @@ from uuid import UUID
 from playwright.sync_api import ConsoleMessage, Page
 from playwright.sync_api import Response as PageResponse
 
-from ledger import merkle
+from ledger.log import merkle
 from tests.web_support import Site
 
 ROOT = Path(__file__).resolve().parent.parent

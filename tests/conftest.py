@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
 from ledger.governance.service import Governance
-from ledger.keystore import KeysFolder
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.keystore import KeysFolder
 from tests.governance_world import World, build_world
 from tests.services import create_database, postgres_server
 from tests.web_support import Site, make_site

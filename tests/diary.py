@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.sealing import Sealed
-from ledger.vocabulary import named
+from ledger.log.sealed import Sealed
+from ledger.log.vocabulary import named
 
 
 @named("Diary", vocabulary="copro-test/1")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from copro.cli import main
-from ledger.config import LedgerConfig
+from ledger.log.config import LedgerConfig
 
 
 def run_cli(

@@ -8,8 +8,8 @@ import unicodedata
 import psycopg
 import pytest
 
-from ledger.config import LedgerConfig
-from ledger.storage.side_store import SideStore
+from ledger.log.config import LedgerConfig
+from ledger.personal.side_store import SideStore
 from tests.governance_world import World
 from web import names
 from web.accounts import AccountError, AccountStore

@@ -9,7 +9,7 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.canonical import CanonicalJSONError, canonical_dumps, jcs, strict_loads, to_jsonable
+from ledger.log.canonical import CanonicalJSONError, canonical_dumps, jcs, strict_loads, to_jsonable
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),

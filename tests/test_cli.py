@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
-from ledger.signed_note import Checkpoint, NoteSigner, sign_note
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.signed_note import Checkpoint, NoteSigner, sign_note
 from tests.diary import Diary
 from tests.helpers import raw, run_cli
 
@@ -139,7 +139,7 @@ def test_proof_prints_an_inclusion_proof_that_verifies(
     import base64
     import json
 
-    from ledger import merkle
+    from ledger.log import merkle
 
     d = Diary(title="minutes")
     ledger.save(d)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
 from tests.diary import Diary
 from tests.helpers import run_cli
 
@@ -270,8 +270,8 @@ def test_a_half_seeded_postgresql_demo_is_refused_not_seeded_twice(
 
 
 def test_sqlite_files_the_side_stores_open_are_checked_before_use(tmp_path: Path) -> None:
-    from ledger.errors import ConfigurationError
-    from ledger.storage.side_store import SideStore
+    from ledger.log.errors import ConfigurationError
+    from ledger.personal.side_store import SideStore
 
     config = LedgerConfig(tmp_path, None)
     damage(tmp_path / "accounts.sqlite")

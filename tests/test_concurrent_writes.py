@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from ledger.application import Ledger
 from ledger.governance.ballot import ballot_id
 from ledger.governance.errors import Conflict
 from ledger.governance.recompute import OUTCOMES
-from ledger.verify import verify_log
+from ledger.log.application import Ledger
+from ledger.log.verify import verify_log
 from tests.test_web import Person, open_proposal
 from tests.web_support import Site
 

@@ -13,12 +13,12 @@ from uuid import UUID
 import pytest
 
 from copro.demo import DEMO_MARK, seed_demo
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
 from ledger.governance.recompute import OUTCOMES
 from ledger.governance.service import Governance
-from ledger.keystore import KeysFolder
-from ledger.verify import verify_log
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.keystore import KeysFolder
+from ledger.log.verify import verify_log
 from tests.conftest import PASSPHRASE
 from tests.helpers import run_cli
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
-from ledger.keys import INSECURE, Purpose
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.keys import INSECURE, Purpose
 from tests.helpers import run_cli
 
 

@@ -20,11 +20,11 @@ from uuid import UUID
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
 from ledger.governance.errors import GovernanceError
 from ledger.governance.recompute import OUTCOMES
-from ledger.verify import verify_log
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.verify import verify_log
 from tests.helpers import run_cli
 from tests.test_web import Person
 from tests.web_support import Site, proposal_id

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from copro.cli import main
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
-from ledger.keystore import KeysFolder
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.keystore import KeysFolder
 from tests.conftest import PASSPHRASE
 from tests.diary import Diary
 from tests.helpers import run_cli

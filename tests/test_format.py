@@ -19,9 +19,9 @@ from uuid import UUID
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
-from ledger.keys import Purpose
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.keys import Purpose
 from tests.conftest import PASSPHRASE
 from tests.diary import Diary
 from tests.helpers import events_table, leaf_column, raw, run_cli

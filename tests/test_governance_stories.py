@@ -6,14 +6,14 @@ from datetime import date
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
 from ledger.governance.collective import Role
 from ledger.governance.errors import Conflict, Invalid, NotAllowed, NotFound
 from ledger.governance.recompute import OUTCOMES
 from ledger.governance.service import Governance
-from ledger.sealing import ERASED
-from ledger.verify import verify_log
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.verify import verify_log
+from ledger.personal.vault import ERASED
 from tests.governance_world import World, build_world
 
 

@@ -39,15 +39,17 @@ def test_every_import_contract_is_kept() -> None:
 @pytest.mark.parametrize(
     ("module", "bad_import", "contract"),
     [
-        ("ledger/verify.py", "import web.state", "one-way"),
+        ("ledger/log/verify.py", "import web.state", "one-way"),
         ("web/home.py", "import copro.demo", "one-way"),
-        ("policies/decide.py", "import ledger.errors", "one-way"),
-        ("ledger/verify.py", "import ledger.governance.recompute", "log-below-governance"),
-        ("ledger/errors.py", "import flask", "ledger-no-web"),
+        ("policies/decide.py", "import ledger.log.errors", "one-way"),
+        ("ledger/log/verify.py", "import ledger.governance.recompute", "log-below-governance"),
+        ("ledger/log/application.py", "import ledger.personal.vault", "log-below-governance"),
+        ("ledger/personal/vault.py", "import ledger.governance.text", "log-below-governance"),
+        ("ledger/log/errors.py", "import flask", "ledger-no-web"),
         ("policies/model.py", "import eventsourcing.domain", "policies-pure"),
         ("ledger/governance/ballot.py", "import ledger.governance.proposal", "aggregates-alone"),
         ("web/home.py", "import web.proposals", "web-areas-alone"),
-        ("ledger/config.py", "import ledger.storage.side_store", "acyclic"),
+        ("ledger/log/config.py", "import ledger.personal.side_store", "acyclic"),
     ],
 )
 def test_an_import_that_points_the_wrong_way_breaks_its_contract(

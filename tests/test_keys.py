@@ -12,14 +12,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
-from ledger.errors import KeyError_
 from ledger.governance.recompute import OUTCOMES
-from ledger.keys import Purpose
-from ledger.keystore import KeysFolder
-from ledger.signed_note import NoteVerifier
-from ledger.verify import verify_log
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.errors import KeyError_
+from ledger.log.keys import Purpose
+from ledger.log.keystore import KeysFolder
+from ledger.log.signed_note import NoteVerifier
+from ledger.log.verify import verify_log
 from tests.conftest import PASSPHRASE
 from tests.diary import Diary
 from tests.helpers import run_cli
@@ -163,7 +163,7 @@ def test_rotating_the_event_key_is_logged_and_old_events_still_verify(ledger: Le
 def test_an_event_signed_with_a_retired_key_after_rotation_is_refused(ledger: Ledger, config: LedgerConfig) -> None:
     old_key = ledger.keys.event.signing_key
     ledger.rotate_key(Purpose.EVENT, "compromise suspected", PASSPHRASE)
-    from ledger.record import SigningMapper
+    from ledger.log.record import SigningMapper
 
     mapper = ledger.mapper
     assert isinstance(mapper, SigningMapper)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from ledger import merkle
-from ledger.application import Ledger
-from ledger.signed_note import Checkpoint, open_note
+from ledger.log import merkle
+from ledger.log.application import Ledger
+from ledger.log.signed_note import Checkpoint, open_note
 from tests.diary import Diary
 
 

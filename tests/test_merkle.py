@@ -1,4 +1,4 @@
-"""Tests for ledger.merkle: published known-answer vectors plus property tests.
+"""Tests for ledger.log.merkle: published known-answer vectors plus property tests.
 
 Why: the Merkle root is what members sign and witnesses check, so a single
 off-by-one in the hashing would make every published checkpoint unverifiable by
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ledger.merkle import (
+from ledger.log.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
     MemoryTree,

@@ -18,12 +18,13 @@ import pytest
 from eventsourcing.domain import Aggregate
 
 import ledger.governance
-import ledger.keyring
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
+import ledger.log.keyring
 from ledger.governance.recompute import OUTCOMES
-from ledger.sealing import PersonalDataVault, Sealed, misplaced, place_of
-from ledger.verify import verify_log
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.sealed import Sealed, misplaced, place_of
+from ledger.log.verify import verify_log
+from ledger.personal.vault import PersonalDataVault
 from tests.diary import Diary
 
 FORMAT = Path(__file__).resolve().parents[1] / "docs" / "FORMAT.md"

@@ -6,11 +6,11 @@ import threading
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
 from ledger.governance.recompute import OUTCOMES
-from ledger.keystore import KeysFolder
-from ledger.verify import verify_log
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.keystore import KeysFolder
+from ledger.log.verify import verify_log
 from tests.conftest import PASSPHRASE
 from tests.diary import Diary
 

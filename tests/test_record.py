@@ -7,9 +7,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import merkle
-from ledger.application import build_transcoder
-from ledger.record import EventSigner, SignedStoredEvent, SigningMapper, record_bytes, verify_record
+from ledger.log import merkle
+from ledger.log.application import build_transcoder
+from ledger.log.record import EventSigner, SignedStoredEvent, SigningMapper, record_bytes, verify_record
 from tests.diary import Diary
 
 # RFC 8032 section 7.1, TEST 1 to TEST 3: (secret key, public key, message, signature).

@@ -13,14 +13,14 @@ from uuid import UUID
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
 from ledger.governance.errors import Conflict, NotAllowed, NotFound
 from ledger.governance.proposal import Proposal, deadline, spoken_time
 from ledger.governance.recompute import OUTCOMES
 from ledger.governance.tally import ballots_digest
 from ledger.governance.views import recorded_tally
-from ledger.verify import VerifyReport, verify_log
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.verify import VerifyReport, verify_log
 from policies import Ballot, Position
 from tests.governance_world import World
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
 from ledger.governance.recompute import OUTCOMES
-from ledger.sealing import ERASED, PersonalDataVault, place_of
-from ledger.verify import verify_log
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.sealed import place_of
+from ledger.log.verify import verify_log
+from ledger.personal.vault import ERASED, PersonalDataVault
 from tests.diary import Diary
 from tests.helpers import events_table, raw, run_cli
 
@@ -54,7 +55,7 @@ def test_a_sealed_value_moved_to_another_place_does_not_open(ledger: Ledger) -> 
 def test_an_erased_person_gets_no_new_key(ledger: Ledger) -> None:
     from uuid import uuid4
 
-    from ledger.sealing import PersonErased
+    from ledger.personal.vault import PersonErased
 
     vault = PersonalDataVault.of(ledger.config, ledger.keys.seal.secret)
     person = uuid4()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.config import LedgerConfig
+from ledger.log.config import LedgerConfig
 from web.serving import redact
 
 TOKEN = "eyJtIjoiMTIzIiwibiI6InNlY3JldC1ub25jZSJ9.Zx9Q0w.s3cr3t-s1gnature"

@@ -11,8 +11,8 @@ import hashlib
 import pytest
 from flask.testing import FlaskClient
 
-from ledger.config import LedgerConfig
 from ledger.governance.service import Governance
+from ledger.log.config import LedgerConfig
 from tests.web_support import MovableClock, Person, Site, make_site, open_proposal
 
 COOKIE = "copro_session"
@@ -186,7 +186,7 @@ def test_the_limits_come_from_configuration(gov: Governance, config: LedgerConfi
 def test_a_bad_session_setting_is_one_sentence_not_a_traceback(
     gov: Governance, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str
 ) -> None:
-    from ledger.errors import ConfigurationError
+    from ledger.log.errors import ConfigurationError
 
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError, match=says):

@@ -1,4 +1,4 @@
-"""Tests for ledger.signed_note: published Go/C2SP vectors plus property tests.
+"""Tests for ledger.log.signed_note: published Go/C2SP vectors plus property tests.
 
 Why: copro's checkpoints are only useful if other people's tools (Go's
 sumdb/note, transparency-dev witnesses) read them exactly as we write them.  The
@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.signed_note import (
+from ledger.log.signed_note import (
     MAX_SIGNATURES,
     BadSignatureError,
     Checkpoint,

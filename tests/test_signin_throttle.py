@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.config import LedgerConfig
-from ledger.errors import ConfigurationError
 from ledger.governance.service import Governance
-from ledger.storage.side_store import SideStore
+from ledger.log.config import LedgerConfig
+from ledger.log.errors import ConfigurationError
+from ledger.personal.side_store import SideStore
 from tests.governance_world import World
 from tests.web_support import MovableClock, Person, Site, make_site
 from web import throttle

@@ -13,10 +13,10 @@ from uuid import UUID, uuid4
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
-from ledger.keys import event_key_id, raw_public
-from ledger.record import HEADER_SIZE, record_bytes, signing_input
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.keys import event_key_id, raw_public
+from ledger.log.record import HEADER_SIZE, record_bytes, signing_input
 from tests.diary import Diary
 from tests.helpers import db_id, events_table, leaf_column, raw, run_cli
 
@@ -322,7 +322,7 @@ def test_a_forged_checkpoint_signature_fails(
 
 
 def test_reading_a_tampered_event_through_the_app_is_refused(sealed_ledger: Ledger, config: LedgerConfig) -> None:
-    from ledger.errors import SignatureError
+    from ledger.log.errors import SignatureError
 
     oid, version = leaf_event(config, 13)
     table = events_table(config)

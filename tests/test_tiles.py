@@ -24,12 +24,12 @@ from eventsourcing.persistence import StoredEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import merkle
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
-from ledger.record import HEADER_SIZE, SignedStoredEvent, record_bytes
-from ledger.storage import merkle_tables
-from ledger.storage.merkle_tables import SQLITE, RecentLeaves, TileTree, read_tile
+from ledger.log import merkle
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.record import HEADER_SIZE, SignedStoredEvent, record_bytes
+from ledger.log.storage import merkle_tables
+from ledger.log.storage.merkle_tables import SQLITE, RecentLeaves, TileTree, read_tile
 from tests.diary import Diary
 from tests.helpers import events_table, leaf_column, raw
 

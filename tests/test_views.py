@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from eventsourcing.persistence import Tracking
 
-from ledger.config import LedgerConfig
 from ledger.governance.views import GovernanceViews, open_view
+from ledger.log.config import LedgerConfig
 from tests.governance_world import World
 
 

@@ -8,10 +8,10 @@ import re
 import pytest
 
 from copro.demo import seed_demo
-from ledger import vocabulary
-from ledger.config import LedgerConfig
 from ledger.governance.service import Governance
-from ledger.keystore import KeysFolder
+from ledger.log import vocabulary
+from ledger.log.config import LedgerConfig
+from ledger.log.keystore import KeysFolder
 from tests.conftest import PASSPHRASE
 from tests.test_personal_fields import ENVELOPE, FORMAT, _aggregates
 

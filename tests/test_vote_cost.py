@@ -3,7 +3,7 @@
 Decoding is counted where it happens, in the signing mapper (every stored event read
 is signature-checked there), so a count is exactly the number of stored events a
 command read and checked. Aggregates are cached per process and fast-forwarded with
-the events stored since (ledger/config.py), so each stored event is decoded once
+the events stored since (ledger/log/config.py), so each stored event is decoded once
 per process; a cold process decodes the aggregates a vote checks against, once.
 """
 
@@ -16,11 +16,11 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import Mapper, StoredEvent
 
-from ledger.config import LedgerConfig
 from ledger.governance.collective import Collective
 from ledger.governance.service import Governance
-from ledger.keystore import KeysFolder
-from ledger.record import SigningMapper
+from ledger.log.config import LedgerConfig
+from ledger.log.keystore import KeysFolder
+from ledger.log.record import SigningMapper
 from tests.conftest import PASSPHRASE
 from tests.sized_world import SizedWorld, build_sized_world
 

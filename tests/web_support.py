@@ -14,8 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from ledger.config import LedgerConfig
 from ledger.governance.service import Governance
+from ledger.log.config import LedgerConfig
 from tests.governance_world import World, build_world
 from web import create_app
 from web.state import Copro

@@ -14,10 +14,10 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-from ledger.config import LedgerConfig
-from ledger.errors import ConfigurationError
-from ledger.files import private_folder, secure_data_folder
-from ledger.keys import write_private
+from ledger.log.config import LedgerConfig
+from ledger.log.errors import ConfigurationError
+from ledger.log.files import private_folder, secure_data_folder
+from ledger.log.keys import write_private
 from web import proxies, sessions
 
 

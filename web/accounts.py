@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ledger.storage.side_store import SideStore
+from ledger.personal.side_store import SideStore
 from web import names, passphrases
 from web.sessions import SessionStore
 from web.throttle import Refusal, SignInThrottle

@@ -10,10 +10,10 @@ from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 from flask import Blueprint, abort, request
 from werkzeug.wrappers import Response
 
-from ledger.errors import SignatureError
-from ledger.proofs import ProofRangeError, consistency_bundle
-from ledger.record import record_bytes
-from ledger.storage.log_reader import LogRow, rows_of
+from ledger.log.errors import SignatureError
+from ledger.log.proofs import ProofRangeError, consistency_bundle
+from ledger.log.record import record_bytes
+from ledger.log.storage.log_reader import LogRow, rows_of
 from web.state import copro, login_required, member_of
 from web.ui import bounded_int, page
 

@@ -27,7 +27,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
 
-from ledger.storage.side_store import SideStore
+from ledger.personal.side_store import SideStore
 
 IDLE_DEFAULT = 2 * 60 * 60  # two hours without a request signs a member out
 MAX_DEFAULT = 12 * 60 * 60  # twelve hours after sign-in, whatever the activity

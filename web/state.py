@@ -11,13 +11,13 @@ from uuid import UUID
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 
-from ledger.config import LedgerConfig
 from ledger.governance.collective import Collective, Role
 from ledger.governance.service import Governance
 from ledger.governance.views import GovernanceViews, open_view
-from ledger.keys import passphrase_from_env
-from ledger.keystore import KeysFolder
-from ledger.storage.side_store import SideStore
+from ledger.log.config import LedgerConfig
+from ledger.log.keys import passphrase_from_env
+from ledger.log.keystore import KeysFolder
+from ledger.personal.side_store import SideStore
 from web import sessions
 from web.accounts import Account, AccountStore
 

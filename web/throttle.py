@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ledger.storage.side_store import SideStore
+from ledger.personal.side_store import SideStore
 
 WINDOW = 15 * 60
 PER_ADDRESS_AND_NAME = 5

@@ -7,7 +7,7 @@ the standard library and its own events", with eventsourcing as our event model)
 """
 
 # Every aggregate registers its events' vocabulary names when its module is imported
-# (ledger/vocabulary.py). Importing them all here means that any process reading the log
+# (ledger/log/vocabulary.py). Importing them all here means that any process reading the log
 # through governance can resolve every topic, whichever aggregates it happens to use.
 from ledger.governance import (  # noqa: F401
     agreement,

@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.governance.errors import Conflict, Invalid, NotAllowed
-from ledger.vocabulary import named
+from ledger.log.vocabulary import named
 
 
 class Right(StrEnum):

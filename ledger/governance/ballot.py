@@ -14,8 +14,8 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from ledger.governance.errors import Conflict
-from ledger.sealing import Sealed
-from ledger.vocabulary import named
+from ledger.log.sealed import Sealed
+from ledger.log.vocabulary import named
 
 POSITIONS = ("agree", "abstain", "disagree", "block")
 

@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.governance.errors import Conflict, Invalid, NotAllowed, NotFound
-from ledger.vocabulary import named
+from ledger.log.vocabulary import named
 
 
 class Role(StrEnum):

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ledger.errors import CoproError
+from ledger.log.errors import CoproError
 
 
 class GovernanceError(CoproError):

@@ -11,8 +11,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.sealing import Sealed
-from ledger.vocabulary import named
+from ledger.log.sealed import Sealed
+from ledger.log.vocabulary import named
 
 
 @named("Member")

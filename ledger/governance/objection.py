@@ -14,8 +14,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.governance.errors import Conflict, NotAllowed
-from ledger.sealing import Sealed
-from ledger.vocabulary import named
+from ledger.log.sealed import Sealed
+from ledger.log.vocabulary import named
 from policies import ObjectionStatus
 
 # One vocabulary for the domain and the decision rules: the rules read these very values.

@@ -20,10 +20,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.canonical import canonical_dumps
 from ledger.governance.errors import Conflict, Invalid
-from ledger.sealing import Sealed
-from ledger.vocabulary import named
+from ledger.log.canonical import canonical_dumps
+from ledger.log.sealed import Sealed
+from ledger.log.vocabulary import named
 
 
 class State(StrEnum):

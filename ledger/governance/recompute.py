@@ -25,14 +25,14 @@ from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import ApplicationRecorder, EventStore
 
 import policies
-from ledger.application import build_transcoder
 from ledger.governance.agreement import Agreement  # also names its events for the reader: outcomes read it
 from ledger.governance.ballot import ballot_id
 from ledger.governance.proposal import Proposal, deadline
 from ledger.governance.tally import gather, result_record
-from ledger.record import SigningMapper
-from ledger.verify import OutcomeCheck, OutcomeChecker
-from ledger.vocabulary import topic_of
+from ledger.log.application import build_transcoder
+from ledger.log.record import SigningMapper
+from ledger.log.verify import OutcomeCheck, OutcomeChecker
+from ledger.log.vocabulary import topic_of
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.governance.errors import Conflict, Invalid
-from ledger.sealing import Sealed
-from ledger.vocabulary import named
+from ledger.log.sealed import Sealed
+from ledger.log.vocabulary import named
 
 SUBJECTS = ("proposal", "agreement", "period")
 REVIEW_OUTCOMES = ("renew", "amend", "retire")  # a review of the agreement ends in one of these

@@ -13,9 +13,9 @@ from typing import Any
 from uuid import UUID
 
 import policies
-from ledger.canonical import canonical_dumps
 from ledger.governance.ballot import Ballot
 from ledger.governance.objection import Objection
+from ledger.log.canonical import canonical_dumps
 
 
 @dataclass(frozen=True)

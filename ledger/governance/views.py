@@ -16,10 +16,10 @@ from uuid import UUID
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
 from eventsourcing.utils import Environment
 
-from ledger.application import Ledger
-from ledger.config import LedgerConfig
 from ledger.governance.ballot import POSITIONS
-from ledger.storage.views import GovernanceViewMixin, PostgresGovernanceView, SQLiteGovernanceView, Statement
+from ledger.governance.view_tables import GovernanceViewMixin, PostgresGovernanceView, SQLiteGovernanceView, Statement
+from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
 
 PROJECTION = "governance_views"
 

@@ -25,15 +25,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import ApplicationRecorder
 
-from ledger import merkle, sealing, signed_note
-from ledger.canonical import strict_loads
-from ledger.errors import ConfigurationError
-from ledger.keyring import KEYRING_ID, KeySchedule, decode_key
-from ledger.keys import event_key_id
-from ledger.record import HEADER_SIZE, RecordFormatError, parse_record, record_bytes
-from ledger.signed_note import Checkpoint, NoteError, NoteVerifier, open_note
-from ledger.storage.log_reader import LogRow, MerkleLogMixin, rows_of
-from ledger.storage.merkle_tables import HASH_SIZE, TILE_HEIGHT, TILE_WIDTH, split_hashes
+from ledger.log import merkle, sealed, signed_note
+from ledger.log.canonical import strict_loads
+from ledger.log.errors import ConfigurationError
+from ledger.log.keyring import KEYRING_ID, KeySchedule, decode_key
+from ledger.log.keys import event_key_id
+from ledger.log.record import HEADER_SIZE, RecordFormatError, parse_record, record_bytes
+from ledger.log.signed_note import Checkpoint, NoteError, NoteVerifier, open_note
+from ledger.log.storage.log_reader import LogRow, MerkleLogMixin, rows_of
+from ledger.log.storage.merkle_tables import HASH_SIZE, TILE_HEIGHT, TILE_WIDTH, split_hashes
 
 PARALLEL_THRESHOLD = 4000
 BATCH = 2000
@@ -141,7 +141,7 @@ def check_rows(rows: Sequence[RowTuple]) -> list[Result]:
                 )
             )
             continue
-        misplaced = sealing.misplaced(state[HEADER_SIZE:], UUID(bytes=oid), version)
+        misplaced = sealed.misplaced(state[HEADER_SIZE:], UUID(bytes=oid), version)
         out.append((index, merkle.leaf_hash(record), kid, misplaced))
     return out
 

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from ledger.errors import ConfigurationError, KeyError_
+from ledger.log.errors import ConfigurationError, KeyError_
 
 PASSPHRASE_ENV = "COPRO_KEY_PASSPHRASE"
 FILE_FORMAT = "copro-private-key/1"

@@ -30,9 +30,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from nacl.bindings import crypto_sign, crypto_sign_seed_keypair
 
-from ledger import vocabulary
-from ledger.errors import SignatureError
-from ledger.keys import event_key_id, raw_public
+from ledger.log import vocabulary
+from ledger.log.errors import SignatureError
+from ledger.log.keys import event_key_id, raw_public
 
 RECORD_VERSION = 1
 DOMAIN = b"copro/event/v1\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from ledger.storage.log_reader import MerkleLogMixin
+from ledger.log.storage.log_reader import MerkleLogMixin
 
 
 class ProofRangeError(ValueError):

@@ -1,4 +1,4 @@
-"""SQLite persistence module (``PERSISTENCE_MODULE=ledger.storage.sqlite``), the embedded default.
+"""SQLite persistence module (``PERSISTENCE_MODULE=ledger.log.storage.sqlite``), the embedded default.
 
 eventsourcing's SQLite events table numbers rows ``MAX(rowid) + 1`` under the
 database's write lock, and a rolled-back insert leaves no hole, so rowid ``i + 1``
@@ -18,11 +18,10 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import Environment, EnvType
 
-from ledger.files import private_database
-from ledger.storage import merkle_tables
-from ledger.storage.log_reader import MerkleLogMixin
-from ledger.storage.merkle_tables import Cursor
-from ledger.storage.side_store import check_sqlite_file
+from ledger.log.files import check_sqlite_file, private_database
+from ledger.log.storage import merkle_tables
+from ledger.log.storage.log_reader import MerkleLogMixin
+from ledger.log.storage.merkle_tables import Cursor
 
 
 class LedgerSQLiteRecorder(MerkleLogMixin, SQLiteApplicationRecorder):

@@ -35,8 +35,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger import merkle
-from ledger.record import RecordFormatError, record_bytes
+from ledger.log import merkle
+from ledger.log.record import RecordFormatError, record_bytes
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT

@@ -18,7 +18,7 @@ import eventsourcing.sqlite as es_sqlite
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL
 
-from ledger.storage.merkle_tables import POSTGRES, SQLITE, Cursor, Dialect, _value
+from ledger.log.storage.merkle_tables import POSTGRES, SQLITE, Cursor, Dialect, _value
 
 Statement = tuple[str, tuple[Any, ...]]
 

@@ -16,7 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.vocabulary import named
+from ledger.log.vocabulary import named
 
 KEYRING_ID = uuid5(NAMESPACE_URL, "https://copro.invalid/keyring")
 

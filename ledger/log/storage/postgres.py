@@ -1,4 +1,4 @@
-"""PostgreSQL persistence module (``PERSISTENCE_MODULE=ledger.storage.postgres``), for production.
+"""PostgreSQL persistence module (``PERSISTENCE_MODULE=ledger.log.storage.postgres``), for production.
 
 A notification id from a PostgreSQL sequence is lost when its transaction rolls
 back, so ids could have gaps; leaf indexes must not. A ``BEFORE INSERT`` trigger
@@ -23,9 +23,9 @@ from psycopg import Cursor as PgCursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from ledger.storage import merkle_tables
-from ledger.storage.log_reader import MerkleLogMixin
-from ledger.storage.merkle_tables import Cursor
+from ledger.log.storage import merkle_tables
+from ledger.log.storage.log_reader import MerkleLogMixin
+from ledger.log.storage.merkle_tables import Cursor
 
 NUMBER_LEAF = """
 CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$

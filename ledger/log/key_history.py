@@ -15,13 +15,13 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ledger import signed_note
-from ledger.canonical import strict_loads
-from ledger.errors import IntegrityError
-from ledger.keyring import KEYRING_ID, decode_key
-from ledger.keys import Purpose, b64, event_key_id
-from ledger.record import RecordFormatError, parse_record, record_bytes
-from ledger.storage.log_reader import LogRow, MerkleLogMixin, rows_of
+from ledger.log import signed_note
+from ledger.log.canonical import strict_loads
+from ledger.log.errors import IntegrityError
+from ledger.log.keyring import KEYRING_ID, decode_key
+from ledger.log.keys import Purpose, b64, event_key_id
+from ledger.log.record import RecordFormatError, parse_record, record_bytes
+from ledger.log.storage.log_reader import LogRow, MerkleLogMixin, rows_of
 
 SIGNING_PURPOSES = (Purpose.EVENT, Purpose.CHECKPOINT, Purpose.REPORT)
 

@@ -13,20 +13,16 @@ every Merkle hash over the ciphertext still verifies.
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import Transcoding
 
-from ledger.config import LedgerConfig
-from ledger.keys import b64, unb64
-from ledger.storage.side_store import SideStore
+from ledger.log.config import LedgerConfig
+from ledger.log.sealed import Sealed
+from ledger.personal.side_store import SideStore
 
 ERASED = "[erased]"
 PERSON_KEYS = "personal-keys"  # the side store that holds the wrapped person keys
@@ -38,77 +34,6 @@ class PersonErased(Exception):
     def __init__(self, person_id: UUID) -> None:
         super().__init__(f"person {person_id} has been erased")
         self.person_id = person_id
-
-
-def place_of(aggregate_id: UUID, version: int, pointer: str) -> str:
-    """Where a sealed value sits: ``<aggregate id hex>/<event version><JSON Pointer into the payload>``.
-
-    For example ``9f0c…e1/3/reason`` or ``9f0c…e1/1/actions/0``: the event id
-    (originator id and version) and the field, so every sealed value has exactly one place.
-    """
-    if not pointer.startswith("/"):
-        raise ValueError(f"a sealed value's field is a JSON Pointer starting with '/', not {pointer!r}")
-    return f"{aggregate_id.hex}/{version}{pointer}"
-
-
-def _pointer_token(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
-def _sealed_values(node: Any, pointer: str) -> Iterator[tuple[str, Any]]:
-    if isinstance(node, dict):
-        if node.get("_type_") == "sealed":
-            yield pointer, node.get("_data_")
-            return
-        for key, value in node.items():
-            yield from _sealed_values(value, f"{pointer}/{_pointer_token(str(key))}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _sealed_values(value, f"{pointer}/{i}")
-
-
-def misplaced(payload: bytes, aggregate_id: UUID, version: int) -> str | None:
-    """Why a payload's sealed values do not sit where they say they belong, or None.
-
-    Needs no key: an auditor checks that every sealed value names the event and field
-    it is in. Payloads without a sealed value are not parsed (the check stays cheap).
-    """
-    if b'"sealed"' not in payload:
-        return None
-    try:
-        doc = json.loads(payload)
-    except ValueError:
-        return "its payload is not JSON"
-    for pointer, data in _sealed_values(doc, ""):
-        expected = place_of(aggregate_id, version, pointer)
-        found = data.get("place") if isinstance(data, dict) else None
-        if found != expected:
-            return (
-                f"the sealed value at {pointer} names the place {found!r}, but it sits at {expected!r}: "
-                "it was copied or moved from another event"
-            )
-    return None
-
-
-@dataclass(frozen=True)
-class Sealed:
-    """Ciphertext of one personal value, sealed with ``person_id``'s key, for one place (see :func:`place_of`)."""
-
-    person_id: UUID
-    place: str
-    nonce: bytes
-    ciphertext: bytes
-
-
-class SealedAsDict(Transcoding):
-    type = Sealed
-    name = "sealed"
-
-    def encode(self, obj: Sealed) -> dict[str, str]:
-        return {"person": obj.person_id.hex, "place": obj.place, "nonce": b64(obj.nonce), "ct": b64(obj.ciphertext)}
-
-    def decode(self, data: dict[str, str]) -> Sealed:
-        return Sealed(UUID(data["person"]), data["place"], unb64(data["nonce"]), unb64(data["ct"]))
 
 
 def _aad(person_id: UUID, place: str) -> bytes:

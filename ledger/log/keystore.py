@@ -17,9 +17,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ledger.errors import ConfigurationError, KeyError_
-from ledger.files import private_folder
-from ledger.keys import (
+from ledger.log.errors import ConfigurationError, KeyError_
+from ledger.log.files import private_folder
+from ledger.log.keys import (
     INSECURE_WARNING,
     KeyFile,
     Purpose,

@@ -11,10 +11,13 @@ main file's permissions, so a database created 0600 keeps its companions 0600 to
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from ledger.log.errors import ConfigurationError
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
@@ -108,3 +111,35 @@ def _say_once(paths: list[Path], sentence: str) -> None:
     if new:
         _reported.update(new)
         print(sentence.format(paths=", ".join(str(p) for p in new)), file=sys.stderr)
+
+
+# What a person should do when a database in the data folder is damaged, by file.
+DAMAGED_ADVICE = {
+    "ledger.sqlite": "restore it from your backup",
+    "views.sqlite": "delete it and run 'copro project': the views are rebuilt from the log",
+    "personal-keys.sqlite": "restore it from your backup (without it, nobody's personal data can be read)",
+    "accounts.sqlite": "restore it from your backup, or delete it and invite the members again",
+}
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse, with one sentence naming the file, a database file SQLite cannot read."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        con = sqlite3.connect(path, timeout=5)
+        try:
+            con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e) or "busy" in str(e):
+            return  # someone is writing it: it is readable, and whoever opens it next waits
+        raise _damaged(path, e) from None
+    except sqlite3.DatabaseError as e:
+        raise _damaged(path, e) from None
+
+
+def _damaged(path: Path, e: Exception) -> ConfigurationError:
+    advice = DAMAGED_ADVICE.get(path.name, "restore it from your backup")
+    return ConfigurationError(f"The database file {path} is damaged or is not an SQLite database ({e}); {advice}.")

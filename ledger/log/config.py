@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import ParseResult, unquote, urlparse
 
-from ledger.errors import ConfigurationError, NotALedgerError
-from ledger.files import private_folder
-from ledger.format import LEDGER_FORMAT
+from ledger.log.errors import ConfigurationError, NotALedgerError
+from ledger.log.files import private_folder
+from ledger.log.format import LEDGER_FORMAT
 
 DATA_ENV = "COPRO_DATA"
 DATABASE_ENV = "COPRO_DATABASE_URL"
@@ -72,11 +72,11 @@ class LedgerConfig:
             "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
         }
         if self.database_url is None:
-            env.update(PERSISTENCE_MODULE="ledger.storage.sqlite", SQLITE_DBNAME=str(self.sqlite_path))
+            env.update(PERSISTENCE_MODULE="ledger.log.storage.sqlite", SQLITE_DBNAME=str(self.sqlite_path))
             return env
         u = _postgres_url(self.database_url)
         env.update(
-            PERSISTENCE_MODULE="ledger.storage.postgres",
+            PERSISTENCE_MODULE="ledger.log.storage.postgres",
             POSTGRES_DBNAME=unquote(u.path.lstrip("/")),
             POSTGRES_HOST=u.hostname or "127.0.0.1",
             POSTGRES_PORT=str(u.port or 5432),

@@ -9,9 +9,18 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from ledger import merkle
-from ledger.record import RecordFormatError, record_bytes
-from ledger.storage.merkle_tables import TILE_WIDTH, Cursor, Dialect, TileTree, _value, as_uuid, read_tile, tree_size
+from ledger.log import merkle
+from ledger.log.record import RecordFormatError, record_bytes
+from ledger.log.storage.merkle_tables import (
+    TILE_WIDTH,
+    Cursor,
+    Dialect,
+    TileTree,
+    _value,
+    as_uuid,
+    read_tile,
+    tree_size,
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,116 @@
+"""Casting and changing a position; where the rule says so, a block raises an objection."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from uuid import UUID, uuid4
+
+import policies
+from ledger.governance import text
+from ledger.governance.application import GovernanceApplication, next_event
+from ledger.governance.ballot import POSITIONS, Ballot, ballot_id
+from ledger.governance.errors import Conflict, Invalid, NotAllowed
+from ledger.governance.objection import Objection
+from ledger.governance.proposal import Proposal
+from ledger.governance.retry import command
+
+
+class VotingCommands(GovernanceApplication):
+    """Casting and changing a position; where the rule says so, a block raises an objection."""
+
+    @command
+    def cast_ballot(
+        self, proposal_id: UUID, *, member_id: UUID, position: str, reason: str = "", version_hash: str | None = None
+    ) -> UUID:
+        """Record or change a member's position, bound to the version they are answering.
+
+        ``version_hash`` is the version the member read; if the proposal has been revised
+        since, the ballot is refused rather than silently applied to text they never saw.
+        """
+        proposal = cast(Proposal, self._read(Proposal, proposal_id, "proposal"))
+        collective = self._collective_for(proposal.collective_id, member_id)
+        now = self.clock()
+        proposal.check_accepting_positions(now)
+        if version_hash is not None and version_hash != proposal.current.content_hash:
+            raise Conflict(
+                f"The proposal was revised while you were reading it. Read version {proposal.current.number} "
+                "and give your position again."
+            )
+        collective, agreement, policy = self._voting_context(proposal, collective)
+        if position not in POSITIONS:
+            raise Invalid(f"Choose one of: {', '.join(POSITIONS)}.")
+        if not collective.groups_of(member_id) & agreement.voting_groups(proposal.category):
+            raise NotAllowed(
+                "Your stakeholder groups are consulted or informed on this category; they do not vote on it."
+            )
+        reason = text.clean(reason, "reason", limit=text.REASON_MAX, required=False)
+        if not reason and policies.Position(position) in policy.reason_required_for:
+            raise Invalid(f"Please give a reason: this decision asks for one when you {position}.")
+        bid = ballot_id(proposal_id, member_id)
+        ballot = self.ballot_of(proposal_id, member_id)
+        sealed = self._seal_optional(member_id, reason, (bid, 1 if ballot is None else ballot.version + 1), "/reason")
+        if ballot is None:
+            ballot = Ballot(
+                proposal_id=proposal_id,
+                member_id=member_id,
+                position=position,
+                reason=sealed,
+                version_hash=proposal.current.content_hash,
+                at=now.isoformat(),
+            )
+        else:
+            ballot.change(position, sealed, proposal.current.content_hash, at=now.isoformat())
+        to_save: list[Any] = [ballot]
+        if policy.block_effect is policies.BlockEffect.OBJECTION:
+            to_save += self._block_as_objection(proposal, member_id, position, reason)
+        self.save(*to_save)
+        return ballot.id
+
+    def _block_as_objection(self, proposal: Proposal, member_id: UUID, position: str, reason: str) -> list[Any]:
+        """Where the rule says a block is a paramount objection, blocking raises one, and
+        moving off block withdraws it, so the objection process runs on every block."""
+        mine = self._open_objections_of(proposal, member_id)
+        if position == "block" and not any(o.paramount for o in mine):
+            oid = uuid4()
+            objection = Objection(
+                id=oid,
+                proposal_id=proposal.id,
+                member_id=member_id,
+                paramount=True,
+                reason=self._seal(member_id, reason, (oid, 1), "/reason"),
+                version_hash=proposal.current.content_hash,
+                from_block=True,
+            )
+            proposal = self.proposal(proposal.id)  # the vote read the cached proposal; this changes a copy
+            proposal.register_objection(oid)
+            self._objectors[oid] = member_id
+            return [objection, proposal]
+        if position != "block":
+            open_from_block = [self.objection(o.id) for o in mine if o.from_block]  # copies, to change
+            for o in open_from_block:
+                o.withdraw(
+                    member_id, self._seal(member_id, f"changed their position to {position}", next_event(o), "/why")
+                )
+            return open_from_block
+        return []
+
+    def _open_objections_of(self, proposal: Proposal, member_id: UUID) -> list[Objection]:
+        """The member's unresolved objections to the proposal, read only (see ``_objectors``)."""
+        found = []
+        for oid in proposal.objection_ids:
+            if oid in self._resolved or self._objector(oid) != member_id:
+                continue
+            objection = cast(Objection, self._read(Objection, oid, "objection"))
+            if objection.status.unresolved:
+                found.append(objection)
+            else:
+                self._resolved.add(oid)
+        return found
+
+    def _objector(self, objection_id: UUID) -> UUID:
+        """Who raised an objection. Fixed at raising, so each objection is decoded for it once per process."""
+        objector = self._objectors.get(objection_id)
+        if objector is None:
+            objector = cast(Objection, self._read(Objection, objection_id, "objection")).member_id
+            self._objectors[objection_id] = objector
+        return objector
