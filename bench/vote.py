@@ -30,6 +30,7 @@ from bench.common import interleaved, temp_keys, timed
 from ledger.governance.service import Governance
 from tests.sized_world import SizedWorld, build_sized_world, position_for
 from web import create_app
+from web.state import copro
 
 PAGES = ("home", "proposal", "tally", "audit")
 CSRF = re.compile(r'(?:name="csrf_token" value="|"X-CSRFToken": ")([^"]+)"')
@@ -78,7 +79,7 @@ class Site:
         self.world = build_sized_world(gov, members)
         self.stream = ballots(self.world)
         app = create_app({"LEDGER_CONFIG": config, "GOVERNANCE": gov, "SECRET_KEY": "bench key", "TESTING": True})
-        self.copro = app.extensions["copro"]
+        self.copro = copro.state_of(app)
         self.client = app.test_client()
         self._sign_in()
         c, p = self.world.collective, self.world.proposals[0]

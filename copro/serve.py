@@ -17,7 +17,8 @@ from flask import Flask
 from copro.demo import DEMO_MARK, demo_people
 from ledger.log.config import LedgerConfig
 from ledger.log.errors import ConfigurationError
-from web.state import Copro, roles_of
+from web.state import copro as copro_extension
+from web.state import roles_of
 
 
 def serve(args: argparse.Namespace, config: Callable[[argparse.Namespace], LedgerConfig]) -> int:
@@ -87,7 +88,7 @@ def _bind_failure(host: str, port: int, e: OSError) -> str:
 
 def demo_invitations(app: Flask, base_url: str) -> list[tuple[str, str, str]]:
     """(name, roles, link) for each demo member who has not set up a sign-in yet."""
-    copro: Copro = app.extensions["copro"]
+    copro = copro_extension.state_of(app)
     marker = copro.gov.log.meta().get(DEMO_MARK)
     if not marker:
         return []

@@ -18,7 +18,7 @@ from ledger.governance.service import Governance
 from ledger.log.config import LedgerConfig
 from tests.governance_world import World, build_world
 from web import create_app
-from web.state import Copro
+from web.state import CoproState, copro
 
 PASSPHRASES = "a long enough passphrase for {name}"
 
@@ -31,8 +31,8 @@ class Site:
     usernames: dict[str, str] = field(default_factory=dict)
 
     @property
-    def copro(self) -> Copro:
-        return self.app.extensions["copro"]  # type: ignore[no-any-return]
+    def copro(self) -> CoproState:
+        return copro.state_of(self.app)
 
     def invitation(self, name: str) -> str:
         """A fresh invitation path (/invite/<token>) for a member of the world."""

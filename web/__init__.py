@@ -82,7 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     body_limit.init_app(app)
 
-    state.init_app(app, ledger_config)
+    state.copro.init_app(app, ledger_config)
     security.init_app(app)
 
     from web import agreement, audit, auth, contributions, errors, home, members, proposals, reflections

@@ -16,9 +16,9 @@ bp = Blueprint("agreement", __name__, url_prefix="/c/<uuid:collective_id>/agreem
 
 def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> Response:
     account, c = member_of(collective_id)
-    gov = copro().gov
+    gov = copro.gov
     agreements = sorted(
-        (gov.agreement(a) for a in copro().views.listing(c.id, "Agreement")), key=lambda a: a.created_on, reverse=True
+        (gov.agreement(a) for a in copro.views.listing(c.id, "Agreement")), key=lambda a: a.created_on, reverse=True
     )
     signers = {
         a.id: [(gov.member_name(UUID(m)), c.groups.get(g, g)) for m, g in a.signatures.items()] for a in agreements
@@ -46,10 +46,10 @@ def show(collective_id: UUID) -> Response:
 @login_required
 def sign(collective_id: UUID, agreement_id: UUID) -> Response:
     account, c = member_of(collective_id)
-    if agreement_id not in copro().views.listing(c.id, "Agreement"):
+    if agreement_id not in copro.views.listing(c.id, "Agreement"):
         raise NotFound("There is no such agreement.")
     return act(
-        lambda: copro().gov.sign_agreement(agreement_id, member_id=account.member_id),
+        lambda: copro.gov.sign_agreement(agreement_id, member_id=account.member_id),
         done=url_for("agreement.show", collective_id=c.id),
         success="You have signed the agreement.",
         on_error=lambda e: _page(collective_id, e.status, e.message),

@@ -25,7 +25,7 @@ PAGE = 50
 @login_required
 def index(collective_id: UUID) -> Response:
     _, c = member_of(collective_id)
-    gov = copro().gov
+    gov = copro.gov
     only = request.args.get("aggregate", "")
     size = gov.log.log_size()
     before = size
@@ -68,16 +68,16 @@ def _one_record(collective_id: UUID, aggregate: str) -> list[LogRow]:
         aggregate_id = UUID(aggregate)
     except ValueError:
         abort(404)
-    if aggregate_id.hex not in copro().views.aggregates_of(collective_id):
+    if aggregate_id.hex not in copro.views.aggregates_of(collective_id):
         abort(404)
-    return sorted((r for r in rows_of(copro().gov.log, aggregate_id) if r.leaf_index >= 0), key=lambda r: -r.leaf_index)
+    return sorted((r for r in rows_of(copro.gov.log, aggregate_id) if r.leaf_index >= 0), key=lambda r: -r.leaf_index)
 
 
 def _recent(collective_id: UUID, before: int) -> list[LogRow]:
     """This collective's events below leaf ``before``, newest first: one page and one more."""
-    mine = copro().views.aggregates_of(collective_id)
+    mine = copro.views.aggregates_of(collective_id)
     found: list[LogRow] = []
-    for batch in copro().gov.log.scan_back(before):
+    for batch in copro.gov.log.scan_back(before):
         found += [r for r in batch if r.originator_id.hex in mine]
         if len(found) > PAGE:
             break
@@ -98,11 +98,11 @@ def _stored(row: LogRow) -> StoredEvent:
 def proof(collective_id: UUID, leaf: int) -> Response:
     """Everything needed to check offline that this event is in the log under a signed checkpoint."""
     _, c = member_of(collective_id)
-    gov = copro().gov
+    gov = copro.gov
     if leaf >= gov.log.log_size():  # before any query: SQLite's integers stop at 2^63 - 1
         abort(404)
     found = next(iter(next(gov.log.scan(start=leaf, batch=1), [])), None)
-    if found is None or found.leaf_index != leaf or found.originator_id.hex not in copro().views.aggregates_of(c.id):
+    if found is None or found.leaf_index != leaf or found.originator_id.hex not in copro.views.aggregates_of(c.id):
         abort(404)
     note = gov.checkpoint()
     size = int(note.split("\n")[1])
@@ -133,7 +133,7 @@ def consistency(collective_id: UUID, old: int, new: int) -> Response:
     bad sizes get one sentence and a 4xx, never a server error.
     """
     member_of(collective_id)
-    gov = copro().gov
+    gov = copro.gov
     try:
         bundle = consistency_bundle(gov.log, gov.keys.origin, old, new)
     except ProofRangeError as e:

@@ -29,12 +29,12 @@ def _safe_next(target: str | None) -> str | None:
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
 def invite(token: str) -> Response:
-    accounts = copro().accounts
+    accounts = copro.accounts
     try:
         member_id, _ = accounts.check_invitation(token)
     except AccountError as e:
         return page("auth/invite_invalid.html", 410 if "expired" in str(e) or "used" in str(e) else 400, message=str(e))
-    name = copro().gov.member_name(member_id)
+    name = copro.gov.member_name(member_id)
     if request.method == "POST":
         passphrase = form("passphrase", 1000)
         if passphrases.normalise(passphrase) != passphrases.normalise(form("confirm", 1000)):
@@ -62,7 +62,7 @@ def signin() -> Response:
     if request.method == "POST":
         username = form("username", 40)
         try:
-            account = copro().accounts.authenticate(
+            account = copro.accounts.authenticate(
                 username, form("passphrase", 1000), address=request.remote_addr or "", now=now()
             )
         except TooManyAttempts as e:

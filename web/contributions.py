@@ -18,9 +18,9 @@ bp = Blueprint("contributions", __name__, url_prefix="/c/<uuid:collective_id>/co
 
 def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> Response:
     account, c = member_of(collective_id)
-    gov = copro().gov
+    gov = copro.gov
     items = []
-    for cid in copro().views.listing(c.id, "Contribution"):
+    for cid in copro.views.listing(c.id, "Contribution"):
         x: Any = gov.repository.get(cid)
         items.append(
             {
@@ -66,7 +66,7 @@ def log(collective_id: UUID) -> Response:
             on = date.fromisoformat(form("on", 10))
         except ValueError:
             raise Invalid("Give the date as year-month-day, for example 2026-11-25.") from None
-        copro().gov.log_contribution(
+        copro.gov.log_contribution(
             c.id,
             by=account.member_id,
             member_id=account.member_id,
@@ -87,8 +87,8 @@ def log(collective_id: UUID) -> Response:
 @login_required
 def step(collective_id: UUID, contribution_id: UUID, step: str) -> Response:
     account, c = member_of(collective_id)
-    gov, me = copro().gov, account.member_id
-    if contribution_id not in copro().views.listing(c.id, "Contribution"):
+    gov, me = copro.gov, account.member_id
+    if contribution_id not in copro.views.listing(c.id, "Contribution"):
         raise NotFound("There is no such contribution.")
     steps = {
         "offer": (

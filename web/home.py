@@ -32,7 +32,7 @@ def collective(collective_id: UUID) -> Response:
 
 
 def waiting_for(c: Collective, me: UUID) -> dict[str, list[Any]]:
-    gov, views = copro().gov, copro().views
+    gov, views = copro.gov, copro.views
     mine = c.groups_of(me)
     facilitator = c.has_role(me, Role.FACILITATOR)
     agreement = gov.agreement_in_force(c.id)

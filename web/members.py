@@ -24,7 +24,7 @@ def _page(
     invited: str | None = None,
 ) -> Response:
     account, c = member_of(collective_id)
-    gov = copro().gov
+    gov = copro.gov
     people = sorted(
         (
             {
@@ -64,7 +64,7 @@ def invite(collective_id: UUID) -> Response:
         raise NotAllowed("Only a steward can invite members.")
     name = form("name", 120)
     try:
-        member_id = copro().gov.admit_member(
+        member_id = copro.gov.admit_member(
             c.id,
             by=account.member_id,
             name=name,
@@ -75,7 +75,7 @@ def invite(collective_id: UUID) -> Response:
     except GovernanceError as e:
         return _page(collective_id, e.status, e.message)
     refresh_views()
-    token = copro().accounts.invite(member_id, c.id)
+    token = copro.accounts.invite(member_id, c.id)
     link = url_for("auth.invite", token=token, _external=True)
     return _page(collective_id, 201, invitation=link, invited=name)
 
@@ -86,7 +86,7 @@ def leave(collective_id: UUID) -> Response:
     """A member leaves the collective: signed out, and every page of it is closed to them from now on."""
     account, c = member_of(collective_id)
     try:
-        copro().gov.leave_collective(c.id, account.member_id, by=account.member_id)
+        copro.gov.leave_collective(c.id, account.member_id, by=account.member_id)
     except GovernanceError as e:
         return _page(collective_id, e.status, e.message)
     refresh_views()

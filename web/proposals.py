@@ -31,14 +31,14 @@ POSITION_LABELS = {
 
 def _load(collective_id: UUID, proposal_id: UUID) -> tuple[UUID, Collective, Proposal]:
     account, c = member_of(collective_id)
-    proposal = copro().gov.proposal(proposal_id)
+    proposal = copro.gov.proposal(proposal_id)
     if proposal.collective_id != c.id:
         raise NotFound("There is no such proposal.")
     return account.member_id, c, proposal
 
 
 def detail_context(c: Collective, me: UUID, proposal: Proposal) -> dict[str, Any]:
-    gov, views = copro().gov, copro().views
+    gov, views = copro.gov, copro.views
     ctx: dict[str, Any] = {"c": c, "p": proposal, "me": me, "roles": roles_of(c, me), "labels": POSITION_LABELS}
     ctx["versions"] = [
         {
@@ -120,7 +120,7 @@ def _detail(
 @login_required
 def index(collective_id: UUID) -> Response:
     _, c = member_of(collective_id)
-    proposals = copro().views.proposals(c.id)
+    proposals = copro.views.proposals(c.id)
     order = {"open": 0, "draft": 1, "closed": 2, "withdrawn": 3}
     proposals.sort(key=lambda p: (order.get(p["state"], 9), p["title"].lower()))
     return page("proposals/index.html", c=c, proposals=proposals)
@@ -130,7 +130,7 @@ def index(collective_id: UUID) -> Response:
 @login_required
 def new(collective_id: UUID) -> Response:
     account, c = member_of(collective_id)
-    agreement = copro().gov.agreement_in_force(c.id)
+    agreement = copro.gov.agreement_in_force(c.id)
     categories = sorted(agreement.matrix) if agreement else [GOVERNANCE]
     if request.method == "GET":
         return page("proposals/new.html", c=c, categories=categories, values={}, error=None)
@@ -139,7 +139,7 @@ def new(collective_id: UUID) -> Response:
 
     def draft() -> None:
         created.append(
-            copro().gov.draft_proposal(
+            copro.gov.draft_proposal(
                 c.id, by=account.member_id, category=values["category"], title=values["title"], body=values["body"]
             )
         )
@@ -196,7 +196,7 @@ def position(collective_id: UUID, proposal_id: UUID) -> Response:
     return _command(
         collective_id,
         proposal_id,
-        lambda me, c, p: copro().gov.cast_ballot(
+        lambda me, c, p: copro.gov.cast_ballot(
             p.id, member_id=me, position=chosen, reason=form("reason", 4000), version_hash=form("version", 80) or None
         ),
         f"Your position is recorded: {label}.",
@@ -211,7 +211,7 @@ def revise(collective_id: UUID, proposal_id: UUID) -> Response:
     return _command(
         collective_id,
         proposal_id,
-        lambda me, c, p: copro().gov.revise_proposal(p.id, by=me, title=form("title", 200), body=form("body")),
+        lambda me, c, p: copro.gov.revise_proposal(p.id, by=me, title=form("title", 200), body=form("body")),
         "A new version is saved. Earlier responses now need to be confirmed again.",
         field="revise",
     )
@@ -223,7 +223,7 @@ def open_(collective_id: UUID, proposal_id: UUID) -> Response:
     return _command(
         collective_id,
         proposal_id,
-        lambda me, c, p: copro().gov.open_proposal(p.id, by=me),
+        lambda me, c, p: copro.gov.open_proposal(p.id, by=me),
         "The proposal is open for responses.",
         field="facilitate",
     )
@@ -235,7 +235,7 @@ def close(collective_id: UUID, proposal_id: UUID) -> Response:
     return _command(
         collective_id,
         proposal_id,
-        lambda me, c, p: copro().gov.close_proposal(p.id, by=me),
+        lambda me, c, p: copro.gov.close_proposal(p.id, by=me),
         "The proposal is closed and its outcome recorded.",
         field="facilitate",
     )
@@ -247,7 +247,7 @@ def withdraw(collective_id: UUID, proposal_id: UUID) -> Response:
     return _command(
         collective_id,
         proposal_id,
-        lambda me, c, p: copro().gov.withdraw_proposal(p.id, by=me, reason=form("reason", 4000)),
+        lambda me, c, p: copro.gov.withdraw_proposal(p.id, by=me, reason=form("reason", 4000)),
         "The proposal is withdrawn.",
         field="facilitate",
     )
@@ -259,7 +259,7 @@ def raise_objection(collective_id: UUID, proposal_id: UUID) -> Response:
     return _command(
         collective_id,
         proposal_id,
-        lambda me, c, p: copro().gov.raise_objection(
+        lambda me, c, p: copro.gov.raise_objection(
             p.id, member_id=me, reason=form("reason", 4000), paramount=form("paramount", 5) != "no"
         ),
         "Your objection is recorded. The facilitator will take it through the objection process.",
@@ -276,7 +276,7 @@ def _objection(proposal: Proposal, objection_id: UUID) -> UUID:
 @bp.post("/<uuid:proposal_id>/objections/<uuid:objection_id>/<step>")
 @login_required
 def objection_step(collective_id: UUID, proposal_id: UUID, objection_id: UUID, step: str) -> Response:
-    gov = copro().gov
+    gov = copro.gov
     steps: dict[str, tuple[Callable[[UUID, Proposal], None], str]] = {
         "answer": (
             lambda me, p: gov.answer_objection(_objection(p, objection_id), by=me, answer=form("answer", 4000)),

@@ -17,9 +17,9 @@ bp = Blueprint("reflections", __name__, url_prefix="/c/<uuid:collective_id>/refl
 
 def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> Response:
     _, c = member_of(collective_id)
-    gov = copro().gov
+    gov = copro.gov
     items = []
-    for rid in copro().views.listing(c.id, "Reflection"):
+    for rid in copro.views.listing(c.id, "Reflection"):
         r: Any = gov.repository.get(rid)
         items.append(
             {
@@ -54,7 +54,7 @@ def record(collective_id: UUID) -> Response:
     account, c = member_of(collective_id)
     actions = [line for line in form("actions", 4000).splitlines() if line.strip()][:20]
     return act(
-        lambda: copro().gov.record_reflection(
+        lambda: copro.gov.record_reflection(
             c.id,
             by=account.member_id,
             subject=form("subject", 20) or "period",
@@ -75,10 +75,10 @@ def record(collective_id: UUID) -> Response:
 @login_required
 def action_done(collective_id: UUID, reflection_id: UUID, index: int) -> Response:
     account, c = member_of(collective_id)
-    if reflection_id not in copro().views.listing(c.id, "Reflection"):
+    if reflection_id not in copro.views.listing(c.id, "Reflection"):
         raise NotFound("There is no such reflection.")
     return act(
-        lambda: copro().gov.complete_action(reflection_id, index, by=account.member_id),
+        lambda: copro.gov.complete_action(reflection_id, index, by=account.member_id),
         done=url_for("reflections.index", collective_id=c.id),
         success="The action is marked done.",
         on_error=lambda e: _page(collective_id, e.status, e.message),

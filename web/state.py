@@ -25,23 +25,60 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
-class Copro:
+class CoproState:
+    """What one Flask app serves from: the governance application, its read models, the accounts."""
+
     gov: Governance
     views: GovernanceViews
     accounts: AccountStore
     lock: threading.Lock
 
 
-def init_app(app: Flask, config: LedgerConfig) -> None:
-    gov = app.config.get("GOVERNANCE")
-    if gov is None:
-        keys = KeysFolder(config.keys_dir).load(passphrase_from_env(required=False))
-        gov = Governance.open(config, keys, create=True)
-    views = GovernanceViews(gov, open_view(config))
-    views.catch_up()
-    accounts = AccountStore(SideStore(config, "accounts"), app.config["SECRET_KEY"])
-    app.session_interface = sessions.SideStoreSessionInterface(accounts.sessions)
-    app.extensions["copro"] = Copro(gov, views, accounts, threading.Lock())
+class Copro:
+    """The Flask extension (the ``init_app`` pattern): typed access to the current app's copro.
+
+    One instance, ``web.state.copro``, serves every app made by the factory: each app keeps
+    its own :class:`CoproState` in ``app.extensions``, and the properties read the current
+    app's, so two apps in one process (tests do this) never share a ledger.
+    """
+
+    def init_app(self, app: Flask, config: LedgerConfig) -> None:
+        gov = app.config.get("GOVERNANCE")
+        if gov is None:
+            keys = KeysFolder(config.keys_dir).load(passphrase_from_env(required=False))
+            gov = Governance.open(config, keys, create=True)
+        views = GovernanceViews(gov, open_view(config))
+        views.catch_up()
+        accounts = AccountStore(SideStore(config, "accounts"), app.config["SECRET_KEY"])
+        app.session_interface = sessions.SideStoreSessionInterface(accounts.sessions)
+        app.extensions["copro"] = CoproState(gov, views, accounts, threading.Lock())
+
+    @staticmethod
+    def state_of(app: Flask) -> CoproState:
+        return cast(CoproState, app.extensions["copro"])
+
+    @property
+    def _state(self) -> CoproState:
+        return self.state_of(current_app)
+
+    @property
+    def gov(self) -> Governance:
+        return self._state.gov
+
+    @property
+    def views(self) -> GovernanceViews:
+        return self._state.views
+
+    @property
+    def accounts(self) -> AccountStore:
+        return self._state.accounts
+
+    @property
+    def lock(self) -> threading.Lock:
+        return self._state.lock
+
+
+copro = Copro()
 
 
 def now() -> float:
@@ -49,22 +86,17 @@ def now() -> float:
     return sessions.clock(current_app)()
 
 
-def copro() -> Copro:
-    return cast(Copro, current_app.extensions["copro"])
-
-
 def refresh_views() -> None:
     """Read-your-writes: bring the views up to date after a change (incremental, cheap)."""
-    c = copro()
-    with c.lock:
-        c.views.catch_up()
+    with copro.lock:
+        copro.views.catch_up()
 
 
 def current_account() -> Account | None:
     if "account" in g:
         return cast(Account | None, g.account)
     member = sessions.signed_in_member()
-    account = copro().accounts.by_member(UUID(member)) if member else None
+    account = copro.accounts.by_member(UUID(member)) if member else None
     g.account = account
     return account
 
@@ -85,7 +117,7 @@ def member_of(collective_id: UUID) -> tuple[Account, Collective]:
     account = current_account()
     if account is None or account.collective_id != collective_id:
         abort(404)
-    collective = copro().gov.collective(collective_id)
+    collective = copro.gov.collective(collective_id)
     if not collective.is_member(account.member_id):
         abort(404)
     g.collective = collective
