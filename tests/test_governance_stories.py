@@ -115,7 +115,7 @@ def test_changing_the_agreement_is_itself_a_governed_decision(world: World) -> N
     gov.open_proposal(pid, by=w.facilitator)
     for name in ("amara", "ben", "dev", "erin", "femi"):
         gov.cast_ballot(pid, member_id=w.member(name), position="agree")
-    assert gov.close_proposal(pid, by=w.facilitator)["outcome"] == "adopted"
+    assert gov.close_proposal(pid, by=w.facilitator).outcome.value == "adopted"
     gov.sign_agreement(new, member_id=w.member("dev"))
     assert gov.agreement_in_force(w.collective).id == new  # type: ignore[union-attr]
     assert gov.agreement(w.agreement).superseded_by == new  # type: ignore[arg-type]
@@ -129,11 +129,11 @@ def test_consent_passes_when_enough_take_part_and_nobody_objects(world: World) -
     for name in ("amara", "ben", "dev", "sam"):
         world.gov.cast_ballot(pid, member_id=world.member(name), position="agree")
     record = world.gov.close_proposal(pid, by=world.facilitator)
-    assert record["outcome"] == "adopted"
-    assert record["policy_name"] == "quick-consent"
-    assert record["policy_hash"].startswith("sha256:")
-    assert record["ballots_digest"].startswith("sha256:")
-    assert "Adopted" in record["explanation"]
+    assert record.outcome.value == "adopted"
+    assert record.policy_name == "quick-consent"
+    assert record.policy_hash.startswith("sha256:")
+    assert record.ballots_digest.startswith("sha256:")
+    assert "Adopted" in record.explanation
     p = world.gov.proposal(pid)  # type: ignore[arg-type]
     assert p.state.value == "closed" and p.outcome["outcome"] == "adopted"
 
@@ -142,8 +142,8 @@ def test_nobody_types_an_outcome_the_policy_computes_it(world: World) -> None:
     pid = open_question(world)
     world.gov.cast_ballot(pid, member_id=world.member("amara"), position="agree")
     record = world.gov.close_proposal(pid, by=world.facilitator)
-    assert record["outcome"] == "no_quorum"
-    assert record["rule"] == "quorum"
+    assert record.outcome.value == "no_quorum"
+    assert record.rule == "quorum"
 
 
 def test_closing_before_the_minimum_open_time_is_refused(world: World) -> None:
@@ -158,7 +158,7 @@ def test_closing_before_the_minimum_open_time_is_refused(world: World) -> None:
     with pytest.raises(Conflict, match="at least 7 days, until 09 November 2026 10:00 UTC"):
         world.gov.close_proposal(pid, by=world.facilitator)
     world.clock.advance(days=7)
-    assert world.gov.close_proposal(pid, by=world.facilitator)["outcome"] == "no_quorum"
+    assert world.gov.close_proposal(pid, by=world.facilitator).outcome.value == "no_quorum"
 
 
 def test_only_a_facilitator_opens_and_closes(world: World) -> None:
@@ -181,9 +181,9 @@ def test_a_majority_must_hold_in_every_group_and_the_explanation_gives_the_numbe
     world.clock.advance(days=8)
     record = world.gov.close_proposal(pid, by=world.facilitator)
     # chloe alone of three lived-experience members took part
-    assert record["outcome"] == "no_quorum"
-    assert record["rule"] == "group_quorum"
-    assert "1 of 3" in record["explanation"]
+    assert record.outcome.value == "no_quorum"
+    assert record.rule == "group_quorum"
+    assert "1 of 3" in record.explanation
 
 
 def test_a_block_under_consent_must_be_resolved_before_adoption(world: World) -> None:
@@ -206,10 +206,10 @@ def test_a_block_under_consent_must_be_resolved_before_adoption(world: World) ->
     gov.resolve_objection(objection_id, by=w.facilitator, how="integrate", why="Crisis care added in version 2.")
     # The revision means earlier ballots answer an old version: they must be reconfirmed.
     _, record = gov.tally(gov.proposal(pid))  # type: ignore[arg-type]
-    assert set(record["stale_ballots"]) == {w.member(n).hex for n in ("amara", "dev", "sam", "ben")}
+    assert set(record.stale_ballots) == {w.member(n).hex for n in ("amara", "dev", "sam", "ben")}
     for name in ("amara", "ben", "dev", "sam"):
         gov.cast_ballot(pid, member_id=w.member(name), position="agree")
-    assert gov.close_proposal(pid, by=w.facilitator)["outcome"] == "adopted"  # type: ignore[arg-type]
+    assert gov.close_proposal(pid, by=w.facilitator).outcome.value == "adopted"  # type: ignore[arg-type]
 
 
 def test_changing_a_block_to_agree_withdraws_the_objection_it_raised(world: World) -> None:
@@ -234,7 +234,7 @@ def test_an_upheld_objection_stops_the_proposal(world: World) -> None:
         world.gov.cast_ballot(pid, member_id=world.member(name), position="agree")
     oid = world.gov.raise_objection(pid, member_id=world.member("chloe"), reason="Unsafe for practitioners.")  # type: ignore[arg-type]
     world.gov.resolve_objection(oid, by=world.facilitator, how="uphold", why="Safety first.")
-    assert world.gov.close_proposal(pid, by=world.facilitator)["outcome"] == "not_adopted"  # type: ignore[arg-type]
+    assert world.gov.close_proposal(pid, by=world.facilitator).outcome.value == "not_adopted"  # type: ignore[arg-type]
 
 
 def test_overruling_happens_only_where_the_rule_allows_it_and_names_the_process(world: World) -> None:
@@ -262,7 +262,7 @@ def test_a_non_paramount_objection_is_kept_as_a_concern_and_does_not_stop_consen
         world.gov.cast_ballot(pid, member_id=world.member(name), position="agree")
     oid = world.gov.raise_objection(pid, member_id=world.member("erin"), reason="Worried about workload.")  # type: ignore[arg-type]
     world.gov.test_objection(oid, by=world.facilitator, paramount=False, why="A concern to review in 3 months.")
-    assert world.gov.close_proposal(pid, by=world.facilitator)["outcome"] == "adopted"  # type: ignore[arg-type]
+    assert world.gov.close_proposal(pid, by=world.facilitator).outcome.value == "adopted"  # type: ignore[arg-type]
 
 
 def test_informed_groups_do_not_vote_and_cannot_object(world: World) -> None:

@@ -93,7 +93,7 @@ def test_a_ballot_or_an_objection_from_another_proposal(world: World) -> None:
     pid = question(w)
     agree(w, pid, "amara")
     _, record = w.gov.tally(w.gov.proposal(pid))
-    forge_closed(w, pid, ballots=[*record["ballots"], [erin_ballot.id.hex, 1]])
+    forge_closed(w, pid, ballots=[*record.payload()["ballots"], [erin_ballot.id.hex, 1]])
     assert check(w, pid) == Mismatch(pid, 3, foreign)
     pid = question(w)
     forge_closed(w, pid, objections=[[oid.hex, 1]])
@@ -104,7 +104,7 @@ def test_a_ballot_left_out_of_the_count(world: World) -> None:
     w = world
     pid, mismatch = forged(w, ballots=[])
     _, record = w.gov.tally(w.gov.proposal(pid))
-    first = next(b for m, _ in record["roster"] if (b := w.gov.ballot_of(pid, UUID(m))) is not None)
+    first = next(b for m, _ in record.roster if (b := w.gov.ballot_of(pid, UUID(m))) is not None)
     assert mismatch == Mismatch(pid, 3, f"the ballot {first.id} was left out of the count")
 
 
@@ -117,7 +117,7 @@ def test_a_ballot_counted_at_an_earlier_version(world: World) -> None:
     _, record = w.gov.tally(w.gov.proposal(pid))
     ben = w.gov.ballot_of(pid, w.member("ben"))
     assert ben is not None and ben.version == 2
-    refs = [[b, 1 if b == ben.id.hex else v] for b, v in record["ballots"]]
+    refs = [[b, 1 if b == ben.id.hex else v] for b, v in record.ballots]
     forge_closed(w, pid, ballots=refs)
     mismatch = check(w, pid)
     assert mismatch is not None
@@ -146,7 +146,7 @@ def test_every_field_of_the_record_is_compared(world: World, field: str, value: 
     pid, mismatch = forged(world, **{field: value})
     _, genuine = world.gov.tally(world.gov.proposal(pid))
     assert mismatch is not None
-    assert mismatch.reason == f"its recorded {field} is {value!r}, but the rule gives {genuine[field]!r}"
+    assert mismatch.reason == f"its recorded {field} is {value!r}, but the rule gives {genuine.payload()[field]!r}"
 
 
 def test_two_objections_on_one_proposal_are_counted_apart(world: World) -> None:
@@ -157,7 +157,7 @@ def test_two_objections_on_one_proposal_are_counted_apart(world: World) -> None:
         oid = w.gov.raise_objection(pid, member_id=w.member(name), reason="Not yet.")
         w.gov.test_objection(oid, by=w.facilitator, paramount=False, why="A concern to review.")
     record = w.gov.close_proposal(pid, by=w.facilitator)
-    assert record["outcome"] == "adopted" and record["figures"]["concerns"] == 2
+    assert record.outcome.value == "adopted" and record.figures["concerns"] == 2
     assert check(w, pid) is None
 
 

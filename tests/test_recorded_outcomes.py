@@ -74,7 +74,7 @@ def forge_closed(w: World, pid: UUID, **changes: Any) -> None:
         timestamp=Proposal.Closed.create_timestamp(),  # type: ignore[attr-defined]
         by=w.facilitator,
         at=at,
-        result=dict(record, **changes),
+        result=dict(record.payload(), **changes),
     )
     w.gov.save(event)
 
@@ -91,12 +91,12 @@ def test_a_ballot_on_a_superseded_version_is_not_counted_and_the_record_names_it
     w.gov.revise_proposal(pid, by=w.member("amara"), title="Which models?", body="Four models, with crisis care.")
     agree(w, pid, "amara", "dev")  # ben does not confirm version 2
     record = w.gov.close_proposal(pid, by=w.facilitator)
-    assert record["stale_ballots"] == hexes(w, "ben")
-    assert record["outcome"] == "no_quorum", "ben's answer to version 1 must not count for version 2"
-    assert record["figures"]["took_part"] == 2
+    assert list(record.stale_ballots) == hexes(w, "ben")
+    assert record.outcome.value == "no_quorum", "ben's answer to version 1 must not count for version 2"
+    assert record.figures["took_part"] == 2
     v2 = w.gov.proposal(pid).current.content_hash
     counted = [Ballot(m, Position.AGREE) for m in hexes(w, "amara", "dev")]
-    assert record["ballots_digest"] == ballots_digest(counted, v2)
+    assert record.ballots_digest == ballots_digest(counted, v2)
     report = verified(config)
     assert report.ok, [p.sentence() for p in report.problems]
     assert report.outcomes == 1
@@ -132,8 +132,8 @@ def test_a_member_who_left_can_do_nothing_and_is_not_counted(world: World, confi
     with pytest.raises(NotFound):
         w.gov.draft_proposal(w.collective, by=w.member("ben"), category="budget", title="t", body="b")
     record = w.gov.close_proposal(pid, by=w.facilitator)
-    assert w.member("ben").hex not in [m for m, _ in record["roster"]]
-    assert len(record["roster"]) == 5 and record["figures"]["took_part"] == 2
+    assert w.member("ben").hex not in [m for m, _ in record.roster]
+    assert len(record.roster) == 5 and record.figures["took_part"] == 2
     assert verified(config).ok
 
 
@@ -222,7 +222,7 @@ def test_an_outcome_recorded_after_the_deadline_is_recorded_as_at_the_deadline(
     agree(w, pid, "amara", "ben", "dev", "sam", "erin")
     w.clock.now = BUDGET_DEADLINE + timedelta(days=3)
     record = w.gov.close_proposal(pid, by=w.facilitator)
-    assert record["outcome"] == "adopted"
+    assert record.outcome.value == "adopted"
     p = w.gov.proposal(pid)
     assert p.outcome is not None and p.outcome["closed_at"] == BUDGET_DEADLINE.isoformat()
     report = verified(config)
@@ -328,7 +328,7 @@ def test_recorded_figures_that_differ_from_the_rules_are_caught(world: World, co
     pid = question(w)
     agree(w, pid, "amara", "ben", "dev")
     _, record = w.gov.tally(w.gov.proposal(pid))
-    forge_closed(w, pid, figures=dict(record["figures"], eligible=5))
+    forge_closed(w, pid, figures=dict(record.figures, eligible=5))
     report = verified(config)
     assert not report.ok and report.first is not None
     assert "recorded figures" in report.first.reason

@@ -10,6 +10,8 @@ supersedes the old, and changing it is itself a governed decision (category
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from datetime import date
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -57,6 +59,70 @@ class Agreement(Aggregate):
         self.in_force = False
         self.superseded_by: UUID | None = None
 
+    @classmethod
+    def draft(
+        cls,
+        *,
+        collective_id: UUID,
+        parties: list[str],
+        groups: Iterable[str],
+        matrix: Mapping[str, tuple[str, Mapping[str, str]]],
+        policies: Mapping[str, str],
+        policy_hashes: Mapping[str, str],
+        review_date: date,
+        today: date,
+        ground_rules: str,
+        supersedes: UUID | None,
+    ) -> Agreement:
+        """Draft a version, refusing one that could not govern: the rules of a well-formed agreement.
+
+        ``matrix`` maps each category to its rule's name and each group's right; ``groups``
+        are the collective's stakeholder groups. Every right must be one of ours and be held
+        by one of those groups, every category needs a group that decides, and the review
+        date must lie ahead. Rule texts are parsed by the handler (they may be built in).
+        """
+        rows: dict[str, dict[str, Any]] = {}
+        known = set(groups)
+        for category, (policy_name, rights) in sorted(matrix.items()):
+            cls.check_rights(category, rights, known)
+            rows[category] = {"policy": policy_name, "rights": dict(sorted(rights.items()))}
+        if review_date <= today:
+            raise Invalid("The review date must be in the future.")
+        return cls(
+            collective_id=collective_id,
+            parties=parties,
+            matrix=rows,
+            policies={n: policies[n] for n in sorted(policy_hashes)},
+            policy_hashes=dict(policy_hashes),
+            review_date=review_date.isoformat(),
+            ground_rules=ground_rules,
+            supersedes=supersedes,
+        )
+
+    @staticmethod
+    def check_rights(category: str, rights: Mapping[str, str], groups: set[str]) -> None:
+        """Each right is decide, consent, consult or inform, held by a known group; someone decides."""
+        for group, right in rights.items():
+            if group not in groups:
+                raise Invalid(f"Unknown stakeholder group {group!r} in the rights for {category!r}.")
+            if right not in {r.value for r in Right}:
+                raise Invalid(f"Unknown right {right!r}; use decide, consent, consult or inform.")
+        if not any(r in VOTING_RIGHTS for r in rights.values()):
+            raise Invalid(f"No group can decide {category!r}; give at least one group the right to decide or consent.")
+
+    # -- guards --------------------------------------------------------------------------
+
+    @staticmethod
+    def check_change_category(category: str) -> None:
+        """Changing how power is shared is itself a governed decision, in its own category."""
+        if category != GOVERNANCE:
+            raise Invalid("A proposal to change the agreement belongs to the 'governance' category.")
+
+    def check_draft_of(self, collective_id: UUID) -> None:
+        """A proposal can adopt only a draft of its own collective, never one already in force."""
+        if self.collective_id != collective_id or self.in_force:
+            raise Invalid("That agreement is not a draft of this collective.")
+
     def rule_for(self, category: str) -> tuple[str, dict[str, str]]:
         try:
             row = self.matrix[category]
@@ -71,7 +137,13 @@ class Agreement(Aggregate):
         _, rights = self.rule_for(category)
         return {g for g, r in rights.items() if r in {v.value for v in VOTING_RIGHTS}}
 
-    def sign(self, member_id: UUID, member_groups: frozenset[str]) -> None:
+    def sign(self, member_id: UUID, member_groups: frozenset[str], *, change_adopted: bool) -> None:
+        """A member signs for their party group; the last party's signature brings it into force.
+
+        A later version (one that supersedes another) comes into force only once a
+        'governance' proposal naming it has been adopted: ``change_adopted`` is that fact,
+        which the collective records and the handler passes.
+        """
         if self.superseded_by is not None:
             raise Conflict("This agreement has been superseded; sign the version now in force.")
         if member_id.hex in self.signatures:
@@ -80,8 +152,15 @@ class Agreement(Aggregate):
         if not party_groups:
             raise NotAllowed("Only members of a party group can sign this agreement.")
         unsigned = [g for g in party_groups if g not in self.signatures.values()]
-        self._signed(member_id=member_id, group=(unsigned or party_groups)[0])
-        if not self.in_force and set(self.parties) <= set(self.signatures.values()):
+        group = (unsigned or party_groups)[0]
+        completes = not self.in_force and set(self.parties) <= {*self.signatures.values(), group}
+        if completes and self.supersedes is not None and not change_adopted:
+            raise Conflict(
+                "Every party has signed, but changing the agreement is a governed decision: "
+                "open a 'governance' proposal that names this agreement and adopt it first."
+            )
+        self._signed(member_id=member_id, group=group)
+        if completes:
             self._came_into_force()
 
     @event("Signed")

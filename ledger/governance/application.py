@@ -24,7 +24,7 @@ from ledger.governance.errors import Conflict, Invalid, NotAllowed, NotFound
 from ledger.governance.member import Member
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal
-from ledger.governance.tally import gather, result_record, roster_of
+from ledger.governance.tally import ClosingResult, gather, result_record, roster_of
 from ledger.log.application import Ledger
 from ledger.log.config import LedgerConfig
 from ledger.log.keystore import LedgerKeys
@@ -186,7 +186,7 @@ class GovernanceApplication(Ledger):
             self._rules[agreement.id] = agreement
         return collective, agreement, self.policy_of(agreement, proposal.policy_name)
 
-    def tally(self, proposal: Proposal) -> tuple[policies.Decision, dict[str, Any]]:
+    def tally(self, proposal: Proposal) -> tuple[policies.Decision, ClosingResult]:
         """The decision the policy gives now, and the record a Closed event would carry."""
         collective, agreement, policy = self._voting_context(proposal)
         roster = roster_of(collective.active_members(), agreement.voting_groups(proposal.category))
@@ -201,8 +201,8 @@ class GovernanceApplication(Ledger):
             policy_name=proposal.policy_name,
             policy_hash=proposal.policy_hash,
             version_hash=proposal.current.content_hash,
-            ballot_refs=[[b.id.hex, b.version] for b in ballots],
-            objection_refs=[[o.id.hex, o.version] for o in objections],
+            ballot_refs=[(b.id.hex, b.version) for b in ballots],
+            objection_refs=[(o.id.hex, o.version) for o in objections],
         )
         return decision, record
 

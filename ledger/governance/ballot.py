@@ -9,11 +9,12 @@ revision never silently carries old votes over, and the time it was given
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.governance.errors import Conflict
+from ledger.governance.errors import Conflict, Invalid
 from ledger.log.sealed import Sealed
 from ledger.log.vocabulary import named
 
@@ -22,6 +23,17 @@ POSITIONS = ("agree", "abstain", "disagree", "block")
 
 @named("Ballot")
 class Ballot(Aggregate):
+    @staticmethod
+    def check_position(position: str) -> None:
+        if position not in POSITIONS:
+            raise Invalid(f"Choose one of: {', '.join(POSITIONS)}.")
+
+    @staticmethod
+    def check_reason(position: str, reason: str, *, required_for: Collection[str]) -> None:
+        """Where the decision's rule asks for it (say, to disagree or block), a position comes with a reason."""
+        if not reason and position in required_for:
+            raise Invalid(f"Please give a reason: this decision asks for one when you {position}.")
+
     @staticmethod
     def create_id(proposal_id: UUID, member_id: UUID, **_: object) -> UUID:
         return ballot_id(proposal_id, member_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -18,6 +19,14 @@ class Role(StrEnum):
     FACILITATOR = "facilitator"  # opens and closes proposals, runs the objection process
     SECRETARY = "secretary"  # records proposals, decisions and actions
     MEMBER = "member"
+
+    @classmethod
+    def parse(cls, role: str) -> Role:
+        """The role a person named, or one sentence listing the roles there are."""
+        try:
+            return cls(role)
+        except ValueError:
+            raise Invalid(f"Unknown role {role!r}; choose steward, facilitator, secretary or member.") from None
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,20 @@ class Collective(Aggregate):
         if not groups:
             raise Invalid("Choose at least one stakeholder group.")
         return sorted(set(groups))
+
+    def check_may_log_time_for(self, by: UUID, member_id: UUID) -> None:
+        """Members log their own time; a steward or secretary may log it for someone else."""
+        self.check_member(member_id)
+        if by != member_id and not self.has_role(by, Role.STEWARD) and not self.has_role(by, Role.SECRETARY):
+            raise NotAllowed("Members log their own time; a steward or secretary can log it for them.")
+
+    @staticmethod
+    def check_founder_groups(groups: Mapping[str, str], chosen: list[str]) -> list[str]:
+        """The founder's groups, sorted: at least one, each one of the groups being founded."""
+        unknown = sorted(set(chosen) - set(groups))
+        if unknown or not chosen:
+            raise Invalid("The founder must belong to at least one of the collective's groups.")
+        return sorted(set(chosen))
 
     def active_members(self) -> dict[UUID, frozenset[str]]:
         return {UUID(m): frozenset(g) for m, g in self.members.items() if m not in self.left}

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.governance.errors import Conflict, Invalid
+from ledger.governance.errors import Conflict, Invalid, NotAllowed
 from ledger.log.sealed import Sealed
 from ledger.log.vocabulary import named
 
@@ -24,6 +24,14 @@ class Kind(StrEnum):
     EXPENSES = "expenses"
     CREDIT = "credit"  # credit or co-authorship
     TRAINING = "training"
+
+    @classmethod
+    def parse(cls, kind: str) -> Kind:
+        """The recognition a steward named, or one sentence listing the kinds there are."""
+        try:
+            return cls(kind)
+        except ValueError:
+            raise Invalid(f"Unknown recognition {kind!r}; choose {', '.join(x.value for x in cls)}.") from None
 
 
 class RecognitionState(StrEnum):
@@ -37,8 +45,26 @@ class RecognitionState(StrEnum):
 MONETARY = (Kind.PAYMENT, Kind.VOUCHER, Kind.EXPENSES)
 
 
+MAX_MINUTES = 24 * 60  # one entry is one day's time at most
+
+
 @named("Contribution")
 class Contribution(Aggregate):
+    @classmethod
+    def log(
+        cls, *, id: UUID, collective_id: UUID, member_id: UUID, activity: Sealed, minutes: int, on: str, by: UUID
+    ) -> Contribution:
+        """Log time given, refusing an entry no one could give in one go."""
+        cls.check_minutes(minutes)
+        return cls(
+            id=id, collective_id=collective_id, member_id=member_id, activity=activity, minutes=minutes, on=on, by=by
+        )
+
+    @staticmethod
+    def check_minutes(minutes: int) -> None:
+        if not 0 < minutes <= MAX_MINUTES:
+            raise Invalid("Time given must be between 1 minute and 24 hours for one entry.")
+
     @event("Logged")
     def __init__(
         self, id: UUID, collective_id: UUID, member_id: UUID, activity: Sealed, minutes: int, on: str, by: UUID
@@ -57,6 +83,8 @@ class Contribution(Aggregate):
         self.payment_reference: Sealed | None = None
 
     def offer(self, kind: Kind, amount_minor: int, currency: str, rate_table: str, by: UUID) -> None:
+        if kind not in MONETARY and (currency or rate_table):
+            raise Invalid("Only payments, vouchers and expenses carry a currency and a rate table.")
         if self.recognition is not RecognitionState.NONE:
             raise Conflict(f"Recognition has already been {self.recognition.value}.")
         if kind in MONETARY and (amount_minor <= 0 or len(currency) != 3 or not rate_table):
@@ -75,7 +103,13 @@ class Contribution(Aggregate):
         self.currency = currency
         self.rate_table = rate_table
 
-    def respond(self, accept: bool, reason: Sealed | None) -> None:
+    def check_respondent(self, by: UUID) -> None:
+        """Recognition is the person's own to take or turn down (a payment may affect their benefits)."""
+        if by != self.member_id:
+            raise NotAllowed("Only the person offered recognition can accept or decline it.")
+
+    def respond(self, by: UUID, accept: bool, reason: Sealed | None) -> None:
+        self.check_respondent(by)
         if self.recognition is not RecognitionState.OFFERED:
             raise Conflict("There is no open offer to respond to.")
         if accept:

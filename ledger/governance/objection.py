@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.governance.errors import Conflict, NotAllowed
+from ledger.governance.errors import Conflict, Invalid, NotAllowed
 from ledger.log.sealed import Sealed
 from ledger.log.vocabulary import named
 from policies import ObjectionStatus
@@ -21,6 +21,7 @@ from policies import ObjectionStatus
 # One vocabulary for the domain and the decision rules: the rules read these very values.
 Status = ObjectionStatus
 UNRESOLVED = (Status.RAISED, Status.ANSWERED)
+RESOLUTIONS = ("integrate", "uphold", "overrule")  # how a facilitator resolves an objection
 
 
 @named("Objection")
@@ -87,6 +88,26 @@ class Objection(Aggregate):
     def overrule(self, by: UUID, why: Sealed) -> None:
         self.check_unresolved()
         self._resolved(status=Status.OVERRULED.value, by=by, why=why, version_hash="")
+
+    @staticmethod
+    def check_resolution(how: str, *, allow_overrule: bool) -> None:
+        """One of the three ways to resolve; overruling only where the decision's rule allows it."""
+        if how not in RESOLUTIONS:
+            raise Invalid("Choose integrate, uphold or overrule.")
+        if how == "overrule" and not allow_overrule:
+            raise NotAllowed(
+                "This decision's rule does not allow overruling an objection; resolve it with the objector."
+            )
+
+    def resolve(self, how: str, by: UUID, why: Sealed, *, version_hash: str, allow_overrule: bool) -> None:
+        """Integrate (into ``version_hash``, the proposal's version now), uphold, or overrule."""
+        self.check_resolution(how, allow_overrule=allow_overrule)
+        if how == "integrate":
+            self.integrate(by, why, version_hash)
+        elif how == "uphold":
+            self.uphold(by, why)
+        else:
+            self.overrule(by, why)
 
     @event("Resolved")
     def _resolved(self, status: str, by: UUID, why: Sealed | None, version_hash: str) -> None:

@@ -20,7 +20,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.governance.errors import Conflict, Invalid
+from ledger.governance.closing import ClosingResult
+from ledger.governance.errors import Conflict, Invalid, NotAllowed
 from ledger.log.canonical import canonical_dumps
 from ledger.log.sealed import Sealed
 from ledger.log.vocabulary import named
@@ -120,7 +121,47 @@ class Proposal(Aggregate):
             return self.closes_at
         return now.isoformat()
 
-    def revise(self, title: str, body: str, author_id: UUID) -> None:
+    # -- guards --------------------------------------------------------------------------
+
+    def check_may_change(self, by: UUID, *, by_is_facilitator: bool, action: str) -> None:
+        """Only the proposal's author or a facilitator revises or withdraws it.
+
+        Whether ``by`` is a facilitator is the collective's to say; the handler passes that fact.
+        """
+        if by.hex != self.versions[0].author_id and not by_is_facilitator:
+            raise NotAllowed(f"Only the proposal's author or a facilitator can {action} it.")
+
+    def check_may_revise(self, by: UUID, *, by_is_facilitator: bool, now: datetime) -> None:
+        self.check_may_change(by, by_is_facilitator=by_is_facilitator, action="revise")
+        self.check_before_deadline(now)
+
+    def check_may_withdraw(self, by: UUID, *, by_is_facilitator: bool, now: datetime) -> None:
+        self.check_may_change(by, by_is_facilitator=by_is_facilitator, action="withdraw")
+        self.check_before_deadline(now)
+        self.check_withdrawable()
+
+    def check_answers_current(self, version_hash: str | None) -> None:
+        """A position given to a version the member read must be to the version in force now."""
+        if version_hash is not None and version_hash != self.current.content_hash:
+            raise Conflict(
+                f"The proposal was revised while you were reading it. Read version {self.current.number} "
+                "and give your position again."
+            )
+
+    def check_closable(self, now: datetime, *, min_open_hours: int) -> None:
+        """Open, and open for at least the rule's minimum time, so everyone had the time to respond."""
+        self.check_open()
+        opened = datetime.fromisoformat(str(self.opened_at))
+        if now - opened < timedelta(hours=min_open_hours):
+            until = (opened + timedelta(hours=min_open_hours)).strftime("%d %B %Y %H:%M UTC")
+            h = min_open_hours
+            span = f"{h // 24} days" if h % 24 == 0 else f"{h} hours"
+            raise Conflict(f"This decision must stay open for at least {span}, until {until}; close it then.")
+
+    # -- commands ------------------------------------------------------------------------
+
+    def revise(self, title: str, body: str, author_id: UUID, *, by_is_facilitator: bool, now: datetime) -> None:
+        self.check_may_revise(author_id, by_is_facilitator=by_is_facilitator, now=now)
         if self.state not in (State.DRAFT, State.OPEN):
             raise Conflict(f"A {self.state.value} proposal cannot be revised.")
         number = len(self.versions) + 1
@@ -173,9 +214,14 @@ class Proposal(Aggregate):
     def _objection_registered(self, objection_id: UUID) -> None:
         self.objection_ids.append(objection_id)
 
-    def close(self, by: UUID, at: str, result: dict[str, Any]) -> None:
-        self.check_open()
-        self._closed(by=by, at=at, result=result)
+    def close(self, by: UUID, now: datetime, result: ClosingResult, *, min_open_hours: int) -> None:
+        """Record the outcome the rule computed; the event carries it as its signed payload.
+
+        Past the deadline the decision closed then: nothing could change since (every
+        change was refused), so it is recorded as at the deadline.
+        """
+        self.check_closable(now, min_open_hours=min_open_hours)
+        self._closed(by=by, at=self.closing_time(now), result=result.payload())
 
     @event("Closed")
     def _closed(self, by: UUID, at: str, result: dict[str, Any]) -> None:
@@ -186,8 +232,8 @@ class Proposal(Aggregate):
         if self.state not in (State.DRAFT, State.OPEN):
             raise Conflict(f"A {self.state.value} proposal cannot be withdrawn.")
 
-    def withdraw(self, by: UUID, reason: Sealed) -> None:
-        self.check_withdrawable()
+    def withdraw(self, by: UUID, reason: Sealed, *, by_is_facilitator: bool, now: datetime) -> None:
+        self.check_may_withdraw(by, by_is_facilitator=by_is_facilitator, now=now)
         self._withdrawn(by=by, reason=reason)
 
     @event("Withdrawn")

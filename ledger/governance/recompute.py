@@ -15,7 +15,7 @@ than that deadline, and every ballot counted must have been given before it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -28,7 +28,7 @@ import policies
 from ledger.governance.agreement import Agreement  # also names its events for the reader: outcomes read it
 from ledger.governance.ballot import ballot_id
 from ledger.governance.proposal import Proposal, deadline
-from ledger.governance.tally import gather, result_record
+from ledger.governance.tally import ClosingResult, MalformedResult, gather, result_record
 from ledger.log.application import build_transcoder
 from ledger.log.record import SigningMapper
 from ledger.log.verify import OutcomeCheck, OutcomeChecker
@@ -53,42 +53,49 @@ def recompute(repo: Repository[UUID], proposal_id: UUID, version: int) -> Mismat
         return Mismatch(proposal_id, version, reason)
 
     proposal: Any = repo.get(proposal_id, version=version)
-    recorded = proposal.outcome
-    if not recorded:
+    if not proposal.outcome:
         return wrong("the proposal's Closed event records no outcome")
+    try:
+        recorded = ClosingResult.from_payload(proposal.outcome)
+    except MalformedResult as e:
+        return wrong(f"the outcome it records is not a closing result: {e}")
     agreement: Agreement = repo.get(proposal.agreement_id)
-    text = agreement.policies.get(recorded["policy_name"])
+    text = agreement.policies.get(recorded.policy_name)
     if text is None:
-        return wrong(f"the agreement holds no rule called {recorded['policy_name']!r}")
-    policy = policies.parse_policy(text, source=f"agreement {agreement.id} rule {recorded['policy_name']!r}")
-    if policies.policy_hash(policy) != recorded["policy_hash"]:
+        return wrong(f"the agreement holds no rule called {recorded.policy_name!r}")
+    policy = policies.parse_policy(text, source=f"agreement {agreement.id} rule {recorded.policy_name!r}")
+    if policies.policy_hash(policy) != recorded.policy_hash:
         return wrong("the rule in the agreement does not hash to the policy hash recorded with the outcome")
-    if recorded["policy_hash"] != proposal.policy_hash:
+    if recorded.policy_hash != proposal.policy_hash:
         return wrong("the outcome was decided by a rule other than the one the proposal opened under")
-    if recorded["version_hash"] != proposal.current.content_hash:
+    if recorded.version_hash != proposal.current.content_hash:
         return wrong("the outcome was recorded against a version that is not the proposal's last")
-    roster = [policies.Member(m, frozenset(g)) for m, g in recorded["roster"]]
-    ballots: list[Any] = [repo.get(UUID(b), version=v) for b, v in recorded["ballots"]]
-    objections: list[Any] = [repo.get(UUID(o), version=v) for o, v in recorded["objections"]]
+    roster = [policies.Member(m, frozenset(g)) for m, g in recorded.roster]
+    ballots: list[Any] = [repo.get(UUID(b), version=v) for b, v in recorded.ballots]
+    objections: list[Any] = [repo.get(UUID(o), version=v) for o, v in recorded.objections]
     if any(b.proposal_id != proposal_id for b in ballots) or any(o.proposal_id != proposal_id for o in objections):
         return wrong("a ballot or objection counted belongs to another proposal")
-    problem = _left_out(repo, proposal, recorded, roster) or _time_problem(proposal, policy, recorded, ballots)
+    closed_at = str(proposal.outcome["closed_at"])
+    problem = _left_out(repo, proposal, recorded, roster) or _time_problem(proposal, policy, closed_at, ballots)
     if problem is not None:
         return wrong(problem)
-    inputs = gather(roster, ballots, objections, recorded["version_hash"])
+    inputs = gather(roster, ballots, objections, recorded.version_hash)
     decision = policies.decide(policy, inputs.roster, inputs.ballots, inputs.objections)
     again = result_record(
         decision,
         inputs,
-        policy_name=recorded["policy_name"],
-        policy_hash=recorded["policy_hash"],
-        version_hash=recorded["version_hash"],
-        ballot_refs=recorded["ballots"],
-        objection_refs=recorded["objections"],
+        policy_name=recorded.policy_name,
+        policy_hash=recorded.policy_hash,
+        version_hash=recorded.version_hash,
+        ballot_refs=recorded.ballots,
+        objection_refs=recorded.objections,
     )
-    for key in sorted(again):  # every field of the record: the outcome, its figures and what was counted
-        if again[key] != recorded.get(key):
-            return wrong(f"its recorded {key} is {recorded.get(key)!r}, but the rule gives {again[key]!r}")
+    # Every field of the result: the outcome, its figures and what was counted. Said as
+    # the log holds it (its JSON values), since that is what an auditor reads.
+    said, gives = recorded.payload(), again.payload()
+    for f in sorted(fields(ClosingResult), key=lambda f: f.name):
+        if getattr(again, f.name) != getattr(recorded, f.name):
+            return wrong(f"its recorded {f.name} is {said[f.name]!r}, but the rule gives {gives[f.name]!r}")
     return None
 
 
@@ -115,12 +122,12 @@ def _last_version(repo: Repository[UUID], aggregate_id: UUID) -> int | None:
 
 
 def _left_out(
-    repo: Repository[UUID], proposal: Any, recorded: dict[str, Any], roster: list[policies.Member]
+    repo: Repository[UUID], proposal: Any, recorded: ClosingResult, roster: list[policies.Member]
 ) -> str | None:
     """A ballot or objection the outcome should have counted but did not, or counted at an old version."""
-    ballots = {UUID(b): int(v) for b, v in recorded["ballots"]}
+    ballots = {UUID(b): v for b, v in recorded.ballots}
     wanted = [(ballot_id(proposal.id, UUID(m.member_id)), "ballot") for m in roster]
-    objections = {UUID(o): int(v) for o, v in recorded["objections"]}
+    objections = {UUID(o): v for o, v in recorded.objections}
     for aggregate_id, kind in [*wanted, *((o, "objection") for o in proposal.objection_ids)]:
         cited = (ballots if kind == "ballot" else objections).get(aggregate_id)
         last = _last_version(repo, aggregate_id)
@@ -133,7 +140,7 @@ def _left_out(
     return None
 
 
-def _time_problem(proposal: Any, policy: policies.Policy, recorded: dict[str, Any], ballots: list[Any]) -> str | None:
+def _time_problem(proposal: Any, policy: policies.Policy, closed_at: str, ballots: list[Any]) -> str | None:
     """What is wrong with the times recorded, if anything: the deadline, the closing time, a late ballot."""
     closes_at = proposal.closes_at
     expected = deadline(str(proposal.opened_at), policy.max_open_hours)
@@ -142,8 +149,8 @@ def _time_problem(proposal: Any, policy: policies.Policy, recorded: dict[str, An
     if closes_at is None:
         return None
     end = datetime.fromisoformat(closes_at)
-    if datetime.fromisoformat(recorded["closed_at"]) > end:
-        return f"it is recorded as closed at {recorded['closed_at']}, after its deadline {closes_at}"
+    if datetime.fromisoformat(closed_at) > end:
+        return f"it is recorded as closed at {closed_at}, after its deadline {closes_at}"
     for b in ballots:
         if not b.at or datetime.fromisoformat(b.at) >= end:
             given = f"at {b.at}" if b.at else "with no time"

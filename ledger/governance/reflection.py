@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +18,26 @@ REVIEW_OUTCOMES = ("renew", "amend", "retire")  # a review of the agreement ends
 
 @named("Reflection")
 class Reflection(Aggregate):
+    @staticmethod
+    def check_subject(subject: str, review_outcome: str | None) -> None:
+        """A reflection is about a proposal, the agreement or a period; only a review of the agreement
+        ends in renew, amend or retire, and it always does."""
+        if subject not in SUBJECTS:
+            raise Invalid(f"A reflection is about a {', a '.join(SUBJECTS)}.")
+        if subject == "agreement" and review_outcome not in REVIEW_OUTCOMES:
+            raise Invalid("A review of the agreement ends in a decision: renew, amend or retire.")
+        if subject != "agreement" and review_outcome:
+            raise Invalid("Only a review of the agreement has an outcome (renew, amend or retire).")
+
+    @staticmethod
+    def check_not_empty(texts: Iterable[str], actions: Iterable[str]) -> None:
+        """Something must be said: what worked, what did not, about power, or an action."""
+        if not any(texts) and not any(actions):
+            raise Invalid(
+                "This reflection is empty: write what worked, what did not, what you noticed about power, "
+                "or an action, then save it."
+            )
+
     @event("Recorded")
     def __init__(
         self,

@@ -9,14 +9,14 @@ from __future__ import annotations
 from ledger.governance.application import GovernanceApplication, builtin_policy_text
 from ledger.governance.commands.agreements import AgreementCommands
 from ledger.governance.commands.contributions import ContributionCommands
-from ledger.governance.commands.membership import MembershipCommands, collective_groups_check
+from ledger.governance.commands.membership import MembershipCommands
 from ledger.governance.commands.objections import ObjectionCommands
 from ledger.governance.commands.proposals import ProposalCommands
 from ledger.governance.commands.reflections import ReflectionCommands
 from ledger.governance.commands.voting import VotingCommands
 from ledger.governance.queries import Queries
 
-__all__ = ["Governance", "GovernanceApplication", "builtin_policy_text", "collective_groups_check"]
+__all__ = ["Governance", "GovernanceApplication", "builtin_policy_text"]
 
 
 class Governance(

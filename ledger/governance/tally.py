@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 import policies
 from ledger.governance.ballot import Ballot
+from ledger.governance.closing import ClosingResult, MalformedResult, Ref
 from ledger.governance.objection import Objection
 from ledger.log.canonical import canonical_dumps
+
+__all__ = ["ClosingResult", "Inputs", "MalformedResult", "ballots_digest", "gather", "result_record", "roster_of"]
 
 
 @dataclass(frozen=True)
@@ -72,21 +74,21 @@ def result_record(
     policy_name: str,
     policy_hash: str,
     version_hash: str,
-    ballot_refs: list[list[Any]],
-    objection_refs: list[list[Any]],
-) -> dict[str, Any]:
-    """What a Closed event records: the outcome and everything needed to recompute it."""
-    return {
-        "outcome": decision.outcome.value,
-        "rule": decision.rule,
-        "explanation": decision.explanation,
-        "figures": {k: v for k, v in sorted(decision.figures.items())},
-        "policy_name": policy_name,
-        "policy_hash": policy_hash,
-        "version_hash": version_hash,
-        "roster": [[m.member_id, sorted(m.groups)] for m in inputs.roster],
-        "ballots": ballot_refs,
-        "objections": objection_refs,
-        "stale_ballots": inputs.stale,
-        "ballots_digest": ballots_digest(inputs.ballots, version_hash),
-    }
+    ballot_refs: Iterable[Ref],
+    objection_refs: Iterable[Ref],
+) -> ClosingResult:
+    """The closing result for a decision over these inputs: one function for closing and recomputing."""
+    return ClosingResult(
+        outcome=decision.outcome,
+        rule=decision.rule,
+        explanation=decision.explanation,
+        figures=dict(sorted(decision.figures.items())),
+        policy_name=policy_name,
+        policy_hash=policy_hash,
+        version_hash=version_hash,
+        roster=tuple((m.member_id, tuple(sorted(m.groups))) for m in inputs.roster),
+        ballots=tuple((b, v) for b, v in ballot_refs),
+        objections=tuple((o, v) for o, v in objection_refs),
+        stale_ballots=tuple(inputs.stale),
+        ballots_digest=ballots_digest(inputs.ballots, version_hash),
+    )

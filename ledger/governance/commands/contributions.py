@@ -10,7 +10,6 @@ from ledger.governance import text
 from ledger.governance.application import GovernanceApplication, next_event
 from ledger.governance.collective import Role
 from ledger.governance.contribution import MONETARY, Contribution, Kind
-from ledger.governance.errors import Invalid, NotAllowed
 from ledger.governance.retry import command
 
 
@@ -22,18 +21,11 @@ class ContributionCommands(GovernanceApplication):
         self, collective_id: UUID, *, by: UUID, member_id: UUID, activity: str, minutes: int, on: date
     ) -> UUID:
         collective = self._collective_for(collective_id, by)
-        collective.check_member(member_id)
-        if (
-            by != member_id
-            and not collective.has_role(by, Role.STEWARD)
-            and not collective.has_role(by, Role.SECRETARY)
-        ):
-            raise NotAllowed("Members log their own time; a steward or secretary can log it for them.")
-        if not 0 < minutes <= 24 * 60:
-            raise Invalid("Time given must be between 1 minute and 24 hours for one entry.")
+        collective.check_may_log_time_for(by, member_id)
+        Contribution.check_minutes(minutes)  # before sealing anything
         activity = text.clean(activity, "activity", limit=text.TITLE_MAX)
         cid = uuid4()
-        c = Contribution(
+        c = Contribution.log(
             id=cid,
             collective_id=collective_id,
             member_id=member_id,
@@ -62,15 +54,10 @@ class ContributionCommands(GovernanceApplication):
         c = self._contribution(contribution_id)
         collective = self._collective_for(c.collective_id, by)
         collective.check_role(by, Role.STEWARD)
-        try:
-            k = Kind(kind)
-        except ValueError:
-            raise Invalid(f"Unknown recognition {kind!r}; choose {', '.join(x.value for x in Kind)}.") from None
+        k = Kind.parse(kind)
         if k in MONETARY:
             currency = text.currency(currency)
             rate_table = text.clean(rate_table, "rate table version", limit=80)
-        elif currency or rate_table:
-            raise Invalid("Only payments, vouchers and expenses carry a currency and a rate table.")
         c.offer(k, amount_minor, currency, rate_table, by)
         self.save(c)
 
@@ -78,10 +65,9 @@ class ContributionCommands(GovernanceApplication):
     def respond_to_recognition(self, contribution_id: UUID, *, by: UUID, accept: bool, reason: str = "") -> None:
         c = self._contribution(contribution_id)
         self._collective_for(c.collective_id, by)
-        if by != c.member_id:
-            raise NotAllowed("Only the person offered recognition can accept or decline it.")
+        c.check_respondent(by)  # before sealing anything
         reason = text.clean(reason, "reason", limit=text.REASON_MAX, required=False)
-        c.respond(accept, None if accept else self._seal_optional(by, reason, next_event(c), "/reason"))
+        c.respond(by, accept, None if accept else self._seal_optional(by, reason, next_event(c), "/reason"))
         self.save(c)
 
     @command

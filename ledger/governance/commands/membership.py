@@ -8,7 +8,6 @@ from uuid import UUID, uuid4
 from ledger.governance import text
 from ledger.governance.application import GovernanceApplication
 from ledger.governance.collective import Collective, Role
-from ledger.governance.errors import Invalid
 from ledger.governance.member import Member
 from ledger.governance.retry import command
 
@@ -40,7 +39,7 @@ class MembershipCommands(GovernanceApplication):
             purpose=purpose,
             groups=clean_groups,
             founder_id=founder_id,
-            founder_groups=collective_groups_check(clean_groups, founder_groups),
+            founder_groups=Collective.check_founder_groups(clean_groups, founder_groups),
         )
         member = self._new_member(founder_id, collective.id, founder_name, founder_contact, founder_access_needs)
         self.save(collective, member)
@@ -91,13 +90,10 @@ class MembershipCommands(GovernanceApplication):
         ends: date | None = None,
     ) -> None:
         collective = self._collective_to_change(collective_id, by)
-        try:
-            r = Role(role)
-        except ValueError:
-            raise Invalid(f"Unknown role {role!r}; choose steward, facilitator, secretary or member.") from None
-        collective.assign_role(member_id, r, starts or self.clock().date(), ends, by)
+        collective.assign_role(member_id, Role.parse(role), starts or self.clock().date(), ends, by)
         self.save(collective)
 
+    @command
     def leave_collective(self, collective_id: UUID, member_id: UUID, *, by: UUID) -> None:
         """A member leaves (or a steward records it): from then on every page and command is closed to them."""
         collective = self._collective_to_change(collective_id, by)
@@ -107,10 +103,3 @@ class MembershipCommands(GovernanceApplication):
     def erase_member(self, member_id: UUID) -> bool:
         """Right to erasure: delete the person's key. Their votes still count; their words are gone."""
         return self.vault.erase(member_id)
-
-
-def collective_groups_check(groups: dict[str, str], chosen: list[str]) -> list[str]:
-    unknown = sorted(set(chosen) - set(groups))
-    if unknown or not chosen:
-        raise Invalid("The founder must belong to at least one of the collective's groups.")
-    return sorted(set(chosen))

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from ledger.governance import text
 from ledger.governance.application import GovernanceApplication, next_event
 from ledger.governance.collective import Collective, Role
-from ledger.governance.errors import Invalid, NotAllowed
+from ledger.governance.errors import NotAllowed
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal
 from ledger.governance.retry import command
@@ -80,20 +80,12 @@ class ObjectionCommands(GovernanceApplication):
         collective.check_role(by, Role.FACILITATOR)
         proposal.check_accepting_positions(self.clock())
         why = text.clean(why, "explanation", limit=text.REASON_MAX)
-        if how not in ("integrate", "uphold", "overrule"):
-            raise Invalid("Choose integrate, uphold or overrule.")
+        _, _, policy = self._voting_context(proposal, collective)
+        objection.check_resolution(how, allow_overrule=policy.allow_overrule)  # before sealing anything
         if how == "overrule":
-            _, _, policy = self._voting_context(proposal, collective)
-            if not policy.allow_overrule:
-                raise NotAllowed(
-                    "This decision's rule does not allow overruling an objection; resolve it with the objector."
-                )
             why = f"{why} (process: {policy.overrule_process})"
         sealed = self._seal(by, why, next_event(objection), "/why")
-        if how == "integrate":
-            objection.integrate(by, sealed, proposal.current.content_hash)
-        elif how == "uphold":
-            objection.uphold(by, sealed)
-        else:
-            objection.overrule(by, sealed)
+        objection.resolve(
+            how, by, sealed, version_hash=proposal.current.content_hash, allow_overrule=policy.allow_overrule
+        )
         self.save(objection)

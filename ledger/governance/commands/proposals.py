@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
 from ledger.governance import text
-from ledger.governance.agreement import GOVERNANCE, Agreement
+from ledger.governance.agreement import Agreement
 from ledger.governance.application import GovernanceApplication, next_event
+from ledger.governance.closing import ClosingResult
 from ledger.governance.collective import Role
-from ledger.governance.errors import Conflict, Invalid, NotAllowed
+from ledger.governance.errors import Conflict
 from ledger.governance.proposal import Proposal, version_hash
 from ledger.governance.retry import command
 
@@ -37,11 +37,9 @@ class ProposalCommands(GovernanceApplication):
         if agreement is not None:
             agreement.rule_for(category)
         if changes_agreement is not None:
-            if category != GOVERNANCE:
-                raise Invalid("A proposal to change the agreement belongs to the 'governance' category.")
+            Agreement.check_change_category(category)
             draft = cast(Agreement, self._read(Agreement, changes_agreement, "agreement"))
-            if draft.collective_id != collective.id or draft.in_force:
-                raise Invalid("That agreement is not a draft of this collective.")
+            draft.check_draft_of(collective.id)
             body += f"\n\nThis proposal adopts agreement {changes_agreement}."
         proposal = Proposal(
             collective_id=collective_id,
@@ -59,12 +57,11 @@ class ProposalCommands(GovernanceApplication):
     def revise_proposal(self, proposal_id: UUID, *, by: UUID, title: str, body: str) -> None:
         proposal = self.proposal(proposal_id)
         collective = self._collective_for(proposal.collective_id, by)
-        if by.hex != proposal.versions[0].author_id and not collective.has_role(by, Role.FACILITATOR):
-            raise NotAllowed("Only the proposal's author or a facilitator can revise it.")
-        proposal.check_before_deadline(self.clock())
-        proposal.revise(
-            text.clean(title, "title", limit=text.TITLE_MAX), text.clean(body, "proposal text", limit=text.TEXT_MAX), by
-        )
+        facilitator, now = collective.has_role(by, Role.FACILITATOR), self.clock()
+        proposal.check_may_revise(by, by_is_facilitator=facilitator, now=now)
+        title = text.clean(title, "title", limit=text.TITLE_MAX)
+        body = text.clean(body, "proposal text", limit=text.TEXT_MAX)
+        proposal.revise(title, body, by, by_is_facilitator=facilitator, now=now)
         self.save(proposal)
 
     @command
@@ -87,7 +84,7 @@ class ProposalCommands(GovernanceApplication):
         self.save(proposal)
 
     @command
-    def close_proposal(self, proposal_id: UUID, *, by: UUID) -> dict[str, Any]:
+    def close_proposal(self, proposal_id: UUID, *, by: UUID) -> ClosingResult:
         """Run the policy over the final ballots and objections and record the outcome."""
         proposal = self.proposal(proposal_id)
         collective = self._collective_for(proposal.collective_id, by)
@@ -95,17 +92,11 @@ class ProposalCommands(GovernanceApplication):
         proposal.check_open()
         _, _, policy = self._voting_context(proposal, collective)
         now = self.clock()
-        opened = datetime.fromisoformat(str(proposal.opened_at))
-        if now - opened < timedelta(hours=policy.min_open_hours):
-            until = (opened + timedelta(hours=policy.min_open_hours)).strftime("%d %B %Y %H:%M UTC")
-            h = policy.min_open_hours
-            span = f"{h // 24} days" if h % 24 == 0 else f"{h} hours"
-            raise Conflict(f"This decision must stay open for at least {span}, until {until}; close it then.")
+        proposal.check_closable(now, min_open_hours=policy.min_open_hours)  # before counting anything
         _, record = self.tally(proposal)
-        # Past the deadline the decision closed then: nothing could change since (every change was refused).
-        proposal.close(by, proposal.closing_time(now), record)
+        proposal.close(by, now, record, min_open_hours=policy.min_open_hours)
         to_save: list[Any] = [proposal]
-        if proposal.changes_agreement is not None and record["outcome"] == "adopted":
+        if proposal.changes_agreement is not None and record.adopted:
             collective = self.collective(collective.id)  # the one close that changes the collective: a copy
             collective.record_change_adopted(proposal.changes_agreement, proposal.id)
             to_save.append(collective)
@@ -116,10 +107,9 @@ class ProposalCommands(GovernanceApplication):
     def withdraw_proposal(self, proposal_id: UUID, *, by: UUID, reason: str) -> None:
         proposal = self.proposal(proposal_id)
         collective = self._collective_for(proposal.collective_id, by)
-        if by.hex != proposal.versions[0].author_id and not collective.has_role(by, Role.FACILITATOR):
-            raise NotAllowed("Only the proposal's author or a facilitator can withdraw it.")
+        facilitator, now = collective.has_role(by, Role.FACILITATOR), self.clock()
+        proposal.check_may_withdraw(by, by_is_facilitator=facilitator, now=now)  # before sealing anything
         reason = text.clean(reason, "reason", limit=text.REASON_MAX)
-        proposal.check_before_deadline(self.clock())
-        proposal.check_withdrawable()
-        proposal.withdraw(by, self._seal(by, reason, next_event(proposal), "/reason"))
+        sealed = self._seal(by, reason, next_event(proposal), "/reason")
+        proposal.withdraw(by, sealed, by_is_facilitator=facilitator, now=now)
         self.save(proposal)

@@ -7,8 +7,7 @@ from uuid import UUID, uuid4
 
 from ledger.governance import text
 from ledger.governance.application import GovernanceApplication
-from ledger.governance.errors import Invalid
-from ledger.governance.reflection import REVIEW_OUTCOMES, SUBJECTS, Reflection
+from ledger.governance.reflection import Reflection
 from ledger.governance.retry import command
 
 
@@ -31,12 +30,7 @@ class ReflectionCommands(GovernanceApplication):
     ) -> UUID:
         """A reflection; one about the agreement is its review, and says renew, amend or retire."""
         self._collective_for(collective_id, by)
-        if subject not in SUBJECTS:
-            raise Invalid(f"A reflection is about a {', a '.join(SUBJECTS)}.")
-        if subject == "agreement" and review_outcome not in REVIEW_OUTCOMES:
-            raise Invalid("A review of the agreement ends in a decision: renew, amend or retire.")
-        if subject != "agreement" and review_outcome:
-            raise Invalid("Only a review of the agreement has an outcome (renew, amend or retire).")
+        Reflection.check_subject(subject, review_outcome)
         rid = uuid4()
         texts = {
             name: text.clean(value, label, limit=text.TEXT_MAX, required=False)
@@ -47,11 +41,7 @@ class ReflectionCommands(GovernanceApplication):
             )
         }
         clean_actions = [text.clean(a, "action", limit=text.REASON_MAX) for a in actions if a and a.strip()]
-        if not any(texts.values()) and not clean_actions:
-            raise Invalid(
-                "This reflection is empty: write what worked, what did not, what you noticed about power, "
-                "or an action, then save it."
-            )
+        Reflection.check_not_empty(texts.values(), clean_actions)
         subject_ref = text.clean(subject_ref, "subject", limit=200, required=False)
         reflection = Reflection(
             collective_id=collective_id,

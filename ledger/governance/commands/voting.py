@@ -8,8 +8,8 @@ from uuid import UUID, uuid4
 import policies
 from ledger.governance import text
 from ledger.governance.application import GovernanceApplication, next_event
-from ledger.governance.ballot import POSITIONS, Ballot, ballot_id
-from ledger.governance.errors import Conflict, Invalid, NotAllowed
+from ledger.governance.ballot import Ballot, ballot_id
+from ledger.governance.errors import NotAllowed
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal
 from ledger.governance.retry import command
@@ -31,21 +31,15 @@ class VotingCommands(GovernanceApplication):
         collective = self._collective_for(proposal.collective_id, member_id)
         now = self.clock()
         proposal.check_accepting_positions(now)
-        if version_hash is not None and version_hash != proposal.current.content_hash:
-            raise Conflict(
-                f"The proposal was revised while you were reading it. Read version {proposal.current.number} "
-                "and give your position again."
-            )
+        proposal.check_answers_current(version_hash)
         collective, agreement, policy = self._voting_context(proposal, collective)
-        if position not in POSITIONS:
-            raise Invalid(f"Choose one of: {', '.join(POSITIONS)}.")
+        Ballot.check_position(position)
         if not collective.groups_of(member_id) & agreement.voting_groups(proposal.category):
             raise NotAllowed(
                 "Your stakeholder groups are consulted or informed on this category; they do not vote on it."
             )
         reason = text.clean(reason, "reason", limit=text.REASON_MAX, required=False)
-        if not reason and policies.Position(position) in policy.reason_required_for:
-            raise Invalid(f"Please give a reason: this decision asks for one when you {position}.")
+        Ballot.check_reason(position, reason, required_for={p.value for p in policy.reason_required_for})
         bid = ballot_id(proposal_id, member_id)
         ballot = self.ballot_of(proposal_id, member_id)
         sealed = self._seal_optional(member_id, reason, (bid, 1 if ballot is None else ballot.version + 1), "/reason")
