@@ -13,13 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from ledger.governance.ballot import ballot_id
 from ledger.governance.errors import Conflict
 from ledger.governance.recompute import OUTCOMES
 from ledger.log.application import Ledger
 from ledger.log.verify import verify_log
+from tests.governance_world import World
 from tests.test_web import Person, open_proposal
 from tests.web_support import Site
 
@@ -124,3 +125,31 @@ def test_a_vote_retried_after_a_race_is_checked_against_the_state_it_meets(site:
     finally:
         gov.save = real_save  # type: ignore[method-assign]
     assert gov.ballot_of(pid, w.member("ben")) is None, "the retried vote met a closed proposal and wrote nothing"
+
+
+def test_leaving_while_the_steward_changes_the_collective_is_run_again_not_failed(world: World) -> None:
+    """Leaving changes the collective, as admitting does: losing that race reruns the leave on the new state.
+
+    Deterministic: inside the first save the steward admits someone (the other writer
+    wins), and this save is refused as the store refuses a lost race.
+    """
+    w = world
+    gov = w.gov
+    real_save = gov.save
+    calls = {"n": 0}
+
+    def save_that_loses_one_race(*objs: Any, **kw: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            gov.admit_member(w.collective, by=w.steward, name="Nia", contact="", groups=["funders"])
+            raise RecordConflictError("UNIQUE constraint failed")
+        return real_save(*objs, **kw)
+
+    gov.save = save_that_loses_one_race  # type: ignore[method-assign]
+    try:
+        gov.leave_collective(w.collective, w.member("erin"), by=w.member("erin"))
+    finally:
+        gov.save = real_save  # type: ignore[method-assign]
+    collective = gov.collective(w.collective)
+    assert not collective.is_member(w.member("erin"))
+    assert len(collective.active_members()) == 7, "the admission the leave raced with is kept"

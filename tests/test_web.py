@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 
+from tests.nothing_written import held
 from tests.web_support import Person, Site, open_proposal, proposal_id
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
@@ -272,14 +273,18 @@ def test_authorisation_matrix(site: Site, action: str, who: str) -> None:
         person = Person(site, who)
     path = site.url(template, p=pid, d=draft, x=contribution)
     person.get(site.url("/proposals/{p}", p=pid))
+    before = held(w.gov, site.config)
     r = person.get(path) if method == "GET" else person.post(path, data)
     if who == "outsider":
         assert r.status_code == 404, r.text
     elif who in allowed:
         assert r.status_code in SUCCESS, (who, action, r.status_code, r.text[:500])
+        assert method == "GET" or held(w.gov, site.config) != before, f"{action} by {who} recorded nothing"
+        return
     else:
         assert r.status_code in REFUSED, (who, action, r.status_code)
         assert r.status_code != 404, "members get 403 (or a reason), never 404, inside their own collective"
+    assert held(w.gov, site.config) == before, f"{action} by {who} was refused but wrote to the ledger"
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(site: Site) -> None:

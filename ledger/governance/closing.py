@@ -71,7 +71,7 @@ class ClosingResult:
         """
         try:
             return cls(
-                outcome=policies.Outcome(doc["outcome"]),
+                outcome=_outcome(doc["outcome"]),
                 rule=_text(doc, "rule"),
                 explanation=_text(doc, "explanation"),
                 figures=_figures(doc["figures"]),
@@ -87,7 +87,14 @@ class ClosingResult:
         except KeyError as e:
             raise MalformedResult(f"it records no {e.args[0]}") from None
         except (TypeError, ValueError) as e:
-            raise MalformedResult(f"it is not a closing result ({e})") from None
+            raise MalformedResult(str(e)) from None
+
+
+def _outcome(value: Any) -> policies.Outcome:
+    for outcome in policies.Outcome:
+        if value == outcome.value:
+            return outcome
+    raise ValueError(f"its outcome is {value!r}, not one of {', '.join(o.value for o in policies.Outcome)}")
 
 
 def _text(doc: Mapping[str, Any], key: str) -> str:
