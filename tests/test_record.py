@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from ledger.log import merkle
 from ledger.log.application import build_transcoder
-from ledger.log.record import EventSigner, SignedStoredEvent, SigningMapper, record_bytes, verify_record
+from ledger.log.record import record_bytes, verify_record
+from ledger.log.signing_mapper import EventSigner, SignedStoredEvent, SigningMapper
 from tests.diary import Diary
 
 # RFC 8032 section 7.1, TEST 1 to TEST 3: (secret key, public key, message, signature).
