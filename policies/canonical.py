@@ -41,7 +41,8 @@ How to reproduce `policy_hash` in another language
    JSON requires it (`"`, `\\`, and control characters below U+0020, written as \\b \\f
    \\n \\r \\t or \\u00xx with lowercase hex), everything else written as UTF-8.
    For these inputs (strings, integers below 2**53, booleans, lists, and objects whose
-   keys are ASCII) this is exactly RFC 8785 (JCS).
+   keys are ASCII) this is exactly RFC 8785 (JCS), and `canonical_json` below writes it:
+   the one RFC 8785 encoder of copro, which also writes every signed record's payload.
 3. The hash is "sha256:" followed by the lowercase hex SHA-256 of those bytes.
 """
 

@@ -122,8 +122,9 @@ def check_rows(rows: Sequence[RowTuple]) -> list[Result]:
     """
     out: list[Result] = []
     for index, oid, version, topic, state in rows:
+        originator_id = UUID(bytes=oid)
         try:
-            record = record_bytes(UUID(bytes=oid), version, topic, state)
+            record = record_bytes(originator_id, version, topic, state)
             verify_record(record, _KEYS)
         except RecordFormatError as e:
             out.append((index, None, None, f"the stored event is not a signed copro record ({e})"))
@@ -148,7 +149,7 @@ def check_rows(rows: Sequence[RowTuple]) -> list[Result]:
                 )
             )
             continue
-        misplaced = sealed.misplaced(state[HEADER_SIZE:], UUID(bytes=oid), version)
+        misplaced = sealed.misplaced(state[HEADER_SIZE:], originator_id, version)
         out.append((index, merkle.leaf_hash(record), record[1:5], misplaced))
     return out
 
