@@ -101,7 +101,7 @@ def _signing_cost(samples: int = 2000) -> float:
     """Seconds for the one Ed25519 signature every event needs, on a record of typical size."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from ledger.log.record import EventSigner
+    from ledger.log.signing_mapper import EventSigner
 
     signer = EventSigner(Ed25519PrivateKey.generate())
     record = b"x" * 300

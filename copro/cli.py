@@ -36,11 +36,12 @@ from copro.cli_args import (
     workers_arg,
 )
 from ledger.log.config import LedgerConfig
-from ledger.log.errors import ConfigurationError, CoproError, operational_sentence
+from ledger.log.errors import ConfigurationError, CoproError
 from ledger.log.files import secure_data_folder
 from ledger.log.keys import Purpose, b64, openssh_public, pem_public, raw_public
 from ledger.log.keystore import KeysFolder, LedgerKeys
 from ledger.log.merkle import ProofError
+from ledger.log.operational import operational_sentence
 from ledger.log.signed_note import NoteError, NoteVerifier, verifier_key
 
 Handler = Callable[[argparse.Namespace], int]

@@ -163,7 +163,7 @@ def test_rotating_the_event_key_is_logged_and_old_events_still_verify(ledger: Le
 def test_an_event_signed_with_a_retired_key_after_rotation_is_refused(ledger: Ledger, config: LedgerConfig) -> None:
     old_key = ledger.keys.event.signing_key
     ledger.rotate_key(Purpose.EVENT, "compromise suspected", PASSPHRASE)
-    from ledger.log.record import SigningMapper
+    from ledger.log.signing_mapper import SigningMapper
 
     mapper = ledger.mapper
     assert isinstance(mapper, SigningMapper)

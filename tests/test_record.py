@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
@@ -9,7 +11,8 @@ from hypothesis import strategies as st
 
 from ledger.log import merkle
 from ledger.log.application import build_transcoder
-from ledger.log.record import EventSigner, SignedStoredEvent, SigningMapper, record_bytes, verify_record
+from ledger.log.record import BadSignatureError, UnknownKeyError, record_bytes, signing_input, verify_record
+from ledger.log.signing_mapper import EventSigner, SignedStoredEvent, SigningMapper
 from tests.diary import Diary
 
 # RFC 8032 section 7.1, TEST 1 to TEST 3: (secret key, public key, message, signature).
@@ -63,3 +66,25 @@ def test_a_mapped_event_carries_the_leaf_hash_of_its_own_record() -> None:
         assert stored.leaf_hash == merkle.leaf_hash(record)
         verify_record(record, mapper.verifiers)
         assert mapper.to_domain_event(stored).originator_id == diary.id
+
+
+def _signed_record(key: Ed25519PrivateKey, key_id: bytes) -> bytes:
+    oid = UUID(int=7)
+    payload = b'{"text":"agreed"}'
+    signature = key.sign(signing_input(oid, 1, "Diary.Written", payload))
+    return record_bytes(oid, 1, "Diary.Written", bytes((1,)) + key_id + signature + payload)
+
+
+def test_the_record_verifier_names_the_key_it_does_not_know() -> None:
+    key = Ed25519PrivateKey.generate()
+    with pytest.raises(UnknownKeyError) as refused:
+        verify_record(_signed_record(key, b"\x01\x02\x03\x04"), {b"\x09" * 4: key.public_key()})
+    assert refused.value.key_id == b"\x01\x02\x03\x04"
+
+
+def test_the_record_verifier_refuses_a_record_changed_after_signing() -> None:
+    key = Ed25519PrivateKey.generate()
+    record = _signed_record(key, b"\x01" * 4)
+    assert verify_record(record, {b"\x01" * 4: key.public_key()}).payload == b'{"text":"agreed"}'
+    with pytest.raises(BadSignatureError):
+        verify_record(record[:-2] + b"!}", {b"\x01" * 4: key.public_key()})

@@ -27,9 +27,11 @@ from hypothesis import strategies as st
 from ledger.log import merkle
 from ledger.log.application import Ledger
 from ledger.log.config import LedgerConfig
-from ledger.log.record import HEADER_SIZE, SignedStoredEvent, record_bytes
+from ledger.log.record import HEADER_SIZE, record_bytes
+from ledger.log.signing_mapper import SignedStoredEvent
 from ledger.log.storage import merkle_tables
 from ledger.log.storage.merkle_tables import SQLITE, RecentLeaves, TileTree, read_tile
+from ledger.log.tile_math import split_hashes
 from tests.diary import Diary
 from tests.helpers import events_table, leaf_column, raw
 
@@ -87,7 +89,7 @@ def test_a_leaf_tile_is_written_with_its_256th_leaf_and_its_root_is_carried_one_
     assert len(tiles[0, 0]) == len(tiles[0, 1]) == TILE_BYTES
     assert tiles[0, 0] == joined(hashes[0:256]), "a full tile never changes"
     assert tiles[0, 1] == joined(hashes[256:512])
-    assert merkle_tables.split_hashes(tiles[1, 0]) == [
+    assert split_hashes(tiles[1, 0]) == [
         merkle.root_hash(hashes[0:256]),
         merkle.root_hash(hashes[256:512]),
     ]
@@ -168,7 +170,7 @@ def test_an_append_from_a_second_writer_leaves_a_gap_in_the_first_ones_cache_yet
     assert len(hashes) == 513
     tiles = stored_tiles(config)
     assert tiles[0, 1] == joined(hashes[256:512])
-    assert merkle_tables.split_hashes(tiles[1, 0]) == [
+    assert split_hashes(tiles[1, 0]) == [
         merkle.root_hash(hashes[0:256]),
         merkle.root_hash(hashes[256:512]),
     ]
@@ -186,7 +188,7 @@ def test_an_upper_tile_deleted_behind_copros_back_is_rebuilt_by_the_next_append_
     assert len(hashes) == 513
     tiles = stored_tiles(config)
     assert tiles[0, 1] == joined(hashes[256:512])
-    assert merkle_tables.split_hashes(tiles[1, 0]) == [
+    assert split_hashes(tiles[1, 0]) == [
         merkle.root_hash(hashes[0:256]),
         merkle.root_hash(hashes[256:512]),
     ]
@@ -369,12 +371,12 @@ def test_a_tree_of_65536_leaves_carries_its_root_up_to_a_level_2_tile(big: BigTr
     for t in range(257):
         assert read_tile(c, SQLITE, 0, t) == joined(big.hashes[t * WIDTH : (t + 1) * WIDTH]), f"leaf tile {t}"
 
-    level_1 = merkle_tables.split_hashes(read_tile(c, SQLITE, 1, 0))
+    level_1 = split_hashes(read_tile(c, SQLITE, 1, 0))
     assert len(level_1) == 256, "the first level-1 tile is full"
     assert level_1 == [merkle.root_hash(big.hashes[j * WIDTH : (j + 1) * WIDTH]) for j in range(256)]
-    assert merkle_tables.split_hashes(read_tile(c, SQLITE, 1, 1)) == [big.memory.read(8, 256)]
+    assert split_hashes(read_tile(c, SQLITE, 1, 1)) == [big.memory.read(8, 256)]
 
-    assert merkle_tables.split_hashes(read_tile(c, SQLITE, 2, 0)) == [merkle.root_hash(big.hashes[:65536])]
+    assert split_hashes(read_tile(c, SQLITE, 2, 0)) == [merkle.root_hash(big.hashes[:65536])]
 
 
 def test_every_node_read_through_the_tiles_is_the_memory_trees_node(big: BigTree) -> None:

@@ -20,7 +20,7 @@ from ledger.governance.collective import Collective
 from ledger.governance.service import Governance
 from ledger.log.config import LedgerConfig
 from ledger.log.keystore import KeysFolder
-from ledger.log.record import SigningMapper
+from ledger.log.signing_mapper import SigningMapper
 from tests.conftest import PASSPHRASE
 from tests.sized_world import SizedWorld, build_sized_world
 

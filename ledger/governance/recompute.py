@@ -30,7 +30,7 @@ from ledger.governance.ballot import ballot_id
 from ledger.governance.proposal import Proposal, deadline
 from ledger.governance.tally import ClosingResult, MalformedResult, gather, result_record
 from ledger.log.application import build_transcoder
-from ledger.log.record import SigningMapper
+from ledger.log.signing_mapper import SigningMapper
 from ledger.log.verify import OutcomeCheck, OutcomeChecker
 from ledger.log.vocabulary import topic_of
 

@@ -23,17 +23,17 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment
 
-from ledger.log.canonical import CanonicalJSONTranscoder
 from ledger.log.config import LedgerConfig
 from ledger.log.errors import ConfigurationError, NotALedgerError
 from ledger.log.format import LEDGER_FORMAT
-from ledger.log.keyring import KEYRING_ID, Keyring
+from ledger.log.key_schedule import KEYRING_ID
+from ledger.log.keyring import Keyring
 from ledger.log.keys import KeyFile, Purpose, b64, raw_public
 from ledger.log.keystore import KeysFolder, LedgerKeys
-from ledger.log.record import SigningMapper
-from ledger.log.sealed import SealedAsDict
 from ledger.log.signed_note import Checkpoint, NoteSigner, sign_note
+from ledger.log.signing_mapper import SigningMapper
 from ledger.log.storage.log_reader import MerkleLogMixin
+from ledger.log.transcoding import CanonicalJSONTranscoder, SealedAsDict
 
 
 def build_transcoder() -> CanonicalJSONTranscoder:

@@ -1,35 +1,41 @@
-"""Canonical JSON for everything that is signed or hashed.
+"""Canonical JSON for everything the log signs or hashes, and the strict parser that reads it back.
 
-Event payloads are signed, so their bytes must be reproducible by an auditor in
-any language: we emit RFC 8785 (JCS) canonical JSON. Text is NFC-normalised on
-the way in (two spellings of "é" must not make two different signed records),
-and values JCS cannot carry exactly (NaN, floats, integers at or beyond 2**53)
-are refused rather than silently rounded.
+Event payloads are signed, so their bytes must be reproducible by an auditor in any
+language: we emit RFC 8785 (JCS) canonical JSON, written by the one encoder copro has,
+:func:`policies.canonical.canonical_json`. What this module adds is the log's input
+policy: text is NFC-normalised on the way in (two spellings of "é" must not make two
+different signed records), and values JCS cannot carry exactly (NaN, floats, integers
+at or beyond 2**53) are refused rather than silently rounded.
+
+Pure: the standard library and ``policies`` only, so the offline verifier can use it.
+The eventsourcing transcoder built on it is in ``ledger.log.transcoding``.
 """
 
 from __future__ import annotations
 
 import json
 import unicodedata
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-import rfc8785
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from policies.canonical import MAX_SAFE_INTEGER, CanonicalJSONError, canonical_json
 
-MAX_SAFE_INTEGER = 2**53 - 1
-
-
-class CanonicalJSONError(ValueError):
-    """A value cannot be written as canonical JSON."""
+__all__ = ["MAX_SAFE_INTEGER", "CanonicalJSONError", "TypeCodec", "canonical_dumps", "plain", "strict_loads"]
 
 
-def to_jsonable(obj: Any, types: dict[type, Transcoding]) -> Any:
-    """Convert ``obj`` to plain JSON values, applying registered transcodings."""
-    return _plain(obj, types, [])
+class TypeCodec(Protocol):
+    """How a value of a custom type is written: under ``name``, as what ``encode`` returns.
+
+    eventsourcing's ``Transcoding`` has this shape; the protocol keeps eventsourcing out.
+    """
+
+    name: str
+
+    def encode(self, obj: Any) -> Any: ...
 
 
-def _plain(obj: Any, types: dict[type, Transcoding], wide_keys: list[str]) -> Any:
-    """:func:`to_jsonable`, noting in ``wide_keys`` any key the fast encoder cannot sort.
+def plain(obj: Any, types: Mapping[type, TypeCodec]) -> Any:
+    """``obj`` as plain JSON values: text in NFC, custom types as ``{"_type_": name, "_data_": ...}``.
 
     Every event passes through here, so the common cases go first and ASCII text,
     which is always NFC, skips normalisation.
@@ -46,11 +52,9 @@ def _plain(obj: Any, types: dict[type, Transcoding], wide_keys: list[str]) -> An
                 key = str(key)
             if not key.isascii():
                 key = unicodedata.normalize("NFC", key)
-                if max(map(ord, key)) >= 0xD800:
-                    wide_keys.append(key)
             if key in out:  # the Kelvin sign U+212A, say, normalises to an ASCII "K"
                 raise CanonicalJSONError(f"duplicate key {key!r} after NFC normalisation")
-            out[key] = _plain(value, types, wide_keys)
+            out[key] = plain(value, types)
         return out
     if kind is int:
         if not -MAX_SAFE_INTEGER <= obj <= MAX_SAFE_INTEGER:
@@ -61,41 +65,16 @@ def _plain(obj: Any, types: dict[type, Transcoding], wide_keys: list[str]) -> An
     if kind is float:
         raise CanonicalJSONError("floats are not allowed in signed records; use integers or strings")
     if kind is list or kind is tuple:
-        return [_plain(v, types, wide_keys) for v in obj]
-    transcoding = types.get(kind)
-    if transcoding is None:
+        return [plain(v, types) for v in obj]
+    codec = types.get(kind)
+    if codec is None:
         raise CanonicalJSONError(f"no transcoding registered for {kind.__name__}; register one in the application")
-    return {"_type_": transcoding.name, "_data_": _plain(transcoding.encode(obj), types, wide_keys)}
-
-
-_fast = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def _keys_are_bmp(obj: Any) -> bool:
-    if isinstance(obj, dict):
-        return all(max(map(ord, k), default=0) < 0xD800 and _keys_are_bmp(v) for k, v in obj.items())
-    if isinstance(obj, list):
-        return all(_keys_are_bmp(v) for v in obj)
-    return True
-
-
-def jcs(value: Any) -> bytes:
-    """RFC 8785 bytes of values already made plain by :func:`to_jsonable`.
-
-    For those values (no floats, integers within 2**53) the standard library's
-    encoder with sorted keys writes exactly the JCS bytes, several times faster,
-    as long as every key sorts the same by code point as by UTF-16 unit: true when
-    no key holds a character at or above U+D800. Otherwise the reference
-    implementation runs. tests/test_canonical.py checks the two agree.
-    """
-    if _keys_are_bmp(value):
-        return _fast.encode(value).encode("utf-8")
-    return rfc8785.dumps(value)
+    return {"_type_": codec.name, "_data_": plain(codec.encode(obj), types)}
 
 
 def canonical_dumps(obj: Any) -> bytes:
-    """RFC 8785 bytes of plain JSON values (no custom types)."""
-    return jcs(to_jsonable(obj, {}))
+    """RFC 8785 bytes of plain JSON values (no custom types), text normalised to NFC."""
+    return canonical_json(plain(obj, {}))
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -114,12 +93,3 @@ def _reject_constant(name: str) -> Any:
 def strict_loads(data: bytes | str) -> Any:
     """Parse JSON, refusing duplicate keys and NaN/Infinity (which JCS forbids)."""
     return json.loads(data, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
-
-
-class CanonicalJSONTranscoder(JSONTranscoder):
-    """eventsourcing transcoder whose output is RFC 8785 canonical JSON."""
-
-    def encode(self, obj: Any) -> bytes:
-        wide_keys: list[str] = []
-        value = _plain(obj, self.types, wide_keys)
-        return rfc8785.dumps(value) if wide_keys else _fast.encode(value).encode("utf-8")

@@ -12,15 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.log import signed_note
 from ledger.log.canonical import strict_loads
 from ledger.log.errors import IntegrityError
-from ledger.log.keyring import KEYRING_ID, decode_key
+from ledger.log.key_schedule import KEYRING_ID, decode_key
 from ledger.log.keys import Purpose, b64, event_key_id
-from ledger.log.record import RecordFormatError, parse_record, record_bytes
+from ledger.log.record import (
+    BadSignatureError,
+    RecordFormatError,
+    UnknownKeyError,
+    parse_record,
+    record_bytes,
+    verify_record,
+)
 from ledger.log.storage.log_reader import LogRow, MerkleLogMixin, rows_of
 
 SIGNING_PURPOSES = (Purpose.EVENT, Purpose.CHECKPOINT, Purpose.REPORT)
@@ -107,28 +113,29 @@ def key_history(log: MerkleLogMixin) -> tuple[str, list[KeyPeriod]]:
 def _verified_body(row: LogRow, event_key: bytes | None) -> dict[str, Any]:
     """The payload of a keyring event whose signature verifies with the event key in force before it."""
     try:
-        parsed = parse_record(record_bytes(row.originator_id, row.originator_version, row.topic, row.state))
+        record = record_bytes(row.originator_id, row.originator_version, row.topic, row.state)
+        parsed = parse_record(record)
         body = strict_loads(parsed.payload)
     except (RecordFormatError, ValueError):
         raise _broken(row, "cannot be read") from None
     if not isinstance(body, dict):
         raise _broken(row, "is not a JSON object")
     if event_key is not None:
-        _check_signature(row, parsed.key_id, parsed.signature, parsed.message, event_key)
+        _check_signature(row, record, event_key)
     return body
 
 
 def _check_self_signed(row: LogRow, event_key: bytes) -> None:
-    parsed = parse_record(record_bytes(row.originator_id, row.originator_version, row.topic, row.state))
-    _check_signature(row, parsed.key_id, parsed.signature, parsed.message, event_key)
+    _check_signature(row, record_bytes(row.originator_id, row.originator_version, row.topic, row.state), event_key)
 
 
-def _check_signature(row: LogRow, key_id: bytes, signature: bytes, message: bytes, event_key: bytes) -> None:
-    if key_id != event_key_id(event_key):
-        raise _broken(row, f"is signed by key {key_id.hex()}, not by the event key in force")
+def _check_signature(row: LogRow, record: bytes, event_key: bytes) -> None:
+    """The one record verifier, with the single key that must have signed this keyring event."""
     try:
-        Ed25519PublicKey.from_public_bytes(event_key).verify(signature, message)
-    except InvalidSignature:
+        verify_record(record, {event_key_id(event_key): Ed25519PublicKey.from_public_bytes(event_key)})
+    except UnknownKeyError as e:
+        raise _broken(row, f"is signed by key {e.key_id.hex()}, not by the event key in force") from None
+    except BadSignatureError:
         raise _broken(row, "has a signature that does not verify") from None
 
 

@@ -10,6 +10,11 @@ be changed or swapped without the signature failing::
 The stored ``state`` column holds ``0x01 || key_id (4) || signature (64) || payload``;
 the Merkle leaf is the whole *record*, ``0x01 || key_id || signature || signing_input``.
 docs/FORMAT.md is the normative description.
+
+Pure (the standard library and ``cryptography``): this is the one place a record is
+parsed and its signature checked, by the signing mapper on every read, by ``copro
+verify`` on every leaf, and next by the offline verifier. The eventsourcing mapper that
+signs is in ``ledger.log.signing_mapper``.
 """
 
 from __future__ import annotations
@@ -17,22 +22,12 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
-from hashlib import sha256
-from typing import Any
 from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
-from nacl.bindings import crypto_sign, crypto_sign_seed_keypair
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ledger.log import vocabulary
 from ledger.log.errors import SignatureError
-from ledger.log.keys import event_key_id, raw_public
 
 RECORD_VERSION = 1
 DOMAIN = b"copro/event/v1\n"
@@ -90,110 +85,35 @@ def parse_record(record: bytes) -> ParsedRecord:
     return ParsedRecord(record[1:5], record[5:HEADER_SIZE], oid, version, topic, record[topic_end:])
 
 
+class UnknownKeyError(SignatureError):
+    """A record signed by a key id that is not among the keys given."""
+
+    def __init__(self, key_id: bytes) -> None:
+        super().__init__(f"signed by an unknown event key {key_id.hex()}, not one in the ledger's keyring")
+        self.key_id = key_id
+
+
+class BadSignatureError(SignatureError):
+    """A record whose signature does not verify with the key its id names."""
+
+    def __init__(self, key_id: bytes) -> None:
+        super().__init__("its signature does not verify: its bytes were changed after signing")
+        self.key_id = key_id
+
+
 def verify_record(record: bytes, keys: Mapping[bytes, Ed25519PublicKey]) -> ParsedRecord:
-    """Parse and check a record's signature against the known event keys."""
+    """Parse a record and check its signature against the known event keys: the one record verifier.
+
+    A parsed record's signing input is exactly the bytes after its header, so the
+    signature is checked over those bytes in place, without re-encoding anything.
+    Raises RecordFormatError, UnknownKeyError or BadSignatureError.
+    """
     parsed = parse_record(record)
     key = keys.get(parsed.key_id)
     if key is None:
-        raise SignatureError(f"signed by an unknown event key {parsed.key_id.hex()}, not one in the ledger's keyring")
+        raise UnknownKeyError(parsed.key_id)
     try:
-        key.verify(parsed.signature, parsed.message)
+        key.verify(parsed.signature, record[HEADER_SIZE:])
     except InvalidSignature:
-        raise SignatureError("its signature does not verify: its bytes were changed after signing") from None
+        raise BadSignatureError(parsed.key_id) from None
     return parsed
-
-
-@dataclass(frozen=True)
-class SignedStoredEvent(StoredEvent):
-    """A stored event as the signing mapper makes it, carrying its Merkle leaf hash.
-
-    The mapper holds the record's bytes at the moment it signs them, so hashing the
-    leaf there costs one SHA-256; the recorder would otherwise rebuild the record.
-    """
-
-    leaf_hash: bytes = b""
-
-
-class EventSigner:
-    """Signs with an Ed25519 key through libsodium, which signs in about 60% of OpenSSL's time.
-
-    Ed25519 signatures are deterministic, so the bytes are exactly those
-    ``cryptography`` would produce (tests/test_record.py checks it); keys are still
-    made, stored and used for verification through ``cryptography``. Signing is
-    the largest cost of an append, which is why it gets the faster library.
-    """
-
-    def __init__(self, key: Ed25519PrivateKey) -> None:
-        seed = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        _, self._secret = crypto_sign_seed_keypair(seed)
-
-    def sign(self, message: bytes) -> bytes:
-        return bytes(crypto_sign(message, self._secret)[:64])
-
-
-class SigningMapper(Mapper[UUID]):
-    """The signing seam: every event is signed on its way to storage and checked on its way back.
-
-    Because every reader (repository, projections, exports) goes through the
-    mapper, nothing reads an event whose signature has not been verified.
-    """
-
-    def __init__(
-        self,
-        transcoder: Transcoder,
-        *,
-        signer: Ed25519PrivateKey | None,
-        verifiers: Mapping[bytes, Ed25519PublicKey],
-    ) -> None:
-        super().__init__(transcoder)
-        self.verifiers: dict[bytes, Ed25519PublicKey] = dict(verifiers)
-        self._signer: EventSigner | None = None
-        if signer is not None:
-            self.use_signer(signer)
-
-    def use_signer(self, signer: Ed25519PrivateKey) -> None:
-        """Switch the key new events are signed with (after a logged rotation)."""
-        public = signer.public_key()
-        self._signer = EventSigner(signer)
-        self._key_id = event_key_id(raw_public(public))
-        self._header = bytes((RECORD_VERSION,)) + self._key_id
-        self.verifiers[self._key_id] = public
-
-    def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        if self._signer is None:
-            raise RecordFormatError("this mapper only reads: it holds no event key")
-        topic = vocabulary.topic_of(type(domain_event))
-        event_state = dict(vars(domain_event))
-        oid = event_state.pop("originator_id")
-        version = event_state.pop("originator_version")
-        if not isinstance(oid, UUID):
-            raise RecordFormatError("copro aggregates have UUID ids")
-        if "originator_topic" in event_state:
-            event_state["originator_topic"] = vocabulary.stored_topic(event_state["originator_topic"])
-        class_version = getattr(type(domain_event), "class_version", 1)
-        if class_version > 1:
-            event_state["class_version"] = class_version
-        state = self.transcoder.encode(event_state)
-        message = signing_input(oid, version, topic, state)
-        signed = self._header + self._signer.sign(message)
-        leaf = sha256(b"\x00" + signed + message).digest()  # docs/FORMAT.md: SHA-256(0x00 || record)
-        return SignedStoredEvent(oid, version, topic, signed + state, leaf)
-
-    def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        oid = stored_event.originator_id
-        oid = oid if isinstance(oid, UUID) else UUID(str(oid))
-        where = f"aggregate {oid} version {stored_event.originator_version}"
-        try:
-            record = record_bytes(oid, stored_event.originator_version, stored_event.topic, stored_event.state)
-            verify_record(record, self.verifiers)
-        except RecordFormatError as e:
-            raise SignatureError(f"The stored event {where} is not a signed copro record: {e}.") from None
-        except SignatureError as e:
-            raise SignatureError(f"The stored event {where} was refused: {e}.") from None
-        payload = StoredEvent(
-            originator_id=stored_event.originator_id,
-            originator_version=stored_event.originator_version,
-            topic=stored_event.topic,
-            state=stored_event.state[HEADER_SIZE:],
-        )
-        return super().to_domain_event(payload)

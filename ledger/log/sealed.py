@@ -4,6 +4,9 @@ The log cannot open a sealed value (the keys are personal data, in ``ledger.pers
 but it knows their shape: how one is written into a payload, and where it must sit. So
 ``copro verify`` checks, without any key, that every sealed value names the event and
 field it is in.
+
+Pure (the standard library only): the offline verifier uses it. How a sealed value is
+transcoded for eventsourcing is in ``ledger.log.transcoding``.
 """
 
 from __future__ import annotations
@@ -13,10 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
-
-from eventsourcing.persistence import Transcoding
-
-from ledger.log.keys import b64, unb64
 
 
 def place_of(aggregate_id: UUID, version: int, pointer: str) -> str:
@@ -77,14 +76,3 @@ class Sealed:
     place: str
     nonce: bytes
     ciphertext: bytes
-
-
-class SealedAsDict(Transcoding):
-    type = Sealed
-    name = "sealed"
-
-    def encode(self, obj: Sealed) -> dict[str, str]:
-        return {"person": obj.person_id.hex, "place": obj.place, "nonce": b64(obj.nonce), "ct": b64(obj.ciphertext)}
-
-    def decode(self, data: dict[str, str]) -> Sealed:
-        return Sealed(UUID(data["person"]), data["place"], unb64(data["nonce"]), unb64(data["ct"]))

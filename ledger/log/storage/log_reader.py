@@ -12,7 +12,6 @@ from uuid import UUID
 from ledger.log import merkle
 from ledger.log.record import RecordFormatError, record_bytes
 from ledger.log.storage.merkle_tables import (
-    TILE_WIDTH,
     Cursor,
     Dialect,
     TileTree,
@@ -21,6 +20,7 @@ from ledger.log.storage.merkle_tables import (
     read_tile,
     tree_size,
 )
+from ledger.log.tile_math import TILE_WIDTH
 
 
 @dataclass(frozen=True)

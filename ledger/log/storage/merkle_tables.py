@@ -37,10 +37,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.log import merkle
 from ledger.log.record import RecordFormatError, record_bytes
-
-TILE_HEIGHT = 8
-TILE_WIDTH = 1 << TILE_HEIGHT
-HASH_SIZE = 32
+from ledger.log.tile_math import HASH_SIZE, TILE_HEIGHT, TILE_WIDTH, split_hashes
 
 
 class Cursor(Protocol):
@@ -129,10 +126,6 @@ def read_tile(c: Cursor, d: Dialect, level: int, index: int) -> bytes:
     c.execute(d.sql("SELECT hashes FROM copro_tiles WHERE level = ? AND idx = ?"), (level, index))
     row = c.fetchone()
     return b"" if row is None else bytes(_value(row, 0))
-
-
-def split_hashes(blob: bytes) -> list[bytes]:
-    return [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
 
 
 class RecentLeaves:
