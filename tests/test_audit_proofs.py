@@ -65,7 +65,7 @@ def test_the_audit_trail_links_a_consistency_proof_between_its_last_two_checkpoi
 def test_consistency_sizes_out_of_range_get_a_sentence_and_a_4xx_never_a_server_error(
     old: str, new: str, status: int, said: str, site: Site
 ) -> None:
-    size = site.world.gov.log.log_size()
+    size = site.world.gov.merkle_log.log_size()
     sizes = {"size": size, "over": size + 1}
     ben = Person(site, "ben")
     r = ben.get(site.url(f"/audit/consistency/{old.format(**sizes)}/{new.format(**sizes)}.json"))
@@ -75,7 +75,7 @@ def test_consistency_sizes_out_of_range_get_a_sentence_and_a_4xx_never_a_server_
 
 def test_leaf_and_page_numbers_too_big_for_the_database_are_not_a_server_error(site: Site) -> None:
     ben = Person(site, "ben")
-    for leaf in (site.world.gov.log.log_size(), 2**63, 2**70):
+    for leaf in (site.world.gov.merkle_log.log_size(), 2**63, 2**70):
         assert ben.get(site.url("/audit/proof/{n}.json", n=leaf)).status_code == 404
     r = ben.get(site.url("/audit/?before={n}", n=2**70))
     assert r.status_code == 400 and "no such page" in r.text

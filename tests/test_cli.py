@@ -69,7 +69,7 @@ def test_a_checkpoint_signed_by_the_wrong_key_fails_verification(
 ) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    cp = Checkpoint(ledger.keys.origin, 1, ledger.log.root(1))
+    cp = Checkpoint(ledger.keys.origin, 1, ledger.merkle_log.root(1))
     path = tmp_path / "forged.txt"
     path.write_text(sign_note(cp.to_text(), [NoteSigner(ledger.keys.origin, Ed25519PrivateKey.generate())]))
     code, _, err = run_cli(config, monkeypatch, capsys, "verify", "--checkpoint", str(path))
@@ -146,8 +146,8 @@ def test_proof_prints_an_inclusion_proof_that_verifies(
     code, out, _ = run_cli(config, monkeypatch, capsys, "proof", "--aggregate", str(d.id), "--version", "1")
     assert code == 0
     proof = json.loads(out)
-    leaf = ledger.log.leaf_index_of(d.id, 1)
-    rows = [r for batch in ledger.log.scan() for r in batch]
+    leaf = ledger.merkle_log.leaf_index_of(d.id, 1)
+    rows = [r for batch in ledger.merkle_log.scan() for r in batch]
     merkle.verify_inclusion(
         rows[leaf].leaf_hash,
         leaf,
@@ -177,7 +177,7 @@ def test_the_projection_worker_catches_up_and_rebuilds(
     from tests.governance_world import build_world
 
     build_world(gov)
-    size = gov.log.log_size()
+    size = gov.merkle_log.log_size()
     code, out, _ = run_cli(config, monkeypatch, capsys, "project")
     assert code == 0 and f"Applied {size} events." in out
     code, out, _ = run_cli(config, monkeypatch, capsys, "project")

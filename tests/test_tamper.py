@@ -32,7 +32,7 @@ def sealed_ledger(ledger: Ledger) -> Ledger:
         d.write(text="second entry")
         ledger.save(d)
     ledger.checkpoint()
-    assert ledger.log.log_size() == LEAVES
+    assert ledger.merkle_log.log_size() == LEAVES
     return ledger
 
 

@@ -56,7 +56,7 @@ def test_the_demo_ledger_holds_only_documented_topics_and_no_module_paths(
     try:
         documented = documented_events()
         topics: set[str] = set()
-        for batch in gov.log.scan():
+        for batch in gov.merkle_log.scan():
             for row in batch:
                 assert row.topic in documented, row.topic
                 topics.add(row.topic)

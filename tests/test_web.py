@@ -188,7 +188,7 @@ def test_the_full_journey_through_forms(site: Site) -> None:
     assert "Outcome: Adopted" in page and "Adopted by consent" in page
     audit = dev.get(site.url("/audit/?aggregate={p}", p=pid.hex)).text
     assert "Proposal.Closed" in audit and "FAILS" not in audit
-    leaf = w.gov.log.leaf_index_of(pid, w.gov.proposal(pid).version)
+    leaf = w.gov.merkle_log.leaf_index_of(pid, w.gov.proposal(pid).version)
     proof = dev.get(site.url("/audit/proof/{n}.json", n=leaf))
     assert proof.status_code == 200 and proof.json["leaf_index"] == leaf and proof.json["inclusion_path"]
 
