@@ -27,6 +27,7 @@ from ledger.governance.application import GovernanceApplication
 from ledger.log.application import Ledger, merkle_log_of
 from ledger.log.config import LedgerConfig
 from ledger.log.errors import ConfigurationError
+from ledger.log.storage.log_reader import MerkleLogMixin
 from ledger.log.storage.postgres import LedgerPostgresRecorder
 from ledger.log.storage.sqlite import LedgerSQLiteRecorder
 
@@ -182,7 +183,9 @@ def test_no_application_class_of_ours_copies_the_library_save() -> None:
 
 
 def test_the_ledgers_merkle_log_is_its_eventsourcing_recorder(ledger: Ledger) -> None:
-    assert ledger.merkle_log is ledger.recorder
+    recorder = ledger.recorder
+    assert isinstance(recorder, MerkleLogMixin)
+    assert ledger.merkle_log is recorder
     assert ledger.merkle_log.log_size() == 1, "the keyring, saved through the library's save, is leaf 0"
 
 
