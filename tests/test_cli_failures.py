@@ -170,7 +170,8 @@ def test_an_unexpected_error_is_one_sentence_pointing_to_a_private_log_never_exi
     import copro.cli
 
     def broken(_: object) -> int:
-        return {}["a bug"]  # type: ignore[no-any-return]
+        nothing: dict[str, int] = {}
+        return nothing["a bug"]
 
     monkeypatch.setattr(copro.cli, "cmd_checkpoint", broken)
     code, _, err = run_cli(config, monkeypatch, capsys, "checkpoint")

@@ -8,8 +8,7 @@ from uuid import UUID
 import pytest
 
 from tests.test_recorded_outcomes import BUDGET_DEADLINE
-from tests.test_web import Person, open_proposal
-from tests.web_support import Site
+from tests.web_support import Person, Site, open_proposal
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
