@@ -26,7 +26,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check copro ledger policies web tests bench
 	$(BIN)/ruff format --check copro ledger policies web bench
-	$(BIN)/mypy copro ledger policies web
+	$(BIN)/mypy copro ledger policies web tests bench
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 

@@ -15,6 +15,7 @@ import contextlib
 import itertools
 from collections.abc import Iterator
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
@@ -36,7 +37,7 @@ class Minute(Aggregate):
         self.text = text
 
 
-class PlainApp(Application):
+class PlainApp(Application[UUID]):
     name = "Plain"
 
 
@@ -75,7 +76,7 @@ def run(which: str, events: int, rounds: int, durable: bool = True) -> dict[str,
         plain = PlainApp(env=plain_env)
         ours = Ledger.open(cfg, keys, create=True)
 
-        def save_all(app: Application) -> float:
+        def save_all(app: Application[UUID]) -> float:
             return timed(
                 lambda: (
                     [app.save(Minute(text=f"minute {next(_names)}: agreed to meet monthly")) for _ in range(events)]

@@ -26,7 +26,7 @@ def interleaved(runs: dict[str, Callable[[], float]], rounds: int) -> dict[str, 
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def timed(fn: Callable[[], None]) -> float:
+def timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start

@@ -62,7 +62,7 @@ def main() -> None:
             batch = []
     ledger.save(*batch)
     ledger.checkpoint()
-    n = ledger.log.log_size()
+    n = ledger.merkle_log.log_size()
 
     key = Ed25519PrivateKey.generate()
     message = b"x" * 220  # about the size of a signed minute record

@@ -171,7 +171,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     ledger = _open(args, create=True)
     print(
         f"The ledger {ledger.keys.origin} is ready in the {ledger.config.describe()}; "
-        f"it holds {ledger.log.log_size()} events."
+        f"it holds {ledger.merkle_log.log_size()} events."
     )
     return 0
 
@@ -349,9 +349,9 @@ def cmd_proof(args: argparse.Namespace) -> int:
             "An inclusion proof needs --version as well as --aggregate (or ask for --consistency OLD NEW)."
         )
     ledger = _open(args)
-    if args.size is not None and args.size > ledger.log.log_size():
+    if args.size is not None and args.size > ledger.merkle_log.log_size():
         raise ConfigurationError(
-            f"--size {args.size} is more than the {ledger.log.log_size()} events the log holds; "
+            f"--size {args.size} is more than the {ledger.merkle_log.log_size()} events the log holds; "
             "give a size the log has reached, or leave --size out for the whole log."
         )
     try:

@@ -105,21 +105,21 @@ def seed_demo(config: LedgerConfig) -> Iterator[str]:
     keys = KeysFolder(config.keys_dir).load(passphrase_from_env(required=False))
     gov = Governance.open(config, keys, create=True)
     try:
-        existing = gov.log.meta().get(DEMO_MARK)
+        existing = gov.merkle_log.meta().get(DEMO_MARK)
         if existing:
             yield f"The demo collective is already seeded ({existing}); nothing added."
-        elif gov.log.log_size() > 1:  # more than the keyring: a demo that stopped part-way, or not a demo
+        elif gov.merkle_log.log_size() > 1:  # more than the keyring: a demo that stopped part-way, or not a demo
             raise ConfigurationError(
-                f"The {config.describe()} holds {gov.log.log_size()} events but no finished demo "
+                f"The {config.describe()} holds {gov.merkle_log.log_size()} events but no finished demo "
                 "(a demo that stopped part-way?); empty it, or delete the data folder, and run the demo again."
             )
         else:
             cid = seed(gov)
-            gov.log.set_meta_once(DEMO_MARK, cid.hex)
+            gov.merkle_log.set_meta_once(DEMO_MARK, cid.hex)
             yield f"Seeded the demo collective {cid} with {len(PEOPLE)} members."
         views = GovernanceViews(gov, open_view(config))
         views.catch_up()
-        yield f"Ledger {keys.origin} in the {config.describe()}: {gov.log.log_size()} signed events."
+        yield f"Ledger {keys.origin} in the {config.describe()}: {gov.merkle_log.log_size()} signed events."
         note = gov.checkpoint()
         yield "Checkpoint:\n" + note.rstrip()
     finally:
@@ -133,7 +133,7 @@ def seed_demo(config: LedgerConfig) -> Iterator[str]:
 
 def demo_people(gov: Governance) -> list[tuple[str, UUID]]:
     """(name, member id) of every demo member, for sign-in links."""
-    cid = gov.log.meta().get(DEMO_MARK)
+    cid = gov.merkle_log.meta().get(DEMO_MARK)
     if not cid:
         return []
     collective = gov.collective(UUID(cid))

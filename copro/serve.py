@@ -89,7 +89,7 @@ def _bind_failure(host: str, port: int, e: OSError) -> str:
 def demo_invitations(app: Flask, base_url: str) -> list[tuple[str, str, str]]:
     """(name, roles, link) for each demo member who has not set up a sign-in yet."""
     copro = copro_extension.state_of(app)
-    marker = copro.gov.log.meta().get(DEMO_MARK)
+    marker = copro.gov.merkle_log.meta().get(DEMO_MARK)
     if not marker:
         return []
     collective = copro.gov.collective(UUID(marker))

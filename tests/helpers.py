@@ -49,12 +49,11 @@ def raw(
                 con.execute("SET session_replication_role = replica")
             cur = con.execute(statement.replace("?", "%s"), params)
             return list(cur.fetchall()) if cur.description else []
-    con = sqlite3.connect(config.sqlite_path, isolation_level=None)
+    lite = sqlite3.connect(config.sqlite_path, isolation_level=None)
     try:
-        cur = con.execute(statement, params)
-        return list(cur.fetchall())
+        return list(lite.execute(statement, params).fetchall())
     finally:
-        con.close()
+        lite.close()
 
 
 def db_id(config: LedgerConfig, oid: Any) -> Any:

@@ -50,7 +50,7 @@ def held(gov: Governance, config: LedgerConfig | None = None) -> Held:
         finally:
             store.close()
     return Held(
-        log_size=gov.log.log_size(),
+        log_size=gov.merkle_log.log_size(),
         last_notification=gov.recorder.max_notification_id(),
         personal=_rows(gov.vault.store, PERSONAL),
         accounts=accounts,

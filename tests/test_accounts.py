@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import unicodedata
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -19,9 +20,9 @@ HERE = "192.0.2.1"
 
 
 @pytest.fixture
-def store(config: LedgerConfig) -> AccountStore:
+def store(config: LedgerConfig) -> Iterator[AccountStore]:
     accounts = AccountStore(SideStore(config, "accounts"), "a test secret")
-    yield accounts  # type: ignore[misc]
+    yield accounts
     accounts.close()
 
 

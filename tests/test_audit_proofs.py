@@ -8,8 +8,7 @@ import re
 import pytest
 
 from tests.test_format import checkpoint_root, consistent, leaf_hashes_from_tables, mth
-from tests.test_web import Person
-from tests.web_support import Site
+from tests.web_support import Person, Site, json_body
 
 
 def _grow(site: Site, count: int) -> None:
@@ -40,7 +39,7 @@ def test_the_audit_trail_links_a_consistency_proof_between_its_last_two_checkpoi
     assert link is not None and (int(link.group(2)), int(link.group(3))) == (old_size, new_size)
     r = ben.get(link.group(1))
     assert r.status_code == 200 and r.mimetype == "application/json"
-    proof = r.json
+    proof = json_body(r)
     assert (proof["old_size"], proof["new_size"], proof["origin"]) == (old_size, new_size, gov.keys.origin)
     assert base64.b64decode(proof["old_root_hash"]) == old_root
     assert base64.b64decode(proof["new_root_hash"]) == new_root
@@ -65,17 +64,17 @@ def test_the_audit_trail_links_a_consistency_proof_between_its_last_two_checkpoi
 def test_consistency_sizes_out_of_range_get_a_sentence_and_a_4xx_never_a_server_error(
     old: str, new: str, status: int, said: str, site: Site
 ) -> None:
-    size = site.world.gov.log.log_size()
+    size = site.world.gov.merkle_log.log_size()
     sizes = {"size": size, "over": size + 1}
     ben = Person(site, "ben")
     r = ben.get(site.url(f"/audit/consistency/{old.format(**sizes)}/{new.format(**sizes)}.json"))
     assert r.status_code == status
-    assert said.format(**sizes) in r.json["error"]
+    assert said.format(**sizes) in json_body(r)["error"]
 
 
 def test_leaf_and_page_numbers_too_big_for_the_database_are_not_a_server_error(site: Site) -> None:
     ben = Person(site, "ben")
-    for leaf in (site.world.gov.log.log_size(), 2**63, 2**70):
+    for leaf in (site.world.gov.merkle_log.log_size(), 2**63, 2**70):
         assert ben.get(site.url("/audit/proof/{n}.json", n=leaf)).status_code == 404
     r = ben.get(site.url("/audit/?before={n}", n=2**70))
     assert r.status_code == 400 and "no such page" in r.text

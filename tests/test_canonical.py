@@ -6,6 +6,8 @@ dependency only) cross-checks the encoder on arbitrary values.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import rfc8785
 from hypothesis import given
@@ -90,12 +92,12 @@ def test_the_encoder_writes_exactly_what_the_rfc8785_reference_writes(value: obj
 
 
 @given(st.dictionaries(wide_keys, st.integers(0, 9) | st.dictionaries(wide_keys, st.none(), max_size=3), max_size=5))
-def test_keys_beyond_the_basic_plane_sort_exactly_as_the_rfc8785_reference_sorts_them(value: object) -> None:
+def test_keys_beyond_the_basic_plane_sort_exactly_as_the_rfc8785_reference_sorts_them(value: Any) -> None:
     assert canonical_json(value) == rfc8785.dumps(value)
 
 
 def test_the_log_and_the_policies_write_through_the_same_encoder() -> None:
-    value = {"\ufb01": 1, "\U0001f600": 2, "b": [True, None, "x"]}
+    value: Any = {"\ufb01": 1, "\U0001f600": 2, "b": [True, None, "x"]}
     assert canonical_dumps(value) == canonical_json(value) == rfc8785.dumps(value)
 
 

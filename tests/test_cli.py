@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from ledger.governance.service import Governance
 from ledger.log.application import Ledger
 from ledger.log.config import LedgerConfig
 from ledger.log.signed_note import Checkpoint, NoteSigner, sign_note
@@ -69,7 +71,7 @@ def test_a_checkpoint_signed_by_the_wrong_key_fails_verification(
 ) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    cp = Checkpoint(ledger.keys.origin, 1, ledger.log.root(1))
+    cp = Checkpoint(ledger.keys.origin, 1, ledger.merkle_log.root(1))
     path = tmp_path / "forged.txt"
     path.write_text(sign_note(cp.to_text(), [NoteSigner(ledger.keys.origin, Ed25519PrivateKey.generate())]))
     code, _, err = run_cli(config, monkeypatch, capsys, "verify", "--checkpoint", str(path))
@@ -77,9 +79,9 @@ def test_a_checkpoint_signed_by_the_wrong_key_fails_verification(
 
 
 def test_a_database_that_is_not_a_ledger_is_refused_and_left_untouched(
-    make_config,
+    make_config: Callable[[str], LedgerConfig],
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     config: LedgerConfig = make_config("sqlite")
     con = sqlite3.connect(config.sqlite_path)
@@ -111,8 +113,8 @@ def test_a_ledger_written_by_another_version_of_copro_is_refused_and_left_untouc
 
 
 def test_verify_on_a_missing_ledger_says_so(
-    make_config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:  # type: ignore[no-untyped-def]
+    make_config: Callable[[str], LedgerConfig], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     config: LedgerConfig = make_config("sqlite")
     code, _, err = run_cli(config, monkeypatch, capsys, "verify")
     assert code == 2 and "There is no copro ledger" in err
@@ -120,9 +122,9 @@ def test_verify_on_a_missing_ledger_says_so(
 
 
 def test_an_unreachable_postgresql_server_is_a_configuration_error(
-    make_config,
+    make_config: Callable[[str], LedgerConfig],
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     config: LedgerConfig = make_config("sqlite")
     broken = LedgerConfig(config.data_dir, "postgresql://copro:x@127.0.0.1:1/nowhere")
@@ -146,12 +148,13 @@ def test_proof_prints_an_inclusion_proof_that_verifies(
     code, out, _ = run_cli(config, monkeypatch, capsys, "proof", "--aggregate", str(d.id), "--version", "1")
     assert code == 0
     proof = json.loads(out)
-    leaf = ledger.log.leaf_index_of(d.id, 1)
-    rows = [r for batch in ledger.log.scan() for r in batch]
+    leaf = ledger.merkle_log.leaf_index_of(d.id, 1)
+    assert leaf is not None
+    rows = [r for batch in ledger.merkle_log.scan() for r in batch]
     merkle.verify_inclusion(
         rows[leaf].leaf_hash,
         leaf,
-        proof["tree_size"],  # type: ignore[index]
+        proof["tree_size"],
         [base64.b64decode(h) for h in proof["inclusion_path"]],
         base64.b64decode(proof["root_hash"]),
     )
@@ -169,15 +172,15 @@ def test_malformed_arguments_get_one_sentence_and_exit_2(
 
 
 def test_the_projection_worker_catches_up_and_rebuilds(
-    gov,
+    gov: Governance,
     config: LedgerConfig,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from tests.governance_world import build_world
 
     build_world(gov)
-    size = gov.log.log_size()
+    size = gov.merkle_log.log_size()
     code, out, _ = run_cli(config, monkeypatch, capsys, "project")
     assert code == 0 and f"Applied {size} events." in out
     code, out, _ = run_cli(config, monkeypatch, capsys, "project")

@@ -170,7 +170,8 @@ def test_an_unexpected_error_is_one_sentence_pointing_to_a_private_log_never_exi
     import copro.cli
 
     def broken(_: object) -> int:
-        return {}["a bug"]  # type: ignore[no-any-return]
+        nothing: dict[str, int] = {}
+        return nothing["a bug"]
 
     monkeypatch.setattr(copro.cli, "cmd_checkpoint", broken)
     code, _, err = run_cli(config, monkeypatch, capsys, "checkpoint")
@@ -193,22 +194,22 @@ def test_a_checkpoint_whose_file_cannot_be_written_is_not_stored(
     tmp_path: Path,
 ) -> None:
     ledger.save(Diary(title="minutes"))
-    stored = len(ledger.log.checkpoints())
+    stored = len(ledger.merkle_log.checkpoints())
     missing = tmp_path / "missing" / "folder" / "cp.txt"
     code, out, err = run_cli(config, monkeypatch, capsys, "checkpoint", "--output", str(missing))
     assert code == 2 and one_line(err)
     assert f"Cannot write {missing} (No such file or directory)" in err and "nothing was signed or stored." in err
     assert out == ""
-    assert len(ledger.log.checkpoints()) == stored, "the record is made only if its copy can be"
+    assert len(ledger.merkle_log.checkpoints()) == stored, "the record is made only if its copy can be"
     code, _, err = run_cli(config, monkeypatch, capsys, "checkpoint", "--output", str(tmp_path))
     assert code == 2 and "is a folder" in err
-    assert len(ledger.log.checkpoints()) == stored
+    assert len(ledger.merkle_log.checkpoints()) == stored
     folder = tmp_path / "kept"
     folder.mkdir()
     code, out, _ = run_cli(config, monkeypatch, capsys, "checkpoint", "--output", str(folder / "cp.txt"))
     assert code == 0 and (folder / "cp.txt").read_text() == out
     assert [p.name for p in folder.iterdir()] == ["cp.txt"], "no temporary file is left beside it"
-    assert len(ledger.log.checkpoints()) == stored + 1
+    assert len(ledger.merkle_log.checkpoints()) == stored + 1
 
 
 def test_a_demo_that_fails_part_way_leaves_nothing_half_seeded(

@@ -21,8 +21,7 @@ from ledger.governance.recompute import OUTCOMES
 from ledger.log.application import Ledger
 from ledger.log.verify import verify_log
 from tests.governance_world import World
-from tests.test_web import Person, open_proposal
-from tests.web_support import Site
+from tests.web_support import Person, Site, open_proposal
 
 
 def _race(jobs: list[Callable[[], Any]]) -> list[Any]:

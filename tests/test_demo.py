@@ -26,7 +26,7 @@ from tests.helpers import run_cli
 def aggregates(gov: Governance, kind: str) -> list[Any]:
     ids = {
         row.originator_id
-        for batch in gov.log.scan()
+        for batch in gov.merkle_log.scan()
         for row in batch
         if row.topic and row.topic.startswith(f"copro/1/{kind}.")
     }
@@ -38,8 +38,8 @@ def test_the_demo_has_every_state_and_seeds_once(config: LedgerConfig) -> None:
     assert lines[-1].endswith("OK.")
     keys = KeysFolder(config.keys_dir).load(PASSPHRASE)
     gov = Governance.open(config, keys)
-    size = gov.log.log_size()
-    collective = gov.collective(UUID(gov.log.meta()[DEMO_MARK]))
+    size = gov.merkle_log.log_size()
+    collective = gov.collective(UUID(gov.merkle_log.meta()[DEMO_MARK]))
     members = collective.active_members()
     assert len(members) >= 12
     assert len({g for groups in members.values() for g in groups}) >= 4

@@ -26,8 +26,7 @@ from ledger.log.application import Ledger
 from ledger.log.config import LedgerConfig
 from ledger.log.verify import verify_log
 from tests.helpers import run_cli
-from tests.test_web import Person
-from tests.web_support import Site, proposal_id
+from tests.web_support import Person, Site, proposal_id
 
 STRONG = "violet tractor under the moonlit orchard 1987"
 

@@ -9,7 +9,7 @@ import stat
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -120,8 +120,8 @@ def test_the_demo_and_a_served_page_leave_every_file_private(tmp_path: Path, usu
 
 
 def test_sqlite_gives_the_write_ahead_log_the_databases_own_mode(
-    make_config,
-    usual_umask: None,  # type: ignore[no-untyped-def]
+    make_config: Callable[[str], LedgerConfig],
+    usual_umask: None,
 ) -> None:
     config: LedgerConfig = make_config("sqlite")
     app = Ledger.open(config, KeysFolder(config.keys_dir).load(PASSPHRASE), create=True)

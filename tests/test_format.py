@@ -151,9 +151,9 @@ def test_the_independent_verifier_accepts_rfc_9162s_example_and_refuses_a_wrong_
 
 def test_the_root_of_a_one_event_log_is_that_events_leaf_hash(ledger: Ledger, config: LedgerConfig) -> None:
     """MTH({d0}) = leaf_hash(d0): a new ledger holds only the keyring's Started event."""
-    assert ledger.log.log_size() == 1
+    assert ledger.merkle_log.log_size() == 1
     (only,) = leaf_hashes_from_tables(config)
-    assert ledger.log.root(1) == only
+    assert ledger.merkle_log.root(1) == only
     assert checkpoint_root(ledger.checkpoint()) == (1, only)
 
 
@@ -190,7 +190,7 @@ def test_an_independent_reader_rebuilds_every_leaf_and_the_signed_roots(ledger: 
     ledger.checkpoint()
     leaves = leaf_hashes_from_tables(config)
     assert len(leaves) == 261
-    for size, note in ledger.log.checkpoints():
+    for size, note in ledger.merkle_log.checkpoints():
         assert checkpoint_root(note) == (size, mth(leaves[:size]))
 
 
@@ -206,10 +206,10 @@ def grown(ledger: Ledger) -> Ledger:
         d.write(text="first")
         d.write(text="second")
         ledger.save(d)
-        if ledger.log.log_size() == 100:
+        if ledger.merkle_log.log_size() == 100:
             ledger.checkpoint()
     ledger.checkpoint()
-    assert ledger.log.log_size() == 301
+    assert ledger.merkle_log.log_size() == 301
     return ledger
 
 
@@ -241,7 +241,7 @@ def test_a_consistency_proof_links_two_signed_checkpoints(
     grown: Ledger, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The auditor's use: the checkpoint kept at 100 events and today's at 301."""
-    kept = dict(grown.log.checkpoints())
+    kept = dict(grown.merkle_log.checkpoints())
     code, out, _ = run_cli(config, monkeypatch, capsys, "proof", "--consistency", "100", "301")
     assert code == 0
     proof = json.loads(out)

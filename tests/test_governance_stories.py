@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 import pytest
 
@@ -17,7 +18,7 @@ from ledger.personal.vault import ERASED
 from tests.governance_world import World, build_world
 
 
-def open_question(w: World, title: str = "Which peer-support models do we study?") -> object:
+def open_question(w: World, title: str = "Which peer-support models do we study?") -> UUID:
     pid = w.gov.draft_proposal(
         w.collective,
         by=w.member("amara"),
@@ -134,7 +135,8 @@ def test_consent_passes_when_enough_take_part_and_nobody_objects(world: World) -
     assert record.policy_hash.startswith("sha256:")
     assert record.ballots_digest.startswith("sha256:")
     assert "Adopted" in record.explanation
-    p = world.gov.proposal(pid)  # type: ignore[arg-type]
+    p = world.gov.proposal(pid)
+    assert p.outcome is not None
     assert p.state.value == "closed" and p.outcome["outcome"] == "adopted"
 
 
@@ -192,38 +194,38 @@ def test_a_block_under_consent_must_be_resolved_before_adoption(world: World) ->
     for name in ("amara", "dev", "sam"):
         gov.cast_ballot(pid, member_id=w.member(name), position="agree")
     gov.cast_ballot(pid, member_id=w.member("ben"), position="block", reason="This leaves out people in crisis care.")
-    (objection_id,) = gov.proposal(pid).objection_ids  # type: ignore[arg-type]
-    assert gov.tally(gov.proposal(pid))[0].outcome.value == "objection_unresolved"  # type: ignore[arg-type]
+    (objection_id,) = gov.proposal(pid).objection_ids
+    assert gov.tally(gov.proposal(pid))[0].outcome.value == "objection_unresolved"
     with pytest.raises(NotAllowed, match="Only the person who raised"):
         gov.withdraw_objection(objection_id, by=w.member("amara"))
     gov.answer_objection(objection_id, by=w.member("amara"), answer="We add crisis care as a fourth model.")
     gov.revise_proposal(
         pid,
         by=w.member("amara"),
-        title="Which peer-support models do we study?",  # type: ignore[arg-type]
+        title="Which peer-support models do we study?",
         body="We study the three models our members use most, and crisis care.",
     )
     gov.resolve_objection(objection_id, by=w.facilitator, how="integrate", why="Crisis care added in version 2.")
     # The revision means earlier ballots answer an old version: they must be reconfirmed.
-    _, record = gov.tally(gov.proposal(pid))  # type: ignore[arg-type]
+    _, record = gov.tally(gov.proposal(pid))
     assert set(record.stale_ballots) == {w.member(n).hex for n in ("amara", "dev", "sam", "ben")}
     for name in ("amara", "ben", "dev", "sam"):
         gov.cast_ballot(pid, member_id=w.member(name), position="agree")
-    assert gov.close_proposal(pid, by=w.facilitator).outcome.value == "adopted"  # type: ignore[arg-type]
+    assert gov.close_proposal(pid, by=w.facilitator).outcome.value == "adopted"
 
 
 def test_changing_a_block_to_agree_withdraws_the_objection_it_raised(world: World) -> None:
     gov, w = world.gov, world
     pid = open_question(w)
     gov.cast_ballot(pid, member_id=w.member("ben"), position="block", reason="Not yet.")
-    (oid,) = gov.proposal(pid).objection_ids  # type: ignore[arg-type]
+    (oid,) = gov.proposal(pid).objection_ids
     gov.cast_ballot(pid, member_id=w.member("ben"), position="agree")
     assert gov.objection(oid).status.value == "withdrawn"
 
 
 def test_integrating_an_objection_needs_a_new_version(world: World) -> None:
     pid = open_question(world)
-    oid = world.gov.raise_objection(pid, member_id=world.member("ben"), reason="Too narrow.")  # type: ignore[arg-type]
+    oid = world.gov.raise_objection(pid, member_id=world.member("ben"), reason="Too narrow.")
     with pytest.raises(Conflict, match="revise it first"):
         world.gov.resolve_objection(oid, by=world.facilitator, how="integrate", why="-")
 
@@ -232,15 +234,15 @@ def test_an_upheld_objection_stops_the_proposal(world: World) -> None:
     pid = open_question(world)
     for name in ("amara", "dev", "sam", "ben"):
         world.gov.cast_ballot(pid, member_id=world.member(name), position="agree")
-    oid = world.gov.raise_objection(pid, member_id=world.member("chloe"), reason="Unsafe for practitioners.")  # type: ignore[arg-type]
+    oid = world.gov.raise_objection(pid, member_id=world.member("chloe"), reason="Unsafe for practitioners.")
     world.gov.resolve_objection(oid, by=world.facilitator, how="uphold", why="Safety first.")
-    assert world.gov.close_proposal(pid, by=world.facilitator).outcome.value == "not_adopted"  # type: ignore[arg-type]
+    assert world.gov.close_proposal(pid, by=world.facilitator).outcome.value == "not_adopted"
 
 
 def test_overruling_happens_only_where_the_rule_allows_it_and_names_the_process(world: World) -> None:
     gov, w = world.gov, world
     q = open_question(w)
-    oid = gov.raise_objection(q, member_id=w.member("ben"), reason="No.")  # type: ignore[arg-type]
+    oid = gov.raise_objection(q, member_id=w.member("ben"), reason="No.")
     with pytest.raises(NotAllowed, match="does not allow overruling"):
         gov.resolve_objection(oid, by=w.facilitator, how="overrule", why="We disagree.")
     pub = gov.draft_proposal(
@@ -260,30 +262,30 @@ def test_a_non_paramount_objection_is_kept_as_a_concern_and_does_not_stop_consen
     pid = open_question(world)
     for name in ("amara", "ben", "dev", "sam"):
         world.gov.cast_ballot(pid, member_id=world.member(name), position="agree")
-    oid = world.gov.raise_objection(pid, member_id=world.member("erin"), reason="Worried about workload.")  # type: ignore[arg-type]
+    oid = world.gov.raise_objection(pid, member_id=world.member("erin"), reason="Worried about workload.")
     world.gov.test_objection(oid, by=world.facilitator, paramount=False, why="A concern to review in 3 months.")
-    assert world.gov.close_proposal(pid, by=world.facilitator).outcome.value == "adopted"  # type: ignore[arg-type]
+    assert world.gov.close_proposal(pid, by=world.facilitator).outcome.value == "adopted"
 
 
 def test_informed_groups_do_not_vote_and_cannot_object(world: World) -> None:
     pid = open_question(world)
     with pytest.raises(NotAllowed, match="do not vote"):
-        world.gov.cast_ballot(pid, member_id=world.member("femi"), position="agree")  # type: ignore[arg-type]
+        world.gov.cast_ballot(pid, member_id=world.member("femi"), position="agree")
     with pytest.raises(NotAllowed, match="cannot object"):
-        world.gov.raise_objection(pid, member_id=world.member("femi"), reason="Too costly.")  # type: ignore[arg-type]
+        world.gov.raise_objection(pid, member_id=world.member("femi"), reason="Too costly.")
 
 
 def test_disagreeing_needs_a_reason_and_reasons_are_sealed(world: World, config: LedgerConfig) -> None:
     pid = open_question(world)
     with pytest.raises(Invalid, match="give a reason"):
-        world.gov.cast_ballot(pid, member_id=world.member("ben"), position="disagree")  # type: ignore[arg-type]
+        world.gov.cast_ballot(pid, member_id=world.member("ben"), position="disagree")
     world.gov.cast_ballot(
         pid,
         member_id=world.member("ben"),
-        position="disagree",  # type: ignore[arg-type]
+        position="disagree",
         reason="My own story: I was sectioned twice.",
     )
-    ballot = world.gov.ballot_of(pid, world.member("ben"))  # type: ignore[arg-type]
+    ballot = world.gov.ballot_of(pid, world.member("ben"))
     assert world.gov.reveal(ballot.reason) == "My own story: I was sectioned twice."  # type: ignore[union-attr]
     world.gov.erase_member(world.member("ben"))
     assert world.gov.reveal(ballot.reason) == ERASED  # type: ignore[union-attr]
@@ -292,18 +294,19 @@ def test_disagreeing_needs_a_reason_and_reasons_are_sealed(world: World, config:
 def test_no_ballot_on_a_closed_proposal_and_no_ballot_for_an_unknown_position(world: World) -> None:
     pid = open_question(world)
     with pytest.raises(Invalid, match="Choose one of"):
-        world.gov.cast_ballot(pid, member_id=world.member("ben"), position="maybe")  # type: ignore[arg-type]
-    world.gov.close_proposal(pid, by=world.facilitator)  # type: ignore[arg-type]
+        world.gov.cast_ballot(pid, member_id=world.member("ben"), position="maybe")
+    world.gov.close_proposal(pid, by=world.facilitator)
     with pytest.raises(Conflict, match="closed"):
-        world.gov.cast_ballot(pid, member_id=world.member("ben"), position="agree")  # type: ignore[arg-type]
+        world.gov.cast_ballot(pid, member_id=world.member("ben"), position="agree")
 
 
 def test_a_changed_vote_is_a_new_event_on_the_same_ballot(world: World) -> None:
     pid = open_question(world)
-    b1 = world.gov.cast_ballot(pid, member_id=world.member("ben"), position="abstain")  # type: ignore[arg-type]
-    b2 = world.gov.cast_ballot(pid, member_id=world.member("ben"), position="agree")  # type: ignore[arg-type]
+    b1 = world.gov.cast_ballot(pid, member_id=world.member("ben"), position="abstain")
+    b2 = world.gov.cast_ballot(pid, member_id=world.member("ben"), position="agree")
     assert b1 == b2
-    assert world.gov.ballot_of(pid, world.member("ben")).version == 2  # type: ignore[arg-type,union-attr]
+    ballot = world.gov.ballot_of(pid, world.member("ben"))
+    assert ballot is not None and ballot.version == 2
 
 
 # -- reflection and recognition -----------------------------------------------------------------
@@ -363,11 +366,11 @@ def test_every_recorded_outcome_recomputes_from_the_log_alone(world: World, conf
 def test_a_rewritten_outcome_is_caught_even_when_re_signed(world: World, config: LedgerConfig) -> None:
     """An insider with the event key re-signs a Closed event claiming 'adopted': the rule disagrees."""
     pid = open_question(world)
-    world.gov.cast_ballot(pid, member_id=world.member("amara"), position="agree")  # type: ignore[arg-type]
-    world.gov.close_proposal(pid, by=world.facilitator)  # type: ignore[arg-type]
-    proposal = world.gov.proposal(pid)  # type: ignore[arg-type]
+    world.gov.cast_ballot(pid, member_id=world.member("amara"), position="agree")
+    world.gov.close_proposal(pid, by=world.facilitator)
+    proposal = world.gov.proposal(pid)
     forged = proposal.outcome
-    assert forged["outcome"] == "no_quorum"
+    assert forged is not None and forged["outcome"] == "no_quorum"
     # Append a second Closed-like record is impossible through the domain; instead replay the
     # genuine inputs with a different claimed outcome through the signing seam itself.
     from ledger.governance.proposal import Proposal
@@ -390,11 +393,11 @@ def test_a_rewritten_outcome_is_caught_even_when_re_signed(world: World, config:
 
 def test_a_ballot_for_a_version_the_member_did_not_read_is_refused(world: World) -> None:
     pid = open_question(world)
-    seen = world.gov.proposal(pid).current.content_hash  # type: ignore[arg-type]
-    world.gov.revise_proposal(pid, by=world.member("amara"), title="Which models?", body="Four models now.")  # type: ignore[arg-type]
+    seen = world.gov.proposal(pid).current.content_hash
+    world.gov.revise_proposal(pid, by=world.member("amara"), title="Which models?", body="Four models now.")
     with pytest.raises(Conflict, match="revised while you were reading"):
-        world.gov.cast_ballot(pid, member_id=world.member("ben"), position="agree", version_hash=seen)  # type: ignore[arg-type]
-    assert world.gov.ballot_of(pid, world.member("ben")) is None  # type: ignore[arg-type]
+        world.gov.cast_ballot(pid, member_id=world.member("ben"), position="agree", version_hash=seen)
+    assert world.gov.ballot_of(pid, world.member("ben")) is None
 
 
 def test_the_facilitator_and_the_secretary_are_different_people(world: World) -> None:

@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -62,8 +63,8 @@ def test_a_relabelled_key_file_does_not_open(tmp_path: Path, key_template: Path)
 
 
 def test_cli_bad_key_input_exits_2_and_writes_nothing(
-    make_config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:  # type: ignore[no-untyped-def]
+    make_config: Callable[[str], LedgerConfig], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     config: LedgerConfig = make_config("sqlite")
     monkeypatch.setenv("COPRO_KEY_PASSPHRASE", "a wrong passphrase!")
     code, _, err = run_cli(config, monkeypatch, capsys, "init")
@@ -112,8 +113,11 @@ def test_an_unwritable_data_folder_is_refused(
 
 
 def test_exported_keys_are_read_by_openssl_and_ssh_keygen(
-    make_config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    make_config: Callable[[str], LedgerConfig],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
     config: LedgerConfig = make_config("sqlite")
     code, pem, _ = run_cli(config, monkeypatch, capsys, "keys", "export", "--purpose", "report", "--format", "pem")
     assert code == 0

@@ -21,44 +21,44 @@ def fill(ledger: Ledger, diaries: int) -> list[Diary]:
 
 
 def test_a_new_ledger_starts_with_its_keyring_at_leaf_zero(ledger: Ledger) -> None:
-    assert ledger.log.log_size() == 1
+    assert ledger.merkle_log.log_size() == 1
     keyring = ledger.keyring()
     assert keyring.origin == ledger.keys.origin
-    assert ledger.log.leaf_index_of(keyring.id, 1) == 0
+    assert ledger.merkle_log.leaf_index_of(keyring.id, 1) == 0
 
 
 def test_leaves_are_dense_and_in_commit_order(ledger: Ledger) -> None:
     diaries = fill(ledger, 5)
-    assert ledger.log.log_size() == 11
-    indexes = [ledger.log.leaf_index_of(d.id, v) for d in diaries for v in (1, 2)]
+    assert ledger.merkle_log.log_size() == 11
+    indexes = [ledger.merkle_log.leaf_index_of(d.id, v) for d in diaries for v in (1, 2)]
     assert indexes == list(range(1, 11))
 
 
 def test_stored_root_equals_the_root_recomputed_from_events(ledger: Ledger) -> None:
     fill(ledger, 7)
-    hashes = [row.leaf_hash for batch in ledger.log.scan() for row in batch]
+    hashes = [row.leaf_hash for batch in ledger.merkle_log.scan() for row in batch]
     for size in range(1, len(hashes) + 1):
-        assert ledger.log.root(size) == merkle.root_hash(hashes[:size])
+        assert ledger.merkle_log.root(size) == merkle.root_hash(hashes[:size])
 
 
 def test_every_event_has_an_inclusion_proof_that_verifies(ledger: Ledger) -> None:
     fill(ledger, 6)
-    size = ledger.log.log_size()
-    rows = [row for batch in ledger.log.scan() for row in batch]
-    root = ledger.log.root(size)
+    size = ledger.merkle_log.log_size()
+    rows = [row for batch in ledger.merkle_log.scan() for row in batch]
+    root = ledger.merkle_log.root(size)
     for row in rows:
-        proof = ledger.log.inclusion_proof(row.leaf_index, size)
+        proof = ledger.merkle_log.inclusion_proof(row.leaf_index, size)
         merkle.verify_inclusion(row.leaf_hash, row.leaf_index, size, proof, root)
 
 
 def test_consistency_proofs_between_checkpoints_verify(ledger: Ledger) -> None:
     fill(ledger, 3)
-    old_size = ledger.log.log_size()
-    old_root = ledger.log.root(old_size)
+    old_size = ledger.merkle_log.log_size()
+    old_root = ledger.merkle_log.root(old_size)
     fill(ledger, 9)
-    new_size = ledger.log.log_size()
-    proof = ledger.log.consistency_proof(old_size, new_size)
-    merkle.verify_consistency(old_size, new_size, old_root, ledger.log.root(new_size), proof)
+    new_size = ledger.merkle_log.log_size()
+    proof = ledger.merkle_log.consistency_proof(old_size, new_size)
+    merkle.verify_consistency(old_size, new_size, old_root, ledger.merkle_log.root(new_size), proof)
 
 
 def test_checkpoint_is_a_signed_note_over_the_current_root(ledger: Ledger) -> None:
@@ -67,10 +67,10 @@ def test_checkpoint_is_a_signed_note_over_the_current_root(ledger: Ledger) -> No
     opened = open_note(note, [ledger.checkpoint_signer.verifier()])
     cp = Checkpoint.parse(opened.text)
     assert cp.origin == ledger.keys.origin
-    assert cp.size == ledger.log.log_size() == 5
-    assert cp.root_hash == ledger.log.root(5)
+    assert cp.size == ledger.merkle_log.log_size() == 5
+    assert cp.root_hash == ledger.merkle_log.root(5)
     assert ledger.checkpoint() == note, "checkpointing an unchanged log stores nothing new"
-    assert len(ledger.log.checkpoints()) == 1
+    assert len(ledger.merkle_log.checkpoints()) == 1
 
 
 def test_inclusion_proof_bundle_names_the_leaf_and_root(ledger: Ledger) -> None:

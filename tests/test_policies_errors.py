@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -141,7 +142,7 @@ def test_a_bad_value_is_shown_short_and_as_written(value: object, shown: str) ->
 
 
 def test_a_member_ballot_or_objection_of_the_wrong_type_is_refused_with_what_it_got() -> None:
-    cases = [
+    cases: list[tuple[Callable[[], object], str]] = [
         (lambda: Member(5), "member_id must be a non-empty string, got 5"),  # type: ignore[arg-type]
         (lambda: Member(""), "member_id must be a non-empty string, got ''"),
         (lambda: Member("m", "abc"), "groups must be a set of group names, got the string 'abc'"),  # type: ignore[arg-type]
@@ -308,7 +309,11 @@ def test_the_edges_of_what_a_policy_accepts() -> None:
     assert build(min_open_hours=5, max_open_hours=5).max_open_hours == 5
     assert build(max_open_hours=24 * 366 * 10).max_open_hours == 24 * 366 * 10
     assert build(name="private use \ue000").name == "private use \ue000"
-    for fields in ({"group_weights": {"a": Fraction(1), 2: Fraction(1)}}, {"veto_groups": frozenset({"a", 2})}):
+    bad_groups: tuple[dict[str, object], ...] = (
+        {"group_weights": {"a": Fraction(1), 2: Fraction(1)}},
+        {"veto_groups": frozenset({"a", 2})},
+    )
+    for fields in bad_groups:
         if "veto_groups" in fields:
             fields["block_effect"] = VG
         with pytest.raises(PolicyError, match="group names are ASCII letters"):

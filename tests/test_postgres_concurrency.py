@@ -42,8 +42,8 @@ def test_eight_threads_appending_500_events_each_give_4000_dense_leaves(make_con
         t.join()
     assert not errors, errors
     total = 1 + THREADS * EACH
-    assert ledger.log.log_size() == total
-    indexes = [row.leaf_index for batch in ledger.log.scan() for row in batch]
+    assert ledger.merkle_log.log_size() == total
+    indexes = [row.leaf_index for batch in ledger.merkle_log.scan() for row in batch]
     assert indexes == list(range(total))
     ledger.checkpoint()
     report = verify_log(Ledger.recorder_only(config), outcomes=OUTCOMES, workers=2)

@@ -7,6 +7,7 @@ to agree; the forgeries show what the checking catches.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -197,7 +198,7 @@ def test_no_objection_step_revision_or_withdrawal_after_the_deadline(world: Worl
     oid = w.gov.raise_objection(pid, member_id=w.member("ben"), reason="Too costly.")
     w.clock.now = BUDGET_DEADLINE + timedelta(hours=1)
     refused = "ended on 23 November 2026 at 10:00 UTC"
-    steps = [
+    steps: list[Callable[[], object]] = [
         lambda: w.gov.raise_objection(pid, member_id=w.member("amara"), reason="Late."),
         lambda: w.gov.answer_objection(oid, by=w.member("dev"), answer="It is cheap."),
         lambda: w.gov.withdraw_objection(oid, by=w.member("ben")),

@@ -32,7 +32,7 @@ def sealed_ledger(ledger: Ledger) -> Ledger:
         d.write(text="second entry")
         ledger.save(d)
     ledger.checkpoint()
-    assert ledger.log.log_size() == LEAVES
+    assert ledger.merkle_log.log_size() == LEAVES
     return ledger
 
 
@@ -244,6 +244,7 @@ def _forge(config: LedgerConfig, leaf: int | None = None) -> tuple[UUID, bytes]:
     sig = forger.sign(signing_input(oid, 1, topic, payload))
     state = b"\x01" + kid + sig + payload
     assert len(state) == HEADER_SIZE + len(payload)
+    values: tuple[object, ...]
     columns, values = "originator_id, originator_version, topic, state", (db_id(config, oid), 1, topic, state)
     if leaf is not None:
         columns, values = f"{leaf_column(config)}, {columns}", (leaf + 1, *values)
@@ -336,7 +337,7 @@ def test_reading_a_tampered_event_through_the_app_is_refused(sealed_ledger: Ledg
         (tampered, oid, version),
     )
     with pytest.raises(SignatureError, match="was refused"):
-        sealed_ledger.repository.get(oid if isinstance(oid, UUID) else UUID(oid))
+        sealed_ledger.repository.get(oid if isinstance(oid, UUID) else UUID(str(oid)))
 
 
 @pytest.mark.postgres

@@ -48,22 +48,22 @@ def _commands(w: World) -> dict[str, Callable[[str], Any]]:
 @pytest.mark.parametrize("bad", [BIDI_OVERRIDE, ZERO_WIDTH, CONTROL, "two\nlines"])
 @pytest.mark.parametrize("field", ["member name", "proposal title", "activity", "reflection subject"])
 def test_names_and_titles_refuse_invisible_characters_and_write_nothing(world: World, field: str, bad: str) -> None:
-    size = world.gov.log.log_size()
+    size = world.gov.merkle_log.log_size()
     with pytest.raises(Invalid) as e:
         _commands(world)[field](bad)
     assert e.value.message.endswith(".") and "\n" not in e.value.message
-    assert world.gov.log.log_size() == size, "a refused command writes nothing"
+    assert world.gov.merkle_log.log_size() == size, "a refused command writes nothing"
 
 
 def test_long_text_keeps_line_breaks_but_refuses_control_characters(world: World) -> None:
     pid = _open(world)
     ben = world.member("ben")
     world.gov.cast_ballot(pid, member_id=ben, position="disagree", reason="First line.\nSecond line.")
-    size = world.gov.log.log_size()
+    size = world.gov.merkle_log.log_size()
     for bad in ("a bell \x07 here", "a tab\there", "escape \x1b[31m red"):
         with pytest.raises(Invalid, match="control characters"):
             world.gov.cast_ballot(pid, member_id=ben, position="disagree", reason=bad)
-    assert world.gov.log.log_size() == size
+    assert world.gov.merkle_log.log_size() == size
 
 
 def test_the_same_rule_holds_for_every_field_in_the_text_checker() -> None:
@@ -92,15 +92,15 @@ def test_an_offer_in_an_unknown_currency_is_refused_and_writes_nothing(world: Wo
     cid = g.log_contribution(
         world.collective, by=amara, member_id=amara, activity="Workshop", minutes=90, on=date(2026, 11, 1)
     )
-    size = g.log.log_size()
+    size = g.merkle_log.log_size()
     with pytest.raises(Invalid, match="ISO 4217"):
         g.offer_recognition(cid, by=world.steward, kind="payment", amount_minor=2500, currency="ABC", rate_table="v1")
-    assert g.log.log_size() == size
+    assert g.merkle_log.log_size() == size
     g.offer_recognition(cid, by=world.steward, kind="payment", amount_minor=2500, currency="gbp", rate_table="v1")
 
 
 def test_an_empty_reflection_is_refused_not_signed_into_the_log(world: World) -> None:
-    size = world.gov.log.log_size()
+    size = world.gov.merkle_log.log_size()
     with pytest.raises(Invalid, match="empty"):
         world.gov.record_reflection(
             world.collective,
@@ -112,4 +112,4 @@ def test_an_empty_reflection_is_refused_not_signed_into_the_log(world: World) ->
             power="\n",
             actions=["", "  "],
         )
-    assert world.gov.log.log_size() == size
+    assert world.gov.merkle_log.log_size() == size

@@ -49,7 +49,7 @@ def fill(ledger: Ledger, diaries: int) -> None:
 
 def leaves(ledger: Ledger) -> list[bytes]:
     """Every leaf hash, recomputed from the stored events (not from the tiles)."""
-    return [row.leaf_hash for batch in ledger.log.scan() for row in batch]
+    return [row.leaf_hash for batch in ledger.merkle_log.scan() for row in batch]
 
 
 def stored_tiles(config: LedgerConfig) -> dict[tuple[int, int], bytes]:
@@ -70,7 +70,7 @@ def test_a_leaf_tile_is_written_with_its_256th_leaf_and_its_root_is_carried_one_
     ledger: Ledger, config: LedgerConfig
 ) -> None:
     fill(ledger, 127)  # the keyring and 127 diaries: leaves 0 to 254
-    assert ledger.log.log_size() == 255
+    assert ledger.merkle_log.log_size() == 255
     assert stored_tiles(config) == {}, "255 leaves do not fill a tile; they are hashed from their events"
 
     fill(ledger, 1)  # leaves 255 and 256: the first completes tile 0
@@ -93,17 +93,17 @@ def test_a_leaf_tile_is_written_with_its_256th_leaf_and_its_root_is_carried_one_
         merkle.root_hash(hashes[0:256]),
         merkle.root_hash(hashes[256:512]),
     ]
-    assert ledger.log.tile(0, 1) == tiles[0, 1]
-    assert ledger.log.tile(0, 2) == b""
+    assert ledger.merkle_log.tile(0, 1) == tiles[0, 1]
+    assert ledger.merkle_log.tile(0, 2) == b""
 
 
 def test_roots_at_every_size_across_the_tile_boundaries_are_the_roots_of_the_events(ledger: Ledger) -> None:
     fill(ledger, 300)
     hashes = leaves(ledger)
     assert len(hashes) == 601
-    assert ledger.log.root(0) == merkle.EMPTY_ROOT
+    assert ledger.merkle_log.root(0) == merkle.EMPTY_ROOT
     for size in [*range(1, 11), *range(250, 602)]:
-        assert ledger.log.root(size) == merkle.root_hash(hashes[:size]), f"root at size {size}"
+        assert ledger.merkle_log.root(size) == merkle.root_hash(hashes[:size]), f"root at size {size}"
 
 
 def test_inclusion_proofs_on_both_sides_of_each_tile_boundary_verify(ledger: Ledger) -> None:
@@ -113,7 +113,7 @@ def test_inclusion_proofs_on_both_sides_of_each_tile_boundary_verify(ledger: Led
         root = merkle.root_hash(hashes[:size])
         for index in (0, 255, 256, 511, 512, 600):
             if index < size:
-                proof = ledger.log.inclusion_proof(index, size)
+                proof = ledger.merkle_log.inclusion_proof(index, size)
                 merkle.verify_inclusion(hashes[index], index, size, proof, root)
 
 
@@ -121,7 +121,7 @@ def test_consistency_proofs_across_the_tile_boundaries_verify(ledger: Ledger) ->
     fill(ledger, 300)
     hashes = leaves(ledger)
     for old, new in [(255, 256), (256, 257), (100, 601), (512, 600), (256, 512), (511, 513)]:
-        proof = ledger.log.consistency_proof(old, new)
+        proof = ledger.merkle_log.consistency_proof(old, new)
         merkle.verify_consistency(old, new, merkle.root_hash(hashes[:old]), merkle.root_hash(hashes[:new]), proof)
 
 
@@ -141,15 +141,15 @@ def test_proofs_are_read_from_the_tiles_so_a_corrupted_tile_poisons_exactly_the_
     )
 
     # Leaf 0's proof starts with its sibling, leaf 1, taken from the tile: it no longer verifies.
-    proof = ledger.log.inclusion_proof(0, 601)
+    proof = ledger.merkle_log.inclusion_proof(0, 601)
     assert proof[0] == forged
     with pytest.raises(merkle.ProofError, match="leads to root"):
         merkle.verify_inclusion(hashes[0], 0, 601, proof, true_root)
 
     # Tile 0's root is read from the level-1 tile, which was not touched: the root and
     # the proofs that only need that root (leaf 300's) are still those of the events.
-    assert ledger.log.root(601) == true_root
-    merkle.verify_inclusion(hashes[300], 300, 601, ledger.log.inclusion_proof(300, 601), true_root)
+    assert ledger.merkle_log.root(601) == true_root
+    merkle.verify_inclusion(hashes[300], 300, 601, ledger.merkle_log.inclusion_proof(300, 601), true_root)
 
 
 def test_an_append_from_a_second_writer_leaves_a_gap_in_the_first_ones_cache_yet_tiles_stay_true(
@@ -174,7 +174,7 @@ def test_an_append_from_a_second_writer_leaves_a_gap_in_the_first_ones_cache_yet
         merkle.root_hash(hashes[0:256]),
         merkle.root_hash(hashes[256:512]),
     ]
-    assert ledger.log.root(513) == merkle.root_hash(hashes)
+    assert ledger.merkle_log.root(513) == merkle.root_hash(hashes)
 
 
 def test_an_upper_tile_deleted_behind_copros_back_is_rebuilt_by_the_next_append_that_needs_it(
@@ -199,14 +199,14 @@ def test_an_append_completing_a_tile_over_a_deleted_event_is_kept_and_the_tile_l
 ) -> None:
     fill(ledger, 100)  # 201 leaves
     raw(config, f"DELETE FROM {events_table(config)} WHERE {leaf_column(config)} = 101")  # leaf 100 disappears
-    before = ledger.log.log_size()
+    before = ledger.merkle_log.log_size()
     # A writer that did not append leaf 100 itself (so has no cached hash of it) completes tile 0.
     second = Ledger.open(config, ledger.keys)
     try:
         fill(second, 30)  # it cannot hash the tile, yet its appends are kept
     finally:
         second.close()
-    assert ledger.log.log_size() == before + 60
+    assert ledger.merkle_log.log_size() == before + 60
     assert (0, 0) not in stored_tiles(config)
 
 

@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 
 from tests.nothing_written import held
-from tests.web_support import Person, Site, open_proposal, proposal_id
+from tests.web_support import Person, Site, json_body, open_proposal, proposal_id
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -189,9 +189,9 @@ def test_the_full_journey_through_forms(site: Site) -> None:
     assert "Outcome: Adopted" in page and "Adopted by consent" in page
     audit = dev.get(site.url("/audit/?aggregate={p}", p=pid.hex)).text
     assert "Proposal.Closed" in audit and "FAILS" not in audit
-    leaf = w.gov.log.leaf_index_of(pid, w.gov.proposal(pid).version)
+    leaf = w.gov.merkle_log.leaf_index_of(pid, w.gov.proposal(pid).version)
     proof = dev.get(site.url("/audit/proof/{n}.json", n=leaf))
-    assert proof.status_code == 200 and proof.json["leaf_index"] == leaf and proof.json["inclusion_path"]
+    assert proof.status_code == 200 and json_body(proof)["leaf_index"] == leaf and json_body(proof)["inclusion_path"]
 
 
 def test_agreement_reflection_contribution_and_member_pages(site: Site) -> None:
@@ -227,7 +227,7 @@ def test_agreement_reflection_contribution_and_member_pages(site: Site) -> None:
 
 # -- who may do what -----------------------------------------------------------------------------
 
-ACTIONS = {
+ACTIONS: dict[str, tuple[str, str, dict[str, object], set[str]]] = {
     # action: (method, path template, data, who may)
     "read home": ("GET", "/", {}, {"amara", "ben", "dev", "sam", "femi"}),
     "read proposal": ("GET", "/proposals/{p}", {}, {"amara", "ben", "dev", "sam", "femi"}),

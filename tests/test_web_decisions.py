@@ -8,8 +8,7 @@ from uuid import UUID
 import pytest
 
 from tests.test_recorded_outcomes import BUDGET_DEADLINE
-from tests.test_web import Person, open_proposal
-from tests.web_support import Site
+from tests.web_support import Person, Site, open_proposal
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -56,18 +55,18 @@ WRITES: list[tuple[str, dict[str, object]]] = [
 def test_a_member_who_left_gets_404_on_every_page_and_can_write_nothing(site: Site) -> None:
     w = site.world
     pid = open_proposal(site)
-    leaf = w.gov.log.leaf_index_of(pid, 1)
+    leaf = w.gov.merkle_log.leaf_index_of(pid, 1)
     ben = Person(site, "ben")
     for path in PAGES:
         assert ben.get(site.url(path, p=pid, leaf=leaf)).status_code == 200, path
     w.gov.leave_collective(w.collective, w.member("ben"), by=w.steward)  # recorded while ben is signed in
     site.copro.views.catch_up()
-    events = w.gov.log.log_size()
+    events = w.gov.merkle_log.log_size()
     for path in PAGES:
         assert ben.get(site.url(path, p=pid, leaf=leaf)).status_code == 404, path
     for path, data in WRITES:
         assert ben.post(site.url(path, p=pid), data).status_code == 404, path
-    assert w.gov.log.log_size() == events, "nothing was written"
+    assert w.gov.merkle_log.log_size() == events, "nothing was written"
     assert w.gov.ballot_of(pid, w.member("ben")) is None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +13,7 @@ from uuid import UUID
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
+from werkzeug.test import TestResponse
 
 from ledger.governance.service import Governance
 from ledger.log.config import LedgerConfig
@@ -96,22 +97,31 @@ class Person:
             r = self.post("/signin", {"username": username, "passphrase": passphrase})
             assert r.status_code == 303, r.text
 
-    def get(self, path: str, **kw: object):  # type: ignore[no-untyped-def]
-        r = self.client.get(path, **kw)  # type: ignore[arg-type]
+    def get(self, path: str, **kw: Any) -> TestResponse:
+        r = self.client.get(path, **kw)
         found = CSRF.search(r.get_data(as_text=True))
         if found:
             self.token = found.group(1)
         return r
 
-    def post(self, path: str, data: dict[str, object] | None = None, *, csrf: bool = True, **kw: object):  # type: ignore[no-untyped-def]
+    def post(
+        self, path: str, data: Mapping[str, object] | None = None, *, csrf: bool = True, **kw: Any
+    ) -> TestResponse:
         payload = dict(data or {})
         if csrf:
             payload.setdefault("csrf_token", self.token or self._fresh_token())
-        return self.client.post(path, data=payload, **kw)  # type: ignore[arg-type]
+        return self.client.post(path, data=payload, **kw)
 
     def _fresh_token(self) -> str:
         self.get("/signin")
         return self.token
+
+
+def json_body(r: TestResponse) -> dict[str, Any]:
+    """A JSON response's object; the test fails here if the body is not one."""
+    body = r.get_json(silent=True)
+    assert isinstance(body, dict), r.get_data(as_text=True)[:300]
+    return body
 
 
 @contextmanager
@@ -138,5 +148,6 @@ def open_proposal(site: Site, title: str = "Which models do we study?", category
 def proposal_id(site: Site, title: str) -> UUID:
     for p in site.copro.views.proposals(site.world.collective):
         if p["title"] == title:
-            return p["id"]
+            found: UUID = p["id"]
+            return found
     raise LookupError(title)

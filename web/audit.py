@@ -27,7 +27,7 @@ def index(collective_id: UUID) -> Response:
     _, c = member_of(collective_id)
     gov = copro.gov
     only = request.args.get("aggregate", "")
-    size = gov.log.log_size()
+    size = gov.merkle_log.log_size()
     before = size
     if request.args.get("before"):
         before = bounded_int(request.args["before"], low=0, high=size, what="page of the audit trail")
@@ -49,7 +49,7 @@ def index(collective_id: UUID) -> Response:
                 "hash": base64.b64encode(row.leaf_hash).decode(),
             }
         )
-    checkpoints = gov.log.checkpoints()
+    checkpoints = gov.merkle_log.checkpoints()
     return page(
         "audit/index.html",
         c=c,
@@ -70,14 +70,16 @@ def _one_record(collective_id: UUID, aggregate: str) -> list[LogRow]:
         abort(404)
     if aggregate_id.hex not in copro.views.aggregates_of(collective_id):
         abort(404)
-    return sorted((r for r in rows_of(copro.gov.log, aggregate_id) if r.leaf_index >= 0), key=lambda r: -r.leaf_index)
+    return sorted(
+        (r for r in rows_of(copro.gov.merkle_log, aggregate_id) if r.leaf_index >= 0), key=lambda r: -r.leaf_index
+    )
 
 
 def _recent(collective_id: UUID, before: int) -> list[LogRow]:
     """This collective's events below leaf ``before``, newest first: one page and one more."""
     mine = copro.views.aggregates_of(collective_id)
     found: list[LogRow] = []
-    for batch in copro.gov.log.scan_back(before):
+    for batch in copro.gov.merkle_log.scan_back(before):
         found += [r for r in batch if r.originator_id.hex in mine]
         if len(found) > PAGE:
             break
@@ -99,9 +101,9 @@ def proof(collective_id: UUID, leaf: int) -> Response:
     """Everything needed to check offline that this event is in the log under a signed checkpoint."""
     _, c = member_of(collective_id)
     gov = copro.gov
-    if leaf >= gov.log.log_size():  # before any query: SQLite's integers stop at 2^63 - 1
+    if leaf >= gov.merkle_log.log_size():  # before any query: SQLite's integers stop at 2^63 - 1
         abort(404)
-    found = next(iter(next(gov.log.scan(start=leaf, batch=1), [])), None)
+    found = next(iter(next(gov.merkle_log.scan(start=leaf, batch=1), [])), None)
     if found is None or found.leaf_index != leaf or found.originator_id.hex not in copro.views.aggregates_of(c.id):
         abort(404)
     note = gov.checkpoint()
@@ -135,7 +137,7 @@ def consistency(collective_id: UUID, old: int, new: int) -> Response:
     member_of(collective_id)
     gov = copro.gov
     try:
-        bundle = consistency_bundle(gov.log, gov.keys.origin, old, new)
+        bundle = consistency_bundle(gov.merkle_log, gov.keys.origin, old, new)
     except ProofRangeError as e:
         return _json({"error": str(e)}, e.status)
     except LookupError as e:  # a damaged log: say so rather than fail

@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Any, Self, cast
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.domain import Aggregate
+from eventsourcing.application import Application
 from eventsourcing.persistence import (
+    ApplicationRecorder,
     DatetimeAsISO,
     DecimalAsStr,
     InfrastructureFactory,
     JSONTranscoder,
     Mapper,
-    Recording,
     UUIDAsHex,
 )
 from eventsourcing.utils import Environment
@@ -44,46 +43,34 @@ def build_transcoder() -> CanonicalJSONTranscoder:
     return transcoder
 
 
-class LedgerProcessingEvent(ProcessingEvent[UUID]):
-    """Collects an aggregate's pending events, telling aggregates from events by class.
-
-    eventsourcing asks two runtime-checkable Protocols whether each object saved is
-    an event or an aggregate; on Python 3.11 that costs about 10 microseconds per
-    save, more than a third of what signing costs. Every copro aggregate is an
-    eventsourcing ``Aggregate``, so a class check gives the same answer at once;
-    anything else takes eventsourcing's own path.
-    """
-
-    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
-        for obj in objs:
-            if isinstance(obj, Aggregate):
-                self.events.extend(obj.collect_events())
-                self.aggregates[obj.id] = obj
-            elif obj is not None:
-                super().collect_events(obj)
-        self.saved_kwargs.update(kwargs)
+def merkle_log_of(recorder: object, config: LedgerConfig) -> MerkleLogMixin:
+    """The recorder as the Merkle log it must be; anything else is a misconfiguration."""
+    if not isinstance(recorder, MerkleLogMixin):
+        raise ConfigurationError(
+            f"The {config.describe()} is opened through {type(recorder).__name__}, which keeps no Merkle log; "
+            "set PERSISTENCE_MODULE to ledger.log.storage.sqlite or ledger.log.storage.postgres."
+        )
+    return recorder
 
 
 class Ledger(Application[UUID]):
-    """A copro ledger. Construct it with :meth:`open`."""
+    """A copro ledger. Construct it with :meth:`open`.
+
+    Saving is eventsourcing's own ``Application.save``. The Merkle log is the
+    application recorder itself (``ledger.log.storage``), reached as
+    :attr:`merkle_log`: a name of its own, because eventsourcing's ``recorder`` is
+    typed ``ApplicationRecorder`` and its (deprecated) ``log`` property is the
+    notification log, and neither is overridden with another type here.
+    """
 
     name = "Ledger"
+    merkle_log: MerkleLogMixin
 
     def __init__(self, config: LedgerConfig, keys: LedgerKeys, *, create: bool) -> None:
         self.config = config
         self.keys = keys
         super().__init__(env=config.eventsourcing_env(create_tables=create))
         self._check_identity(create)
-
-    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        """eventsourcing's ``save``, collecting through :class:`LedgerProcessingEvent`."""
-        processing_event = LedgerProcessingEvent()
-        processing_event.collect_events(*objs, **kwargs)
-        recordings = self._record(processing_event)
-        self._take_snapshots(processing_event)
-        self._notify(recordings)
-        self.notify(processing_event.events)  # eventsourcing's deprecated hook, kept for parity
-        return recordings
 
     # -- construction -------------------------------------------------------------
 
@@ -103,7 +90,13 @@ class Ledger(Application[UUID]):
     def recorder_only(cls, config: LedgerConfig) -> MerkleLogMixin:
         """The log without any keys: what an auditor's ``copro verify`` reads."""
         env = Environment(cls.name, config.eventsourcing_env(create_tables=False))
-        return cast(MerkleLogMixin, InfrastructureFactory.construct(env).application_recorder())
+        return merkle_log_of(InfrastructureFactory.construct(env).application_recorder(), config)
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """eventsourcing's recorder, kept also as :attr:`merkle_log` once it is known to be one."""
+        recorder = super().construct_recorder()
+        self.merkle_log = merkle_log_of(recorder, self.config)
+        return recorder
 
     def construct_mapper(self) -> Mapper[UUID]:
         return SigningMapper(
@@ -115,16 +108,12 @@ class Ledger(Application[UUID]):
     def construct_transcoder(self) -> JSONTranscoder:
         return build_transcoder()
 
-    @property
-    def log(self) -> MerkleLogMixin:  # type: ignore[override]
-        return cast(MerkleLogMixin, self.recorder)
-
     def _check_identity(self, create: bool) -> None:
-        meta = self.log.meta()
+        meta = self.merkle_log.meta()
         if not meta and create:
-            self.log.set_meta_once("format", LEDGER_FORMAT)
-            self.log.set_meta_once("origin", self.keys.origin)
-            meta = self.log.meta()
+            self.merkle_log.set_meta_once("format", LEDGER_FORMAT)
+            self.merkle_log.set_meta_once("origin", self.keys.origin)
+            meta = self.merkle_log.meta()
         if meta.get("format") != LEDGER_FORMAT:
             raise NotALedgerError(
                 f"The {self.config.describe()} holds format {meta.get('format')!r}, "
@@ -135,7 +124,7 @@ class Ledger(Application[UUID]):
                 f"The keys in {self.config.keys_dir} belong to {self.keys.origin!r} but the "
                 f"database belongs to {meta.get('origin')!r}; use the matching keys folder."
             )
-        if self.log.log_size() == 0:
+        if self.merkle_log.log_size() == 0:
             keyring = Keyring(
                 origin=self.keys.origin,
                 event_key=self.keys.event.public_text(),
@@ -152,27 +141,27 @@ class Ledger(Application[UUID]):
 
     def checkpoint(self) -> str:
         """Sign and store a checkpoint of the log as it stands; return the signed note."""
-        size = self.log.log_size()
-        for stored_size, note in self.log.checkpoints():
+        size = self.merkle_log.log_size()
+        for stored_size, note in self.merkle_log.checkpoints():
             if stored_size == size:
                 return note
-        cp = Checkpoint(self.keys.origin, size, self.log.root(size))
+        cp = Checkpoint(self.keys.origin, size, self.merkle_log.root(size))
         note = sign_note(cp.to_text(), [self.checkpoint_signer])
-        self.log.add_checkpoint(size, note)
+        self.merkle_log.add_checkpoint(size, note)
         return note
 
     def inclusion_proof(self, aggregate_id: UUID, version: int, size: int | None = None) -> dict[str, Any]:
         """Everything needed to check offline that an event is in the log at ``size``."""
-        index = self.log.leaf_index_of(aggregate_id, version)
+        index = self.merkle_log.leaf_index_of(aggregate_id, version)
         if index is None:
             raise LookupError(f"aggregate {aggregate_id} version {version} is not in the log")
-        size = size if size is not None else self.log.log_size()
-        proof = self.log.inclusion_proof(index, size)
+        size = size if size is not None else self.merkle_log.log_size()
+        proof = self.merkle_log.inclusion_proof(index, size)
         return {
             "origin": self.keys.origin,
             "leaf_index": index,
             "tree_size": size,
-            "root_hash": b64(self.log.root(size)),
+            "root_hash": b64(self.merkle_log.root(size)),
             "inclusion_path": [b64(h) for h in proof],
         }
 

@@ -180,7 +180,12 @@ class RecentLeaves:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Around a recorder's whole ``insert_events``: keep the noted hashes only if it returns."""
+        """Around a recorder's whole ``insert_events``: keep the noted hashes only if it returns.
+
+        Each attempt begins afresh, so nothing a failed attempt on this thread noted
+        can reach a tile.
+        """
+        self.begin()
         try:
             yield
         except BaseException:

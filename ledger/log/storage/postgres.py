@@ -38,7 +38,24 @@ $$
 
 
 class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
-    """eventsourcing's PostgreSQL application recorder, with dense notification ids and the tree tiles."""
+    """eventsourcing's PostgreSQL application recorder, with dense notification ids and the tree tiles.
+
+    eventsourcing has no public hook inside the transaction that inserts events,
+    and a tile must be written there (see ``ledger.log.storage.sqlite``). So this
+    subclass extends exactly these parts of eventsourcing 9.5
+    (``tests/test_library_pin.py`` fails if they change):
+
+    - ``PostgresApplicationRecorder._fetch_ids_after_insert_events(curs, stored_events)``:
+      called by ``insert_events`` in the inserting transaction, after the
+      EXCLUSIVE table lock and the insert, returning the new notification ids.
+      After the library's own fetch, the leaf hashes are noted and the tiles the
+      new rows complete are written with the same cursor. It is only called when
+      ``POSTGRES_ENABLE_DB_FUNCTIONS`` is off, which ``LedgerConfig`` sets.
+    - ``insert_events``: the public entry, wrapped (not copied) so that the noted
+      hashes are kept only if its transaction committed.
+    - ``sql_create_statements``: the library's list of table statements, which
+      the library's own ``__init__`` fills; ours are appended after it.
+    """
 
     dialect = merkle_tables.POSTGRES
 
@@ -51,7 +68,7 @@ class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
             "function": Identifier(f"{self.events_table_name}_number_leaf"),
         }
         for statement in merkle_tables.create_statements(self.dialect):
-            self.sql_create_statements.append(SQL(statement))  # type: ignore[arg-type]
+            self.sql_create_statements.append(SQL(statement).format())
         self.sql_create_statements.append(SQL(NUMBER_LEAF).format(**names))
         self.sql_create_statements.append(
             SQL(
@@ -64,10 +81,6 @@ class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
         with self.recent_leaves.transaction():
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
         return ids
-
-    def _insert_events(self, curs: PgCursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        self.recent_leaves.begin()  # each (retried) attempt starts afresh
-        super()._insert_events(curs, stored_events, **kwargs)
 
     def _fetch_ids_after_insert_events(
         self, curs: PgCursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

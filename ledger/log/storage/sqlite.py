@@ -25,16 +25,33 @@ from ledger.log.storage.merkle_tables import Cursor
 
 
 class LedgerSQLiteRecorder(MerkleLogMixin, SQLiteApplicationRecorder):
-    """eventsourcing's SQLite application recorder, plus the Merkle tree tiles in the same transaction."""
+    """eventsourcing's SQLite application recorder, plus the Merkle tree tiles in the same transaction.
+
+    eventsourcing has no public hook inside the transaction that inserts events,
+    and a tile must be written there: written after the commit, a crash between
+    the two would leave a completed tile unwritten, and another writer could
+    append in between. So this subclass extends exactly these methods of
+    eventsourcing 9.5 (``tests/test_library_pin.py`` fails if they change):
+
+    - ``SQLiteApplicationRecorder._insert_events(c, stored_events)``: called by
+      ``insert_events`` inside ``datastore.transaction(commit=True)``, under
+      SQLite's write lock, returning each event's rowid. After the library's own
+      insert, the leaf hashes are noted and the tiles the new rows complete are
+      written with the same cursor. eventsourcing's own process recorder extends
+      this same method (to insert tracking records), which is why it is the hook.
+    - ``insert_events``: the public entry, wrapped (not copied) so that the noted
+      hashes are kept only if its transaction committed.
+    - ``construct_create_table_statements``: the library's tables, then ours.
+    """
 
     dialect = merkle_tables.SQLITE
-
-    def construct_create_table_statements(self) -> list[str]:
-        return super().construct_create_table_statements() + merkle_tables.create_statements(self.dialect)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.recent_leaves = merkle_tables.RecentLeaves()
+
+    def construct_create_table_statements(self) -> list[str]:
+        return super().construct_create_table_statements() + merkle_tables.create_statements(self.dialect)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         with self.recent_leaves.transaction():
@@ -44,7 +61,6 @@ class LedgerSQLiteRecorder(MerkleLogMixin, SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        self.recent_leaves.begin()
         ids = super()._insert_events(c, stored_events, **kwargs) or ()
         self.recent_leaves.note(ids, stored_events)
         merkle_tables.complete_tiles(c, self.dialect, self.events_table_name, ids, self.recent_leaves)
