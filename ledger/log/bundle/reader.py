@@ -55,17 +55,29 @@ from ledger.log.bundle.layout import (
     unpack_entries,
     wide_entries_path,
 )
-from ledger.log.errors import CoproError
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 _PURPOSES = ("event", "checkpoint", "report")
 
 
-class BundleError(CoproError):
-    """The bundle is damaged or inconsistent: one sentence saying what and where (exit 1)."""
+class BundleError(Exception):
+    """The bundle is damaged or inconsistent: one sentence saying what and where (exit 1).
+
+    It mirrors ``ledger.log.errors.CoproError`` (``message``, ``exit_code``,
+    ``diagnostics()``) without importing it: that module reaches the database
+    drivers to explain their errors, and this reader must not.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def diagnostics(self) -> str:
+        """The text to show a person."""
+        return self.message
 
 
 class NotABundleError(BundleError):
