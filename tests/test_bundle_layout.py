@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ledger.log.bundle.layout import TILE_HEIGHT as LAYOUT_HEIGHT
+from ledger.log.bundle.layout import TILE_WIDTH as LAYOUT_WIDTH
 from ledger.log.bundle.layout import (
     LayoutError,
     Tile,
@@ -18,8 +20,6 @@ from ledger.log.bundle.layout import (
     tiles_for_size,
     unpack_entries,
 )
-from ledger.log.bundle.layout import TILE_HEIGHT as LAYOUT_HEIGHT
-from ledger.log.bundle.layout import TILE_WIDTH as LAYOUT_WIDTH
 from ledger.log.storage.merkle_tables import TILE_HEIGHT, TILE_WIDTH
 
 

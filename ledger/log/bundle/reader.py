@@ -365,7 +365,7 @@ class Bundle:
             out.append((int(name), self._text(path)))
         return sorted(out)
 
-    def keys(self) -> list[BundleKey]:
+    def key_history(self) -> list[BundleKey]:
         """Every public key with the leaves it was in force, as ``copro/keys.json`` lists them."""
         at = f"{self.where}: {KEYS}"
         doc = _json(at, self.read(KEYS))
