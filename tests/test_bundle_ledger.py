@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import tarfile
@@ -14,6 +15,7 @@ import policies
 from copro.demo import seed_demo
 from copro.stories import PEOPLE
 from ledger.governance.bundle_files import POLICY_FILES
+from ledger.log import merkle
 from ledger.log.application import Ledger
 from ledger.log.bundle.export import export_log
 from ledger.log.bundle.reader import open_bundle
@@ -54,6 +56,10 @@ def test_the_demo_ledger_exports_and_reads_back_record_for_record(
         assert [(k.purpose, k.public_key, k.first_leaf, k.last_leaf) for k in bundle.key_history()] == [
             (p.purpose.value, p.public_key, p.first_leaf, p.last_leaf) for p in periods
         ]
+        size, root_b64 = bundle.checkpoint.splitlines()[1:3]
+        assert merkle.root_hash([merkle.leaf_hash(r) for r in bundle.entries(0, int(size))]) == base64.b64decode(
+            root_b64
+        ), "the entries hash to the root the bundle's checkpoint signs"
         root = bundle.tile(0, 0, demo_log.log_size() % 256)
         assert [root[i : i + 32] for i in range(0, len(root), 32)] == [
             hashlib.sha256(b"\x00" + r).digest() for r in records(demo_log)
