@@ -213,3 +213,13 @@ def test_the_reader_imports_neither_eventsourcing_nor_a_database_driver() -> Non
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_bundle_folder_packed_again_with_the_system_tar_opens_as_an_archive(bundle_dir: Path, tmp_path: Path) -> None:
+    """Re-packed by hand (``tar -C b -czf b.tgz .``: folder entries and ``./`` names), a bundle still opens."""
+    if shutil.which("tar") is None:
+        pytest.skip("no tar on this machine")
+    target = tmp_path / "repacked.tgz"
+    subprocess.run(["tar", "-C", str(bundle_dir), "-czf", str(target), "."], check=True)
+    with open_bundle(target) as bundle:
+        assert list(bundle.entries()) == RECORDS
