@@ -1,4 +1,4 @@
-"""The ``copro`` command line: keys, ledger set-up, checkpoints, verification.
+"""The ``copro`` command line: keys, ledger set-up, checkpoints, verification, export.
 
 Exit codes: 0 success; 1 the ledger failed verification, and nothing else; 2 a
 usage, configuration or operational problem (a bad value, a missing folder, a port
@@ -364,6 +364,32 @@ def cmd_proof(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write an auditor's bundle (C2SP tlog-tiles layout) of the whole log; needs no keys, only the database."""
+    from ledger.governance.bundle_files import POLICY_FILES
+    from ledger.log.application import Ledger
+    from ledger.log.bundle.export import check_target, export_log
+
+    out = Path(args.out)
+    check_target(out, archive=args.archive)  # before the database is opened: a bad OUT writes nothing
+    config = _config(args)
+    if config.ledger_state() != "ledger":
+        raise ConfigurationError(f"There is no copro ledger in the {config.describe()}; nothing to export.")
+    summary = export_log(Ledger.recorder_only(config), out, plugins=[POLICY_FILES], archive=args.archive)
+    what = "archive" if summary.archive else "folder"
+    print(
+        f"Exported {summary.tree_size:,} events to the {what} {summary.path} "
+        f"({summary.files:,} files, {summary.size_bytes:,} bytes); its checkpoint covers "
+        f"{summary.checkpoint_size:,} events."
+    )
+    if summary.uncovered:
+        print(
+            f"Note: the last {summary.uncovered:,} events came after the latest checkpoint, so no signed root "
+            "covers them yet; run 'copro checkpoint' before exporting to include them."
+        )
+    return 0
+
+
 def cmd_consistency_proof(args: argparse.Namespace) -> int:
     """Print the RFC 9162 consistency proof between two tree sizes; needs no keys, only the log."""
     from ledger.log.application import Ledger
@@ -510,6 +536,12 @@ def build_parser() -> argparse.ArgumentParser:
     pj.add_argument("--interval", type=interval_arg, default=1.0, help="seconds between polls with --follow")
     pj.set_defaults(handler=cmd_project)
     add_proof_parser(sub)
+    ex = sub.add_parser("export", help="write an auditor's bundle of the whole log (C2SP tlog-tiles layout)")
+    ex.add_argument("out", metavar="OUT", type=path_arg, help="a new or empty folder (with --archive: a new file)")
+    ex.add_argument(
+        "--archive", action="store_true", help="write one .tar.gz file that can be emailed, instead of a folder"
+    )
+    ex.set_defaults(handler=cmd_export)
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
     e.add_argument("person", metavar="PERSON_ID", type=uuid_arg)
     e.set_defaults(handler=cmd_erase)
