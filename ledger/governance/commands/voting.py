@@ -9,7 +9,7 @@ import policies
 from ledger.governance import text
 from ledger.governance.application import GovernanceApplication, next_event
 from ledger.governance.ballot import POSITIONS, Ballot, ballot_id
-from ledger.governance.errors import Conflict, Invalid, NotAllowed
+from ledger.governance.errors import Conflict, Invalid
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal
 from ledger.governance.retry import command
@@ -39,10 +39,7 @@ class VotingCommands(GovernanceApplication):
         collective, agreement, policy = self._voting_context(proposal, collective)
         if position not in POSITIONS:
             raise Invalid(f"Choose one of: {', '.join(POSITIONS)}.")
-        if not collective.groups_of(member_id) & agreement.voting_groups(proposal.category):
-            raise NotAllowed(
-                "Your stakeholder groups are consulted or informed on this category; they do not vote on it."
-            )
+        agreement.check_may_vote(proposal.category, collective.groups_of(member_id))
         reason = text.clean(reason, "reason", limit=text.REASON_MAX, required=False)
         if not reason and policies.Position(position) in policy.reason_required_for:
             raise Invalid(f"Please give a reason: this decision asks for one when you {position}.")
