@@ -123,7 +123,7 @@ def member_of(collective_id: UUID) -> tuple[Account, Collective]:
     account = current_account()
     if account is None or account.collective_id != collective_id:
         abort(404)
-    collective = copro.gov.collective(collective_id)
+    collective = copro.gov.collective_to_read(collective_id)
     if not collective.is_member(account.member_id):
         abort(404)
     g.collective = collective
