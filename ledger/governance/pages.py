@@ -19,6 +19,7 @@ from ledger.governance.agreement import Agreement
 from ledger.governance.ballot import Ballot
 from ledger.governance.collective import Collective, Role
 from ledger.governance.errors import GovernanceError, NotFound
+from ledger.governance.home_page import HomePage, home_page
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal, Version, spoken_time
 from ledger.governance.service import Governance
@@ -76,9 +77,18 @@ class ProposalPage(ProposalStanding):
 class Pages:
     """The page queries, over the governance application and its read models."""
 
+    MEMO = 256  # proposals whose count is kept, per process
+
     def __init__(self, gov: Governance, views: GovernanceViews) -> None:
         self.gov = gov
         self.views = views
+        # An open proposal's count and preview, with the stamps they were computed at
+        # (GovernanceViews.stamps): recomputed only when something they count changed.
+        self._counted: dict[UUID, tuple[tuple[int, int, str], dict[str, Any], policies.Decision]] = {}
+
+    def home_page(self, collective: Collective, me: UUID) -> HomePage:
+        """What is waiting for member ``me``."""
+        return home_page(self.gov, self.views, collective, me)
 
     def _proposal(self, collective: Collective, proposal_id: UUID) -> Proposal:
         proposal = self.gov.proposal(proposal_id)
@@ -111,14 +121,13 @@ class Pages:
                 mine = c.groups_of(me)
                 can_vote = agreement.may_vote(proposal.category, mine)
                 can_object = agreement.may_object(proposal.category, mine)
-        if proposal.state.value == "open" and agreement is not None:
-            rule = self.gov.policy_of(agreement, proposal.policy_name)
-            inputs = self.views.decision_inputs(
-                proposal.id, agreement.voting_groups(proposal.category), proposal.current.content_hash
-            )
-            preview = policies.decide(rule, inputs.roster, inputs.ballots, inputs.objections)
-        # A closed decision shows what was counted when it closed, never a recount over today's members.
-        tally = recorded_tally(proposal.outcome) if proposal.outcome else self.views.tally(proposal.id)
+        if proposal.outcome:
+            # A closed decision shows what was counted when it closed, never a recount over today's members.
+            tally = recorded_tally(proposal.outcome)
+        elif proposal.state.value == "open" and agreement is not None:
+            tally, preview = self._count(proposal, agreement)
+        else:
+            tally = self.views.tally(proposal.id)
         return ProposalStanding(
             c=c,
             p=proposal,
@@ -132,6 +141,24 @@ class Pages:
             can_object=can_object,
             preview=preview,
         )
+
+    def _count(self, proposal: Proposal, agreement: Agreement) -> tuple[dict[str, Any], policies.Decision]:
+        """The open proposal's tally and what the rule would decide now, from the read models."""
+        stamps = self.views.stamps(proposal.id)
+        key = None if stamps is None else (*stamps, proposal.current.content_hash)
+        kept = self._counted.get(proposal.id)
+        if kept is not None and kept[0] == key:
+            return kept[1], kept[2]
+        rule = self.gov.policy_of(agreement, proposal.policy_name)
+        inputs = self.views.decision_inputs(
+            proposal.id, agreement.voting_groups(proposal.category), proposal.current.content_hash
+        )
+        counted = self.views.tally(proposal.id), policies.decide(rule, inputs.roster, inputs.ballots, inputs.objections)
+        if key is not None:
+            if len(self._counted) >= self.MEMO:
+                self._counted.pop(next(iter(self._counted)))
+            self._counted[proposal.id] = (key, *counted)
+        return counted
 
     def proposal_page(self, collective: Collective, proposal_id: UUID, me: UUID, now: datetime) -> ProposalPage:
         """The whole proposal page for member ``me``."""

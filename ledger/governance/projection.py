@@ -42,6 +42,29 @@ UPSERT_BALLOT = (
 )
 
 
+def _proposal_stamp(proposal_id: UUID, tracking: Tracking) -> Statement:
+    """Mark that something a proposal's count reads changed (see ``GovernanceViews.stamps``)."""
+    return ("UPDATE view_proposals SET stamp = ? WHERE proposal_id = ?", (tracking.notification_id, proposal_id.hex))
+
+
+def _collective_stamp(collective_id: UUID, tracking: Tracking) -> Statement:
+    """Mark that the collective's membership changed: every open proposal's roster with it."""
+    return (
+        "INSERT INTO view_collectives (collective_id, stamp) VALUES (?, ?) "
+        "ON CONFLICT (collective_id) DO UPDATE SET stamp = excluded.stamp",
+        (collective_id.hex, tracking.notification_id),
+    )
+
+
+def _objection_stamp(e: Any, tracking: Tracking) -> Statement:
+    """A step on an objection changes its proposal's count (objection events do not name the proposal)."""
+    return (
+        "UPDATE view_proposals SET stamp = ? WHERE proposal_id = "
+        "(SELECT proposal_id FROM view_objections WHERE objection_id = ?)",
+        (tracking.notification_id, e.originator_id.hex),
+    )
+
+
 def event_class(aggregate: type[Any], name: str) -> type[Any]:
     """An aggregate's event class by its vocabulary name (``Collective.Founded``), typed for dispatch."""
     return cast(type[Any], getattr(aggregate, name))
@@ -75,13 +98,21 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
     def _founded(self, e: Any, tracking: Tracking) -> None:
         oid = e.originator_id
         self.view.apply(
-            [(INDEX, (oid.hex, oid.hex, "Collective")), _member_row(oid, e.founder_id, e.founder_groups)], tracking
+            [
+                (INDEX, (oid.hex, oid.hex, "Collective")),
+                _member_row(oid, e.founder_id, e.founder_groups),
+                _collective_stamp(oid, tracking),
+            ],
+            tracking,
         )
 
     @process_event.register(event_class(Collective, "MemberAdmitted"))
     @process_event.register(event_class(Collective, "MemberGroupsChanged"))
     def _member_groups(self, e: Any, tracking: Tracking) -> None:
-        self.view.apply([_member_row(e.originator_id, e.member_id, e.groups)], tracking)
+        self.view.apply(
+            [_member_row(e.originator_id, e.member_id, e.groups), _collective_stamp(e.originator_id, tracking)],
+            tracking,
+        )
 
     @process_event.register(event_class(Collective, "MemberLeft"))
     def _left(self, e: Any, tracking: Tracking) -> None:
@@ -90,7 +121,8 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
                 (
                     "DELETE FROM view_members WHERE collective_id = ? AND member_id = ?",
                     (e.originator_id.hex, e.member_id.hex),
-                )
+                ),
+                _collective_stamp(e.originator_id, tracking),
             ],
             tracking,
         )
@@ -119,7 +151,10 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
     @process_event.register(event_class(Proposal, "Revised"))
     def _revised(self, e: Any, tracking: Tracking) -> None:
         sql = "UPDATE view_proposals SET title = ?, version_hash = ? WHERE proposal_id = ?"
-        self.view.apply([(sql, (e.title, e.content_hash, e.originator_id.hex))], tracking)
+        self.view.apply(
+            [(sql, (e.title, e.content_hash, e.originator_id.hex)), _proposal_stamp(e.originator_id, tracking)],
+            tracking,
+        )
 
     @process_event.register(event_class(Proposal, "Opened"))
     def _opened(self, e: Any, tracking: Tracking) -> None:
@@ -127,17 +162,26 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
             "UPDATE view_proposals SET state = 'open', opened_at = ?, agreement_id = ?, policy_name = ? "
             "WHERE proposal_id = ?"
         )
-        self.view.apply([(sql, (e.at, e.agreement_id.hex, e.policy_name, e.originator_id.hex))], tracking)
+        self.view.apply(
+            [
+                (sql, (e.at, e.agreement_id.hex, e.policy_name, e.originator_id.hex)),
+                _proposal_stamp(e.originator_id, tracking),
+            ],
+            tracking,
+        )
 
     @process_event.register(event_class(Proposal, "Closed"))
     def _closed(self, e: Any, tracking: Tracking) -> None:
         sql = "UPDATE view_proposals SET state = 'closed', outcome = ?, closed_at = ? WHERE proposal_id = ?"
-        self.view.apply([(sql, (e.result["outcome"], e.at, e.originator_id.hex))], tracking)
+        self.view.apply(
+            [(sql, (e.result["outcome"], e.at, e.originator_id.hex)), _proposal_stamp(e.originator_id, tracking)],
+            tracking,
+        )
 
     @process_event.register(event_class(Proposal, "Withdrawn"))
     def _withdrawn(self, e: Any, tracking: Tracking) -> None:
         sql = "UPDATE view_proposals SET state = 'withdrawn' WHERE proposal_id = ?"
-        self.view.apply([(sql, (e.originator_id.hex,))], tracking)
+        self.view.apply([(sql, (e.originator_id.hex,)), _proposal_stamp(e.originator_id, tracking)], tracking)
 
     # -- ballots and objections: what the live preview counts ----------------------------
 
@@ -147,13 +191,20 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
             [
                 (INDEX_VIA_PROPOSAL, (e.originator_id.hex, "Ballot", e.proposal_id.hex)),
                 (UPSERT_BALLOT, (e.proposal_id.hex, e.member_id.hex, e.position, e.version_hash)),
+                _proposal_stamp(e.proposal_id, tracking),
             ],
             tracking,
         )
 
     @process_event.register(event_class(Ballot, "Changed"))
     def _changed(self, e: Any, tracking: Tracking) -> None:
-        self.view.apply([(UPSERT_BALLOT, (e.proposal_id.hex, e.member_id.hex, e.position, e.version_hash))], tracking)
+        self.view.apply(
+            [
+                (UPSERT_BALLOT, (e.proposal_id.hex, e.member_id.hex, e.position, e.version_hash)),
+                _proposal_stamp(e.proposal_id, tracking),
+            ],
+            tracking,
+        )
 
     @process_event.register(event_class(Objection, "Raised"))
     def _raised(self, e: Any, tracking: Tracking) -> None:
@@ -163,19 +214,21 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
             "VALUES (?, ?, ?, ?, 'raised', ?)",
             (oid, pid, e.member_id.hex, int(bool(e.paramount)), tracking.notification_id),
         )
-        self.view.apply([(INDEX_VIA_PROPOSAL, (oid, "Objection", pid)), insert], tracking)
+        self.view.apply(
+            [(INDEX_VIA_PROPOSAL, (oid, "Objection", pid)), insert, _proposal_stamp(e.proposal_id, tracking)], tracking
+        )
 
     @process_event.register(event_class(Objection, "Tested"))
     def _tested(self, e: Any, tracking: Tracking) -> None:
         sql = "UPDATE view_objections SET paramount = ? WHERE objection_id = ?"
-        self.view.apply([(sql, (int(bool(e.paramount)), e.originator_id.hex))], tracking)
+        self.view.apply([(sql, (int(bool(e.paramount)), e.originator_id.hex)), _objection_stamp(e, tracking)], tracking)
 
     @process_event.register(event_class(Objection, "Answered"))
     def _answered(self, e: Any, tracking: Tracking) -> None:
         sql = "UPDATE view_objections SET status = 'answered' WHERE objection_id = ?"
-        self.view.apply([(sql, (e.originator_id.hex,))], tracking)
+        self.view.apply([(sql, (e.originator_id.hex,)), _objection_stamp(e, tracking)], tracking)
 
     @process_event.register(event_class(Objection, "Resolved"))
     def _resolved(self, e: Any, tracking: Tracking) -> None:
         sql = "UPDATE view_objections SET status = ? WHERE objection_id = ?"
-        self.view.apply([(sql, (str(e.status), e.originator_id.hex))], tracking)
+        self.view.apply([(sql, (str(e.status), e.originator_id.hex)), _objection_stamp(e, tracking)], tracking)

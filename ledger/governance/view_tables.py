@@ -31,7 +31,9 @@ TABLES = [
     "groups TEXT NOT NULL, PRIMARY KEY (collective_id, member_id))",
     "CREATE TABLE IF NOT EXISTS view_proposals (proposal_id TEXT PRIMARY KEY, collective_id TEXT NOT NULL, "
     "title TEXT NOT NULL, category TEXT NOT NULL, state TEXT NOT NULL, version_hash TEXT NOT NULL, "
-    "outcome TEXT, opened_at TEXT, closed_at TEXT, agreement_id TEXT, policy_name TEXT)",
+    "outcome TEXT, opened_at TEXT, closed_at TEXT, agreement_id TEXT, policy_name TEXT, "
+    "stamp BIGINT NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS view_collectives (collective_id TEXT PRIMARY KEY, stamp BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS view_ballots (proposal_id TEXT NOT NULL, member_id TEXT NOT NULL, "
     "position TEXT NOT NULL, version_hash TEXT NOT NULL, PRIMARY KEY (proposal_id, member_id))",
     "CREATE TABLE IF NOT EXISTS view_objections (objection_id TEXT PRIMARY KEY, proposal_id TEXT NOT NULL, "
@@ -41,7 +43,9 @@ TABLES = [
     "kind TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_index_by_collective ON view_index (collective_id, kind)",
 ]
-VIEW_TABLES = ("view_members", "view_proposals", "view_ballots", "view_objections", "view_index")
+VIEW_TABLES = ("view_members", "view_proposals", "view_collectives", "view_ballots", "view_objections", "view_index")
+# Raise when TABLES change: a view made by an older copro is dropped and rebuilt from the log on open.
+SCHEMA_VERSION = 2
 
 
 class GovernanceViewMixin(TrackingRecorder):
@@ -78,8 +82,31 @@ class GovernanceViewMixin(TrackingRecorder):
         with self._view_txn(commit=False) as c:
             c.execute(self.dialect.sql(sql), params)
             rows = c.fetchall()
-        width = len(rows[0]) if rows else 0
-        return [tuple(_value(r, i) for i in range(width)) for r in rows]
+        # sqlite3 rows are sequences, psycopg's dict rows answer through values(): one conversion per row.
+        return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows]
+
+    def ensure_schema(self, application_name: str) -> bool:
+        """Make the view tables this code writes; drop views of an older shape. True if they were (re)made.
+
+        The views are only ever a function of the log, so an outdated one is never migrated
+        in place: it is dropped with its tracking, and the next catch-up rebuilds it.
+        """
+        with self._view_txn(commit=True) as c:
+            c.execute("CREATE TABLE IF NOT EXISTS view_schema (version INTEGER NOT NULL)")
+            c.execute("SELECT version FROM view_schema")
+            row = c.fetchone()
+            if row is not None and _value(row, 0) == SCHEMA_VERSION:
+                return False
+            for table in VIEW_TABLES:
+                c.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in TABLES:
+                c.execute(statement)
+            c.execute(
+                self.dialect.sql(f"DELETE FROM {self._tracking_table} WHERE application_name = ?"), (application_name,)
+            )
+            c.execute("DELETE FROM view_schema")
+            c.execute(self.dialect.sql("INSERT INTO view_schema (version) VALUES (?)"), (SCHEMA_VERSION,))
+        return True
 
     def clear(self, application_name: str) -> None:
         """Forget everything, so the next catch-up rebuilds the views from the log."""

@@ -46,6 +46,7 @@ def open_view(config: LedgerConfig) -> GovernanceViewMixin:
     view = factory.tracking_recorder(view_class)
     if not isinstance(view, GovernanceViewMixin):  # the factory was handed the class; this cannot differ
         raise TypeError(f"{type(view).__name__} is not a governance view")
+    view.ensure_schema(Ledger.name)  # the tracking of the one application the views follow
     return view
 
 
@@ -201,6 +202,17 @@ class GovernanceViews:
             )
         ]
         return Inputs(roster, counted, objections, sorted(stale))
+
+    def stamps(self, proposal_id: UUID) -> tuple[int, int] | None:
+        """When a proposal's count last changed: the last event touching its ballots, objections or
+        text, and the last change to its collective's membership. Equal stamps, equal counts."""
+        rows = self.view.query(
+            "SELECT p.stamp AS proposal_stamp, c.stamp AS collective_stamp "
+            "FROM view_proposals p JOIN view_collectives c ON c.collective_id = p.collective_id "
+            "WHERE p.proposal_id = ?",
+            (proposal_id.hex,),
+        )
+        return (int(rows[0][0]), int(rows[0][1])) if rows else None
 
     def objectors(self, proposal_id: UUID) -> dict[str, str]:
         """Each objection on a proposal (hex id) and who raised it (hex id)."""
