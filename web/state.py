@@ -11,7 +11,8 @@ from uuid import UUID
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 
-from ledger.governance.collective import Collective, Role
+from ledger.governance import listing_pages
+from ledger.governance.collective import Collective
 from ledger.governance.pages import Pages
 from ledger.governance.service import Governance
 from ledger.governance.views import GovernanceViews, open_view
@@ -130,5 +131,4 @@ def member_of(collective_id: UUID) -> tuple[Account, Collective]:
     return account, collective
 
 
-def roles_of(collective: Collective, member_id: UUID) -> set[str]:
-    return {r.value for r in Role if collective.has_role(member_id, r)}
+roles_of = listing_pages.roles_of  # one definition, in the domain

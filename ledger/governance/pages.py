@@ -15,11 +15,13 @@ from typing import Any
 from uuid import UUID
 
 import policies
+from ledger.governance import listing_pages
 from ledger.governance.agreement import Agreement
 from ledger.governance.ballot import Ballot
 from ledger.governance.collective import Collective, Role
 from ledger.governance.errors import GovernanceError, NotFound
 from ledger.governance.home_page import HomePage, home_page
+from ledger.governance.listing_pages import AgreementsPage, ContributionLine, Person, ReflectionLine
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal, Version, spoken_time
 from ledger.governance.service import Governance
@@ -89,6 +91,19 @@ class Pages:
     def home_page(self, collective: Collective, me: UUID) -> HomePage:
         """What is waiting for member ``me``."""
         return home_page(self.gov, self.views, collective, me)
+
+    def agreements_page(self, collective: Collective, me: UUID) -> AgreementsPage:
+        """Every version of the agreement, who signed each, and what ``me`` may do."""
+        return listing_pages.agreements_page(self.gov, self.views, collective, me)
+
+    def members_page(self, collective: Collective) -> list[Person]:
+        return listing_pages.members_page(self.gov, collective)
+
+    def contributions_page(self, collective: Collective, me: UUID) -> list[ContributionLine]:
+        return listing_pages.contributions_page(self.gov, self.views, collective, me)
+
+    def reflections_page(self, collective: Collective) -> list[ReflectionLine]:
+        return listing_pages.reflections_page(self.gov, self.views, collective)
 
     def _proposal(self, collective: Collective, proposal_id: UUID) -> Proposal:
         proposal = self.gov.proposal(proposal_id)

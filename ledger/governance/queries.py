@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TypeVar, cast
 from uuid import UUID
 
 from ledger.governance.agreement import Agreement
@@ -10,6 +10,8 @@ from ledger.governance.application import GovernanceApplication
 from ledger.governance.collective import Collective
 from ledger.governance.errors import NotFound
 from ledger.personal.vault import ERASED
+
+T = TypeVar("T")
 
 
 class Queries(GovernanceApplication):
@@ -20,6 +22,13 @@ class Queries(GovernanceApplication):
             return self.reveal(self.member(member_id).name)
         except NotFound:
             return ERASED
+
+    def read(self, kind: type[T], aggregate_id: UUID, what: str) -> T:
+        """The cached aggregate of ``kind``, brought up to date, for a page to read and never change.
+
+        ``NotFound`` ("There is no such <what>.") when there is none of that kind.
+        """
+        return cast(T, self._read(kind, aggregate_id, what))
 
     def collective_to_read(self, collective_id: UUID) -> Collective:
         """The cached collective, brought up to date, for a page to read: never a copy to change.
