@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
 from eventsourcing.utils import Environment
 
+import ledger.governance.aggregates  # noqa: F401  (every topic resolves when reading)
 from ledger.governance.ballot import POSITIONS
 from ledger.governance.view_tables import GovernanceViewMixin, PostgresGovernanceView, SQLiteGovernanceView, Statement
 from ledger.log.application import Ledger
