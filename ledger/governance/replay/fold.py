@@ -69,8 +69,8 @@ class Fold:
         existing = self.world.aggregates.get(oid)
         previous = existing.version if existing is not None else 0
         if version != previous + 1:
-            said = "its first event in the log" if previous == 0 else f"after version {previous}"
-            raise refuse(f"version {version} comes {said} (expected version {previous + 1})")
+            said = "is this aggregate's first event in the log" if previous == 0 else f"follows version {previous}"
+            raise refuse(f"version {version} {said} (expected version {previous + 1})")
         if existing is not None and existing.kind != kind:
             raise refuse(f"it is a {kind} event, but aggregate {oid} is a {existing.kind}")
         if step.creates != (existing is None):
@@ -273,10 +273,13 @@ def _superseded(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
 # -- proposals -----------------------------------------------------------------------------
 
 
-def _proposal(f: Fold, agg: s.Aggregate, *allowed: str, doing: str) -> s.Proposal:
+def _proposal(f: Fold, agg: s.Aggregate, *allowed: str, done: str) -> s.Proposal:
+    """The proposal, if it stands where the step may be taken: ``a draft proposal cannot be closed``."""
     pr = f.world.proposals[agg.id]
     if pr.state not in allowed:
-        raise StepError(f"it {doing} a proposal that is {pr.state}; only a {' or '.join(allowed)} proposal can be")
+        which = " or ".join(allowed)
+        article = "an" if which[0] in "aeiou" else "a"
+        raise StepError(f"a {pr.state} proposal cannot be {done}: only {article} {which} proposal can")
     return pr
 
 
@@ -296,14 +299,14 @@ def _proposal_drafted(f: Fold, p: Payload, e: Event) -> s.Aggregate:
 
 
 def _revised(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
-    pr = _proposal(f, agg, "draft", "open", doing="revises")
+    pr = _proposal(f, agg, "draft", "open", done="revised")
     p.text("title")
     p.text("body")
     pr.versions.append(s.ProposalVersion(len(pr.versions) + 1, p.text("content_hash"), p.uuid("author_id")))
 
 
 def _opened(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
-    pr = _proposal(f, agg, "draft", doing="opens")
+    pr = _proposal(f, agg, "draft", done="opened")
     p.uuid("by")
     at, name, digest, agreement = p.text("at"), p.text("policy_name"), p.text("policy_hash"), p.uuid("agreement_id")
     closes_at = p.optional_text("closes_at") if p.has("closes_at") else None
@@ -312,12 +315,12 @@ def _opened(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
 
 
 def _objection_registered(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
-    pr = _proposal(f, agg, "open", doing="registers an objection on")
+    pr = _proposal(f, agg, "open", done="objected to")
     pr.objection_ids.append(p.uuid("objection_id"))
 
 
 def _closed(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
-    pr = _proposal(f, agg, "open", doing="closes")
+    pr = _proposal(f, agg, "open", done="closed")
     by, at, result = p.uuid("by"), p.text("at"), p.object("result")
     if pr.collective_id is None or pr.opened_at is None or pr.agreement_id is None:
         raise StepError("it closes a proposal that never opened")
@@ -342,7 +345,7 @@ def _closed(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
 
 
 def _withdrawn(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
-    pr = _proposal(f, agg, "draft", "open", doing="withdraws")
+    pr = _proposal(f, agg, "draft", "open", done="withdrawn")
     p.uuid("by")
     pr.state = "withdrawn"
 
