@@ -103,6 +103,35 @@ def test_a_forged_outcome_signed_with_the_real_key_is_caught_naming_its_leaf_agg
     assert verdicts[(pid, version)][0] == verdicts[(pid, version)][1]
 
 
+def test_a_forged_outcome_leaving_out_a_ballot_is_caught_with_the_eventsourcing_recomputes_sentence(
+    world: World, config: LedgerConfig
+) -> None:
+    w = world
+    pid = question(w)
+    _, record = w.gov.tally(w.gov.proposal(pid))
+    left_out = record["ballots"][0][0]
+    forge_closed(w, pid, ballots=record["ballots"][1:])
+    theirs, ours = both_verdicts(config)[1][(pid, w.gov.proposal(pid).version)]
+    assert ours == theirs == f"the ballot {UUID(left_out)} was left out of the count"
+
+
+def test_the_replay_follows_members_who_leave_and_leaves_them_off_the_roster(
+    world: World, config: LedgerConfig
+) -> None:
+    w = world
+    w.gov.leave_collective(w.collective, w.member("ben"), by=w.member("ben"))
+    pid = w.gov.draft_proposal(w.collective, by=w.facilitator, category="research_question", title="Q", body="B")
+    w.gov.open_proposal(pid, by=w.facilitator)
+    roster = w.gov.tally(w.gov.proposal(pid))[1]["roster"]
+    forge_closed(w, pid, roster=sorted([*roster, [w.member("ben").hex, ["lived_experience"]]]))
+    replayed, verdicts = both_verdicts(config)
+    collective = replayed.world.collectives[w.collective]
+    assert w.member("ben") in collective.left
+    assert collective.members.keys() - collective.left == w.gov.collective(w.collective).active_members().keys()
+    theirs, ours = verdicts[(pid, w.gov.proposal(pid).version)]
+    assert theirs is not None and ours is not None
+
+
 def test_a_forged_roster_naming_someone_never_admitted_is_caught_by_the_replay(
     world: World, config: LedgerConfig
 ) -> None:
