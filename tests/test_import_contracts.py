@@ -50,6 +50,9 @@ def test_every_import_contract_is_kept() -> None:
         ("ledger/governance/ballot.py", "import ledger.governance.proposal", "aggregates-alone"),
         ("web/home.py", "import web.proposals", "web-areas-alone"),
         ("ledger/log/config.py", "import ledger.personal.side_store", "acyclic"),
+        ("ledger/governance/replay/fold.py", "import eventsourcing.domain", "pure-replay"),
+        ("ledger/governance/replay/outcomes.py", "import sqlite3", "pure-replay"),
+        ("ledger/governance/tally.py", "import ledger.governance.ballot", "pure-replay"),
     ],
 )
 def test_an_import_that_points_the_wrong_way_breaks_its_contract(

@@ -256,3 +256,15 @@ def test_on_random_worlds_the_replay_and_the_eventsourcing_recompute_agree_on_ev
     classic = verify_log(Ledger.recorder_only(config), outcomes=OUTCOMES)
     located = [(p.leaf_index, p.aggregate_id, p.version) for p in report.problems]
     assert located == [(p.leaf_index, p.aggregate_id, p.version) for p in classic.problems]
+
+
+def test_the_live_check_verifies_each_signature_again_and_names_a_record_no_key_opens(
+    world: World, config: LedgerConfig
+) -> None:
+    w = world
+    pid = question(w)
+    w.gov.close_proposal(pid, by=w.facilitator)
+    check = live.start(Ledger.recorder_only(config), {})  # no event key: nothing verifies
+    reason = check(pid, w.gov.proposal(pid).version)
+    assert reason is not None and reason.startswith("the log does not replay: leaf 0 (aggregate ")
+    assert "signed by an unknown event key" in reason

@@ -48,9 +48,8 @@ def events_of(log: Leaves, keys: Mapping[bytes, Ed25519PublicKey]) -> Iterator[E
     for rows in log.scan():
         for row in rows:
             try:
-                parsed = verify_record(
-                    record_bytes(row.originator_id, row.originator_version, row.topic, row.state), keys
-                )
+                record = record_bytes(row.originator_id, row.originator_version, row.topic, row.state)
+                parsed = verify_record(record, keys)
             except (RecordFormatError, SignatureError) as e:
                 raise ReplayError(row.leaf_index, row.originator_id, row.originator_version, str(e)) from None
             yield Event(row.leaf_index, parsed.originator_id, parsed.version, parsed.topic, parsed.payload)
