@@ -24,6 +24,7 @@ from uuid import UUID
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
 from eventsourcing.utils import Environment
 
+import ledger.governance.aggregates  # noqa: F401  (every topic resolves when reading)
 import policies
 from ledger.governance.ballot import POSITIONS
 from ledger.governance.projection import GovernanceProjection
