@@ -2,7 +2,8 @@
 
 The proposal page and its tally partial no longer load every ballot on the roster:
 they run ``policies.decide`` over read-model rows. Random sequences of votes, revisions
-and objection steps check that the two never disagree, on both engines.
+objection steps, and members leaving and joining check that the two never disagree, on both
+engines.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ledger.governance.errors import GovernanceError
 from ledger.governance.pages import Pages
 from ledger.governance.views import GovernanceViews, open_view
 from ledger.log.config import LedgerConfig
-from tests.governance_world import World
+from tests.governance_world import GROUPS, World
 
 PEOPLE = ("sam", "amara", "ben", "chloe", "dev", "erin", "femi")
 POSITIONS = ("agree", "abstain", "disagree", "block")
@@ -27,6 +28,8 @@ step = st.one_of(
     st.tuples(st.just("revise"), st.just(""), st.just("")),
     st.tuples(st.just("object"), st.sampled_from(PEOPLE), st.sampled_from(("yes", "no"))),
     st.tuples(st.sampled_from(("answer", "withdraw", "uphold", "test")), st.integers(0, 3), st.just("")),
+    st.tuples(st.just("leave"), st.sampled_from(("amara", "ben", "chloe", "erin", "femi")), st.just("")),
+    st.tuples(st.just("admit"), st.sampled_from(tuple(GROUPS)), st.just("")),
 )
 
 
@@ -38,6 +41,11 @@ def _apply(world: World, pid: UUID, action: tuple[str, object, str]) -> None:
     elif kind == "revise":
         proposal = gov.proposal(pid)
         gov.revise_proposal(pid, by=world.facilitator, title=proposal.current.title, body=proposal.current.body + "!")
+    elif kind == "leave":  # the membership changes under an open decision: the roster with it
+        member = world.member(str(who))
+        gov.leave_collective(world.collective, member, by=member)
+    elif kind == "admit":
+        gov.admit_member(world.collective, by=world.steward, name="Newcomer", contact="", groups=[str(who)])
     elif kind == "object":
         gov.raise_objection(pid, member_id=world.member(str(who)), reason="A worry.", paramount=action[2] == "yes")
     elif objections:

@@ -25,7 +25,18 @@ from ledger.governance.listing_pages import AgreementsPage, ContributionLine, Pe
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal, Version, spoken_time
 from ledger.governance.service import Governance
-from ledger.governance.views import GovernanceViews, recorded_tally
+from ledger.governance.views import GovernanceViews, inputs_from, recorded_tally
+
+
+@dataclass
+class _Mirror:
+    """An open proposal's members (as of the membership stamp) and ballots (up to ``ballots_stamp``)."""
+
+    membership: int | None
+    voting_groups: set[str]
+    members: dict[UUID, frozenset[str]]
+    ballots: dict[str, tuple[str, str]] = field(default_factory=dict)
+    ballots_stamp: int = -1
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,8 @@ class Pages:
         # An open proposal's count and preview, with the stamps they were computed at
         # (GovernanceViews.stamps): recomputed only when something they count changed.
         self._counted: dict[UUID, tuple[tuple[int, int, str], dict[str, Any], policies.Decision]] = {}
+        # What an open proposal's count reads, kept per process and brought up to date by stamp.
+        self._mirrors: dict[UUID, _Mirror] = {}
 
     def home_page(self, collective: Collective, me: UUID) -> HomePage:
         """What is waiting for member ``me``."""
@@ -158,15 +171,37 @@ class Pages:
         )
 
     def _count(self, proposal: Proposal, agreement: Agreement) -> tuple[dict[str, Any], policies.Decision]:
-        """The open proposal's tally and what the rule would decide now, from the read models."""
+        """The open proposal's tally and what the rule would decide now, from the read models.
+
+        Nothing is read again when nothing it counts has changed (equal stamps). After a
+        vote, only the ballots given since are read (:meth:`GovernanceViews.ballots_since`);
+        the members are read again only when the membership changed. So a recount after a
+        vote reads one row, not one per member; ``policies.decide`` still runs over the
+        whole roster, which is what deciding means.
+        """
         stamps = self.views.stamps(proposal.id)
         key = None if stamps is None else (*stamps, proposal.current.content_hash)
         kept = self._counted.get(proposal.id)
         if kept is not None and kept[0] == key:
             return kept[1], kept[2]
         rule = self.gov.policy_of(agreement, proposal.policy_name)
-        inputs = self.views.decision_inputs(
-            proposal.id, agreement.voting_groups(proposal.category), proposal.current.content_hash
+        voting_groups = agreement.voting_groups(proposal.category)
+        mirror = self._mirrors.get(proposal.id)
+        membership = None if stamps is None else stamps[1]
+        if mirror is None or mirror.membership != membership or mirror.voting_groups != voting_groups:
+            mirror = _Mirror(membership, voting_groups, self.views.members_of_proposal(proposal.id))
+            if len(self._mirrors) >= self.MEMO:
+                self._mirrors.pop(next(iter(self._mirrors)))
+            self._mirrors[proposal.id] = mirror
+        for member, position, version, stamp in self.views.ballots_since(proposal.id, mirror.ballots_stamp):
+            mirror.ballots[member] = (position, version)
+            mirror.ballots_stamp = max(mirror.ballots_stamp, stamp)
+        inputs = inputs_from(
+            mirror.members,
+            voting_groups,
+            mirror.ballots,
+            self.views.objections_of(proposal.id),
+            proposal.current.content_hash,
         )
         counted = self.views.tally(proposal.id), policies.decide(rule, inputs.roster, inputs.ballots, inputs.objections)
         if key is not None:

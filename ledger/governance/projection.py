@@ -36,10 +36,15 @@ UPSERT_MEMBER = (
     "ON CONFLICT (collective_id, member_id) DO UPDATE SET groups = excluded.groups"
 )
 UPSERT_BALLOT = (
-    "INSERT INTO view_ballots (proposal_id, member_id, position, version_hash) VALUES (?, ?, ?, ?) "
+    "INSERT INTO view_ballots (proposal_id, member_id, position, version_hash, stamp) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (proposal_id, member_id) DO UPDATE SET position = excluded.position, "
-    "version_hash = excluded.version_hash"
+    "version_hash = excluded.version_hash, stamp = excluded.stamp"
 )
+
+
+def _ballot_row(e: Any, tracking: Tracking) -> Statement:
+    """A member's position on a proposal, stamped with the event that set it (``GovernanceViews.ballots_since``)."""
+    return (UPSERT_BALLOT, (e.proposal_id.hex, e.member_id.hex, e.position, e.version_hash, tracking.notification_id))
 
 
 def _proposal_stamp(proposal_id: UUID, tracking: Tracking) -> Statement:
@@ -190,7 +195,10 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
         self.view.apply(
             [
                 (INDEX_VIA_PROPOSAL, (e.originator_id.hex, "Ballot", e.proposal_id.hex)),
-                (UPSERT_BALLOT, (e.proposal_id.hex, e.member_id.hex, e.position, e.version_hash)),
+                (
+                    UPSERT_BALLOT,
+                    (e.proposal_id.hex, e.member_id.hex, e.position, e.version_hash, tracking.notification_id),
+                ),
                 _proposal_stamp(e.proposal_id, tracking),
             ],
             tracking,
@@ -200,7 +208,10 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
     def _changed(self, e: Any, tracking: Tracking) -> None:
         self.view.apply(
             [
-                (UPSERT_BALLOT, (e.proposal_id.hex, e.member_id.hex, e.position, e.version_hash)),
+                (
+                    UPSERT_BALLOT,
+                    (e.proposal_id.hex, e.member_id.hex, e.position, e.version_hash, tracking.notification_id),
+                ),
                 _proposal_stamp(e.proposal_id, tracking),
             ],
             tracking,

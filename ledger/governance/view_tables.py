@@ -35,7 +35,8 @@ TABLES = [
     "stamp BIGINT NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS view_collectives (collective_id TEXT PRIMARY KEY, stamp BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS view_ballots (proposal_id TEXT NOT NULL, member_id TEXT NOT NULL, "
-    "position TEXT NOT NULL, version_hash TEXT NOT NULL, PRIMARY KEY (proposal_id, member_id))",
+    "position TEXT NOT NULL, version_hash TEXT NOT NULL, stamp BIGINT NOT NULL DEFAULT 0, "
+    "PRIMARY KEY (proposal_id, member_id))",
     "CREATE TABLE IF NOT EXISTS view_objections (objection_id TEXT PRIMARY KEY, proposal_id TEXT NOT NULL, "
     "member_id TEXT NOT NULL, paramount INTEGER NOT NULL, status TEXT NOT NULL, raised BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_objections_by_proposal ON view_objections (proposal_id, raised)",
@@ -45,7 +46,7 @@ TABLES = [
 ]
 VIEW_TABLES = ("view_members", "view_proposals", "view_collectives", "view_ballots", "view_objections", "view_index")
 # Raise when TABLES change: a view made by an older copro is dropped and rebuilt from the log on open.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class GovernanceViewMixin(TrackingRecorder):

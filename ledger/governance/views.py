@@ -174,27 +174,38 @@ class GovernanceViews:
         (the eligible roster, the counted ballots on ``version_hash``, who must reconfirm,
         every objection in the order raised), without loading a ballot or an objection.
         """
+        ballots = {member: (position, version) for member, position, version, _ in self.ballots_since(proposal_id)}
+        return inputs_from(
+            self.members_of_proposal(proposal_id), voting_groups, ballots, self.objections_of(proposal_id), version_hash
+        )
+
+    def members_of_proposal(self, proposal_id: UUID) -> dict[UUID, frozenset[str]]:
+        """Every member of the proposal's collective now, with their groups."""
         rows = self.view.query(
             "SELECT m.member_id, m.groups FROM view_members m JOIN view_proposals p "
             "ON p.collective_id = m.collective_id WHERE p.proposal_id = ?",
             (proposal_id.hex,),
         )
-        members = {UUID(str(m)): frozenset(str(g).split(",")) for m, g in rows}
-        roster = roster_of(members, voting_groups)
-        eligible = {m.member_id for m in roster}
-        counted: list[policies.Ballot] = []
-        stale: list[str] = []
-        for member, position, version in self.view.query(
-            "SELECT member_id, position, version_hash FROM view_ballots WHERE proposal_id = ? ORDER BY member_id",
-            (proposal_id.hex,),
-        ):
-            if member not in eligible:
-                continue
-            if version != version_hash:
-                stale.append(str(member))
-                continue
-            counted.append(policies.Ballot(str(member), policies.Position(str(position))))
-        objections = [
+        return {UUID(str(m)): frozenset(str(g).split(",")) for m, g in rows}
+
+    def ballots_since(self, proposal_id: UUID, after: int = -1) -> list[tuple[str, str, str, int]]:
+        """(member hex, position, version hash, stamp) of each ballot on the proposal set after stamp ``after``.
+
+        A ballot's stamp is the notification id of the event that last set it, so a page
+        that has counted up to a stamp reads only the ballots given since.
+        """
+        return [
+            (str(m), str(p), str(v), int(s))
+            for m, p, v, s in self.view.query(
+                "SELECT member_id, position, version_hash, stamp FROM view_ballots "
+                "WHERE proposal_id = ? AND stamp > ? ORDER BY member_id",
+                (proposal_id.hex, after),
+            )
+        ]
+
+    def objections_of(self, proposal_id: UUID) -> list[policies.Objection]:
+        """Every objection to the proposal, in the order raised."""
+        return [
             policies.Objection(str(o), str(m), bool(paramount), policies.ObjectionStatus(str(status)))
             for o, m, paramount, status in self.view.query(
                 "SELECT objection_id, member_id, paramount, status FROM view_objections "
@@ -202,7 +213,6 @@ class GovernanceViews:
                 (proposal_id.hex,),
             )
         ]
-        return Inputs(roster, counted, objections, sorted(stale))
 
     def stamps(self, proposal_id: UUID) -> tuple[int, int] | None:
         """When a proposal's count last changed: the last event touching its ballots, objections or
@@ -266,3 +276,30 @@ def recorded_tally(result: dict[str, Any]) -> dict[str, Any]:
         "stale": len(result.get("stale_ballots", [])),
         "groups": groups,
     }
+
+
+def inputs_from(
+    members: dict[UUID, frozenset[str]],
+    voting_groups: set[str],
+    ballots: dict[str, tuple[str, str]],
+    objections: list[policies.Objection],
+    version_hash: str,
+) -> Inputs:
+    """The decision's inputs from read-model rows: ``ballots`` maps a member's hex to (position, version hash).
+
+    Ballots are counted in member order, as the aggregates' tally counts them; a ballot on
+    an earlier version is not counted, and its member must reconfirm.
+    """
+    roster = roster_of(members, voting_groups)
+    eligible = {m.member_id for m in roster}
+    counted: list[policies.Ballot] = []
+    stale: list[str] = []
+    for member in sorted(ballots):
+        if member not in eligible:
+            continue
+        position, version = ballots[member]
+        if version != version_hash:
+            stale.append(member)
+        else:
+            counted.append(policies.Ballot(member, policies.Position(position)))
+    return Inputs(roster, counted, objections, stale)
