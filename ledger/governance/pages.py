@@ -25,7 +25,8 @@ from ledger.governance.listing_pages import AgreementsPage, ContributionLine, Pe
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal, Version, spoken_time
 from ledger.governance.service import Governance
-from ledger.governance.views import GovernanceViews, inputs_from, recorded_tally
+from ledger.governance.tally import roster_of
+from ledger.governance.views import GovernanceViews, counted_inputs, recorded_tally
 
 
 @dataclass
@@ -34,8 +35,8 @@ class _Mirror:
 
     membership: int | None
     voting_groups: set[str]
-    members: dict[UUID, frozenset[str]]
-    ballots: dict[str, tuple[str, str]] = field(default_factory=dict)
+    roster: list[policies.Member]
+    ballots: dict[str, tuple[str, policies.Ballot]] = field(default_factory=dict)  # member hex -> (version, ballot)
     ballots_stamp: int = -1
 
 
@@ -189,16 +190,16 @@ class Pages:
         mirror = self._mirrors.get(proposal.id)
         membership = None if stamps is None else stamps[1]
         if mirror is None or mirror.membership != membership or mirror.voting_groups != voting_groups:
-            mirror = _Mirror(membership, voting_groups, self.views.members_of_proposal(proposal.id))
+            roster = roster_of(self.views.members_of_proposal(proposal.id), voting_groups)
+            mirror = _Mirror(membership, voting_groups, roster)
             if len(self._mirrors) >= self.MEMO:
                 self._mirrors.pop(next(iter(self._mirrors)))
             self._mirrors[proposal.id] = mirror
         for member, position, version, stamp in self.views.ballots_since(proposal.id, mirror.ballots_stamp):
-            mirror.ballots[member] = (position, version)
+            mirror.ballots[member] = (version, policies.Ballot(member, policies.Position(position)))
             mirror.ballots_stamp = max(mirror.ballots_stamp, stamp)
-        inputs = inputs_from(
-            mirror.members,
-            voting_groups,
+        inputs = counted_inputs(
+            mirror.roster,
             mirror.ballots,
             self.views.objections_of(proposal.id),
             proposal.current.content_hash,

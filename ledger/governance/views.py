@@ -285,21 +285,34 @@ def inputs_from(
     objections: list[policies.Objection],
     version_hash: str,
 ) -> Inputs:
-    """The decision's inputs from read-model rows: ``ballots`` maps a member's hex to (position, version hash).
+    """The decision's inputs from read-model rows: ``ballots`` maps a member's hex to (position, version hash)."""
+    given = {
+        m: (version, policies.Ballot(m, policies.Position(position))) for m, (position, version) in ballots.items()
+    }
+    return counted_inputs(roster_of(members, voting_groups), given, objections, version_hash)
+
+
+def counted_inputs(
+    roster: list[policies.Member],
+    ballots: dict[str, tuple[str, policies.Ballot]],
+    objections: list[policies.Objection],
+    version_hash: str,
+) -> Inputs:
+    """The decision's inputs over a roster: ``ballots`` maps a member's hex to (version hash, ballot).
 
     Ballots are counted in member order, as the aggregates' tally counts them; a ballot on
-    an earlier version is not counted, and its member must reconfirm.
+    an earlier version is not counted, and its member must reconfirm. Someone not on the
+    roster (not in a voting group, or gone) is not counted at all.
     """
-    roster = roster_of(members, voting_groups)
     eligible = {m.member_id for m in roster}
     counted: list[policies.Ballot] = []
     stale: list[str] = []
     for member in sorted(ballots):
         if member not in eligible:
             continue
-        position, version = ballots[member]
+        version, ballot = ballots[member]
         if version != version_hash:
             stale.append(member)
         else:
-            counted.append(policies.Ballot(member, policies.Position(position)))
+            counted.append(ballot)
     return Inputs(roster, counted, objections, stale)
