@@ -26,7 +26,7 @@ from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal, Version, spoken_time
 from ledger.governance.service import Governance
 from ledger.governance.tally import roster_of
-from ledger.governance.views import GovernanceViews, counted_inputs, recorded_tally
+from ledger.governance.views import GovernanceViews, counted_inputs, recorded_tally, tally_from
 
 
 @dataclass
@@ -35,6 +35,7 @@ class _Mirror:
 
     membership: int | None
     voting_groups: set[str]
+    members: dict[str, frozenset[str]]  # member hex -> groups, everyone in the collective now
     roster: list[policies.Member]
     ballots: dict[str, tuple[str, policies.Ballot]] = field(default_factory=dict)  # member hex -> (version, ballot)
     ballots_stamp: int = -1
@@ -177,8 +178,8 @@ class Pages:
         Nothing is read again when nothing it counts has changed (equal stamps). After a
         vote, only the ballots given since are read (:meth:`GovernanceViews.ballots_since`);
         the members are read again only when the membership changed. So a recount after a
-        vote reads one row, not one per member; ``policies.decide`` still runs over the
-        whole roster, which is what deciding means.
+        vote reads one row, not one per member, and counts in memory; ``policies.decide``
+        still runs over the whole roster, which is what deciding means.
         """
         stamps = self.views.stamps(proposal.id)
         key = None if stamps is None else (*stamps, proposal.current.content_hash)
@@ -190,8 +191,9 @@ class Pages:
         mirror = self._mirrors.get(proposal.id)
         membership = None if stamps is None else stamps[1]
         if mirror is None or mirror.membership != membership or mirror.voting_groups != voting_groups:
-            roster = roster_of(self.views.members_of_proposal(proposal.id), voting_groups)
-            mirror = _Mirror(membership, voting_groups, roster)
+            members = self.views.members_of_proposal(proposal.id)
+            roster = roster_of(members, voting_groups)
+            mirror = _Mirror(membership, voting_groups, {m.hex: g for m, g in members.items()}, roster)
             if len(self._mirrors) >= self.MEMO:
                 self._mirrors.pop(next(iter(self._mirrors)))
             self._mirrors[proposal.id] = mirror
@@ -204,7 +206,9 @@ class Pages:
             self.views.objections_of(proposal.id),
             proposal.current.content_hash,
         )
-        counted = self.views.tally(proposal.id), policies.decide(rule, inputs.roster, inputs.ballots, inputs.objections)
+        positions = {m: (version, ballot.position.value) for m, (version, ballot) in mirror.ballots.items()}
+        tally = tally_from(mirror.members, positions, proposal.current.content_hash)
+        counted = tally, policies.decide(rule, inputs.roster, inputs.ballots, inputs.objections)
         if key is not None:
             if len(self._counted) >= self.MEMO:
                 self._counted.pop(next(iter(self._counted)))

@@ -93,36 +93,15 @@ class GovernanceViews:
     def tally(self, proposal_id: UUID) -> dict[str, Any]:
         """Where a decision stands now: positions on the current version, per group, and who must reconfirm."""
         rows = self.view.query(
-            "SELECT p.collective_id, p.version_hash AS current_hash, b.member_id, b.position, b.version_hash "
+            "SELECT p.version_hash AS current_hash, b.member_id, b.position, b.version_hash "
             "FROM view_proposals p LEFT JOIN view_ballots b ON b.proposal_id = p.proposal_id WHERE p.proposal_id = ?",
             (proposal_id.hex,),
         )
         if not rows:
             return {"positions": {}, "groups": {}, "stale": 0, "responded": 0, "members": 0}
-        collective, current = str(rows[0][0]), rows[0][1]
-        by_group = self.groups(UUID(collective))
-        positions: Counter[str] = Counter()
-        per_group: dict[str, Counter[str]] = {g: Counter() for g in by_group}
-        stale = 0
-        for _, _, member, position, version in rows:
-            if member is None:
-                continue
-            if version != current:
-                stale += 1
-                continue
-            positions[str(position)] += 1
-            for g, members in by_group.items():
-                if member in members:
-                    per_group[g][str(position)] += 1
-        return {
-            "positions": dict(positions),
-            "responded": sum(positions.values()),
-            "members": len(set[str]().union(*by_group.values())),
-            "stale": stale,
-            "groups": {
-                g: {"members": len(by_group[g]), "responded": sum(c.values()), **c} for g, c in per_group.items()
-            },
-        }
+        members = {m.hex: groups for m, groups in self.members_of_proposal(proposal_id).items()}
+        ballots = {str(m): (str(v), str(p)) for _, m, p, v in rows if m is not None}
+        return tally_from(members, ballots, str(rows[0][0]))
 
     def participation(self, collective_id: UUID) -> dict[str, dict[str, int]]:
         """Per stakeholder group: members, how many took part in any decision, and ballots cast."""
@@ -316,3 +295,34 @@ def counted_inputs(
         else:
             counted.append(ballot)
     return Inputs(roster, counted, objections, stale)
+
+
+def tally_from(members: dict[str, frozenset[str]], ballots: dict[str, tuple[str, str]], current: str) -> dict[str, Any]:
+    """The live tally: ``members`` maps a member's hex to their groups, ``ballots`` to (version hash, position).
+
+    Only the collective's members now are counted (someone who left no longer counts, as
+    they are off the roster the rule decides over); a ballot on an earlier version than
+    ``current`` is not counted, and its member must reconfirm.
+    """
+    names = sorted({g for groups in members.values() for g in groups})
+    positions: Counter[str] = Counter()
+    per_group: dict[str, Counter[str]] = {g: Counter() for g in names}
+    stale = 0
+    for member, (version, position) in ballots.items():
+        groups = members.get(member)
+        if groups is None:
+            continue
+        if version != current:
+            stale += 1
+            continue
+        positions[position] += 1
+        for g in groups:
+            per_group[g][position] += 1
+    size = Counter(g for groups in members.values() for g in groups)
+    return {
+        "positions": dict(positions),
+        "responded": sum(positions.values()),
+        "members": len(members),
+        "stale": stale,
+        "groups": {g: {"members": size[g], "responded": sum(c.values()), **c} for g, c in per_group.items()},
+    }
