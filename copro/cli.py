@@ -250,6 +250,10 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    if args.bundle is not None:
+        return cmd_verify_bundle(args)
+    if args.json:
+        raise ConfigurationError("--json is for --bundle; 'copro verify' of the live ledger prints one line.")
     from ledger.governance.recompute import OUTCOMES
     from ledger.log.application import Ledger
     from ledger.log.verify import verify_log
@@ -362,6 +366,15 @@ def cmd_proof(args: argparse.Namespace) -> int:
         raise ConfigurationError(f"The event is not in the log at --size {args.size}: {e}") from None
     print(json.dumps(proof, indent=2))
     return 0
+
+
+def cmd_verify_bundle(args: argparse.Namespace) -> int:
+    """``copro verify --bundle PATH``: the numbered checks over an exported bundle, by the auditor's own code."""
+    from ledger.log.bundle.verify import run
+
+    if args.checkpoint or args.checkpoint_key:
+        raise ConfigurationError("--checkpoint and --checkpoint-key are for the live ledger; a bundle brings its own.")
+    return run(str(args.bundle), as_json=args.json, workers=args.workers)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -525,6 +538,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=workers_arg, default=None, help="processes for signature checks (default: every core)"
     )
     v.add_argument("--quiet", action="store_true", help="print nothing on success")
+    v.add_argument(
+        "--bundle", metavar="PATH", type=path_arg, default=None, help="verify an exported bundle instead of the ledger"
+    )
+    v.add_argument("--json", action="store_true", help="with --bundle: print the numbered checks as JSON")
     v.set_defaults(handler=cmd_verify)
     sv = sub.add_parser("serve", help="serve the web front end")
     sv.add_argument("--host", default="127.0.0.1", type=host_arg)
