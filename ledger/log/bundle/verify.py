@@ -37,7 +37,7 @@ from policies import parse_policy
 from policies.canonical import policy_hash as rules_hash
 from policies.errors import PolicyError
 
-OUTCOME_TOPIC = "Proposal.Closed"
+OUTCOME_TOPIC = "copro/1/Proposal.Closed"  # the vocabulary name (FORMAT.md) of the events that record an outcome
 
 #: Every check, in the order it is reported: (id, what passing it means).
 CATALOGUE: tuple[tuple[str, str], ...] = (
@@ -289,7 +289,7 @@ def _check_keys(bundle: Bundle, report: BundleReport, keys: checks.Keys | None) 
                     None,
                     f"the key list names {len(said)} {purpose} key period(s) starting at leaves "
                     f"{[s for s, _ in said]}, but the keyring events put {len(events)} in force from leaves "
-                    f"{[s for s, _ in events]} (or with other keys): copro/keys.json was edited",
+                    f"{[s for s, _ in events]} (or with other keys): one of them was changed after export",
                     "V2.B",
                 ),
             )
