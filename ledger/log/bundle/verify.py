@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from uuid import UUID
 
 from ledger.log import checks
@@ -138,7 +138,7 @@ class BundleReport:
         if first is None:
             lines.append(f"OK: {self.origin}: {self.leaves} leaves and {self.checkpoints} checkpoints; {summary}.")
         else:
-            lines.append(f"FAILED: {self.origin}: {summary}; the first bad record is {first.sentence()}.")
+            lines.append(f"FAILED: {self.origin}: {summary}; the first bad record is {first.sentence().rstrip('.')}.")
         return "\n".join(lines)
 
     def as_json(self) -> dict[str, Any]:
@@ -330,8 +330,18 @@ def _check_policies(bundle: Bundle, report: BundleReport) -> None:
             )
 
 
-def verify_bundle(path: str | Path, *, workers: int | None = None, replay: Replay | None = None) -> BundleReport:
-    """Run every numbered check over the bundle at ``path``; NotABundleError (exit 2) if it is none."""
+def verify_bundle(
+    path: str | Path,
+    *,
+    workers: int | None = None,
+    replay: Replay | None = None,
+    seen: dict[UUID, int] | None = None,
+) -> BundleReport:
+    """Run every numbered check over the bundle at ``path``; NotABundleError (exit 2) if it is none.
+
+    ``seen``, if given, is filled with each aggregate's last version under the bundle's
+    checkpoint: what an incremental run later needs (``verify_since``).
+    """
     report = BundleReport(str(path))
     try:
         bundle = open_bundle(path)
@@ -343,17 +353,27 @@ def verify_bundle(path: str | Path, *, workers: int | None = None, replay: Repla
         report.mark(NOT_RUN, [cid for cid, _ in CATALOGUE if cid not in ("V1.A", check)])
         return report
     with bundle:
-        _verify_opened(bundle, report, workers, replay)
+        _verify_opened(bundle, report, workers, replay, seen)
     return report
 
 
-def _verify_opened(bundle: Bundle, report: BundleReport, workers: int | None, replay: Replay | None) -> None:
+def _verify_opened(
+    bundle: Bundle, report: BundleReport, workers: int | None, replay: Replay | None, seen: dict[UUID, int] | None
+) -> None:
     report.origin = bundle.manifest.origin
     first = _first_record(bundle)
     start = checks.keyring_start(first.state[HEADER_SIZE:]) if first is not None and first.state else None
     listed = _check_keys(bundle, report, None)
     candidates = list(dict.fromkeys([*(start.event.keys if start else []), *listed]))
     records: list[tuple[int, bytes]] = []
+    under = bundle.manifest.checkpoint_size
+
+    def keep(row: checks.Row) -> None:
+        if replay is not None:
+            records.append((row.leaf_index, cast(BundleRow, row).record))
+        if seen is not None and row.leaf_index < under:
+            seen[row.originator_id] = row.originator_version
+
     source = BundleSource(bundle)
     checked = checks.check_log(
         source,
@@ -361,7 +381,7 @@ def _verify_opened(bundle: Bundle, report: BundleReport, workers: int | None, re
         candidate_keys=candidates,
         outcome_topic=OUTCOME_TOPIC,
         workers=workers,
-        keep=(lambda row: records.append((row.leaf_index, row.record))) if replay is not None else None,  # type: ignore[attr-defined]
+        keep=keep if replay is not None or seen is not None else None,
     )
     report.leaves, report.checkpoints = checked.report.leaves, checked.report.checkpoints
     for problem in [*source.problems, *checked.report.problems]:
