@@ -57,6 +57,9 @@ def test_every_import_contract_is_kept() -> None:
         ("ledger/log/errors.py", "import sqlite3", "verifier-core"),
         ("policies/canonical.py", "import jinja2", "verifier-core"),
         ("ledger/governance/tally.py", "import rfc8785", "one-encoder"),
+        ("ledger/governance/replay/fold.py", "import eventsourcing.domain", "pure-replay"),
+        ("ledger/governance/replay/outcomes.py", "import sqlite3", "pure-replay"),
+        ("ledger/governance/tally.py", "import ledger.governance.ballot", "pure-replay"),
     ],
 )
 def test_an_import_that_points_the_wrong_way_breaks_its_contract(

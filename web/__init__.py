@@ -18,7 +18,7 @@ from ledger.log.config import LedgerConfig
 from ledger.log.errors import ConfigurationError
 from ledger.log.files import private_folder, secure_data_folder
 from ledger.log.keys import write_private
-from web import proxies, sessions
+from web import diffs, proxies, sessions
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -83,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     body_limit.init_app(app)
 
     state.copro.init_app(app, ledger_config)
+    app.add_template_filter(diffs.word_diff, "word_diff")
     security.init_app(app)
 
     from web import agreement, audit, auth, contributions, errors, home, members, proposals, reflections

@@ -8,7 +8,7 @@ from flask import Blueprint, url_for
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import NotFound
-from web.state import copro, login_required, member_of, roles_of
+from web.state import copro, login_required, member_of
 from web.ui import act, page
 
 bp = Blueprint("agreement", __name__, url_prefix="/c/<uuid:collective_id>/agreement")
@@ -16,22 +16,16 @@ bp = Blueprint("agreement", __name__, url_prefix="/c/<uuid:collective_id>/agreem
 
 def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> Response:
     account, c = member_of(collective_id)
-    gov = copro.gov
-    agreements = sorted(
-        (gov.agreement(a) for a in copro.views.listing(c.id, "Agreement")), key=lambda a: a.created_on, reverse=True
-    )
-    signers = {
-        a.id: [(gov.member_name(UUID(m)), c.groups.get(g, g)) for m, g in a.signatures.items()] for a in agreements
-    }
+    model = copro.pages.agreements_page(c, account.member_id)
     return page(
         "agreement/show.html",
         status,
         c=c,
-        agreements=agreements,
-        signers=signers,
+        agreements=model.agreements,
+        signers=model.signers,
         me=account.member_id,
-        my_groups=c.groups_of(account.member_id),
-        roles=roles_of(c, account.member_id),
+        my_groups=model.my_groups,
+        roles=model.roles,
         error=error,
     )
 

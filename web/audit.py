@@ -68,7 +68,7 @@ def _one_record(collective_id: UUID, aggregate: str) -> list[LogRow]:
         aggregate_id = UUID(aggregate)
     except ValueError:
         abort(404)
-    if aggregate_id.hex not in copro.views.aggregates_of(collective_id):
+    if not copro.views.belonging(collective_id, [aggregate_id]):
         abort(404)
     return sorted(
         (r for r in rows_of(copro.gov.merkle_log, aggregate_id) if r.leaf_index >= 0), key=lambda r: -r.leaf_index
@@ -77,9 +77,9 @@ def _one_record(collective_id: UUID, aggregate: str) -> list[LogRow]:
 
 def _recent(collective_id: UUID, before: int) -> list[LogRow]:
     """This collective's events below leaf ``before``, newest first: one page and one more."""
-    mine = copro.views.aggregates_of(collective_id)
     found: list[LogRow] = []
-    for batch in copro.gov.merkle_log.scan_back(before):
+    for batch in copro.gov.merkle_log.scan_back(before, batch=4 * PAGE):
+        mine = copro.views.belonging(collective_id, (r.originator_id for r in batch))  # an index read per batch
         found += [r for r in batch if r.originator_id.hex in mine]
         if len(found) > PAGE:
             break
@@ -104,7 +104,7 @@ def proof(collective_id: UUID, leaf: int) -> Response:
     if leaf >= gov.merkle_log.log_size():  # before any query: SQLite's integers stop at 2^63 - 1
         abort(404)
     found = next(iter(next(gov.merkle_log.scan(start=leaf, batch=1), [])), None)
-    if found is None or found.leaf_index != leaf or found.originator_id.hex not in copro.views.aggregates_of(c.id):
+    if found is None or found.leaf_index != leaf or not copro.views.belonging(c.id, [found.originator_id]):
         abort(404)
     note = gov.checkpoint()
     size = int(note.split("\n")[1])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from flask import Blueprint, url_for
@@ -18,28 +17,15 @@ bp = Blueprint("contributions", __name__, url_prefix="/c/<uuid:collective_id>/co
 
 def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> Response:
     account, c = member_of(collective_id)
-    gov = copro.gov
-    items = []
-    for cid in copro.views.listing(c.id, "Contribution"):
-        x: Any = gov.repository.get(cid)
-        items.append(
-            {
-                "x": x,
-                "who": gov.member_name(x.member_id),
-                "activity": gov.reveal(x.activity),
-                "mine": x.member_id == account.member_id,
-            }
-        )
-    items.sort(key=lambda i: (i["x"].on, i["x"].created_on), reverse=True)
     return page(
         "contributions/index.html",
         status,
         c=c,
-        items=items,
+        items=copro.pages.contributions_page(c, account.member_id),
         error=error,
         me=account.member_id,
         roles=roles_of(c, account.member_id),
-        today=gov.clock().date().isoformat(),
+        today=copro.gov.clock().date().isoformat(),
     )
 
 

@@ -24,24 +24,11 @@ def _page(
     invited: str | None = None,
 ) -> Response:
     account, c = member_of(collective_id)
-    gov = copro.gov
-    people = sorted(
-        (
-            {
-                "id": m,
-                "name": gov.member_name(m),
-                "groups": [c.groups[g] for g in sorted(groups)],
-                "roles": sorted(roles_of(c, m) - {"member"}),
-            }
-            for m, groups in c.active_members().items()
-        ),
-        key=lambda p: str(p["name"]).lower(),
-    )
     return page(
         "members/index.html",
         status,
         c=c,
-        people=people,
+        people=copro.pages.members_page(c),
         roles=roles_of(c, account.member_id),
         error=error,
         invitation=invitation,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,10 +12,8 @@ from werkzeug.wrappers import Response
 from ledger.governance.agreement import GOVERNANCE
 from ledger.governance.collective import Collective
 from ledger.governance.errors import GovernanceError, NotFound
-from ledger.governance.proposal import Proposal, spoken_time
-from ledger.governance.views import recorded_tally
-from web.diffs import word_diff
-from web.state import copro, login_required, member_of, refresh_views, roles_of
+from ledger.governance.proposal import Proposal
+from web.state import copro, login_required, member_of, refresh_views
 from web.ui import act, form, is_htmx, page
 
 bp = Blueprint("proposals", __name__, url_prefix="/c/<uuid:collective_id>/proposals")
@@ -37,76 +34,16 @@ def _load(collective_id: UUID, proposal_id: UUID) -> tuple[UUID, Collective, Pro
     return account.member_id, c, proposal
 
 
-def detail_context(c: Collective, me: UUID, proposal: Proposal) -> dict[str, Any]:
-    gov, views = copro.gov, copro.views
-    ctx: dict[str, Any] = {"c": c, "p": proposal, "me": me, "roles": roles_of(c, me), "labels": POSITION_LABELS}
-    ctx["versions"] = [
-        {
-            "v": v,
-            "diff": word_diff(proposal.versions[i - 1].body, v.body) if i else None,
-            "author": gov.member_name(UUID(v.author_id)),
-        }
-        for i, v in enumerate(proposal.versions)
-    ]
-    ctx["author_name"] = gov.member_name(UUID(proposal.versions[0].author_id))
-    # A closed decision shows what was counted when it closed, never a recount over today's members.
-    ctx["tally"] = recorded_tally(proposal.outcome) if proposal.outcome else views.tally(proposal.id)
-    ctx["group_names"] = c.groups
-    ctx["times"] = _times(proposal, gov.clock())
-    agreement = (
-        gov.agreement(proposal.agreement_id) if proposal.agreement_id is not None else gov.agreement_in_force(c.id)
-    )
-    ctx["policy"] = None
-    ctx["can_vote"] = ctx["can_object"] = False
-    if agreement is not None:
-        try:
-            name, rights = agreement.rule_for(proposal.category)
-        except GovernanceError:
-            name, rights = None, {}
-        if name:
-            ctx["policy"] = gov.policy_of(agreement, name)
-            ctx["rights"] = rights
-            mine = c.groups_of(me)
-            ctx["can_vote"] = bool(mine & agreement.voting_groups(proposal.category))
-            ctx["can_object"] = any(rights.get(g) in ("decide", "consent", "consult") for g in mine)
-    ctx["preview"] = gov.tally(proposal)[0] if proposal.state.value == "open" else None
-    ballot = gov.ballot_of(proposal.id, me)
-    ctx["ballot"] = ballot
-    ctx["my_reason"] = gov.reveal(ballot.reason) if ballot else ""
-    ctx["stale"] = bool(ballot and ballot.version_hash != proposal.current.content_hash)
-    ctx["objections"] = [
-        {
-            "o": o,
-            "who": gov.member_name(o.member_id),
-            "reason": gov.reveal(o.reason),
-            "answers": [
-                {"by": gov.member_name(UUID(h["by"])), "text": gov.reveal(h["answer"])}
-                for h in o.history
-                if h["step"] == "answered"
-            ],
-            "steps": [dict(h, why=gov.reveal(h["why"])) for h in o.history if h["step"] != "answered"],
-        }
-        for o in map(gov.objection, proposal.objection_ids)
-    ]
-    return ctx
-
-
-def _times(proposal: Proposal, now: datetime) -> dict[str, Any]:
-    """When the proposal opened, closes or closed, in words, and whether its time is up."""
-    outcome = proposal.outcome or {}
-    return {
-        "opened": spoken_time(proposal.opened_at) if proposal.opened_at else None,
-        "closes": spoken_time(proposal.closes_at) if proposal.closes_at else None,
-        "closed": spoken_time(outcome["closed_at"]) if outcome.get("closed_at") else None,
-        "time_up": proposal.state.value == "open" and proposal.past_deadline(now),
-    }
+def detail_context(c: Collective, me: UUID, proposal_id: UUID) -> dict[str, Any]:
+    """The proposal page's one query, as the template's names."""
+    return {"labels": POSITION_LABELS, **vars(copro.pages.proposal_page(c, proposal_id, me, copro.gov.clock()))}
 
 
 def _detail(
     collective_id: UUID, proposal_id: UUID, status: int = 200, error: str | None = None, field: str | None = None
 ) -> Response:
-    me, c, proposal = _load(collective_id, proposal_id)
-    ctx = detail_context(c, me, proposal)
+    account, c = member_of(collective_id)
+    ctx = detail_context(c, account.member_id, proposal_id)
     if error and field == "position":
         # Keep what the person chose and wrote: they fix the one thing wrong, not redo it all.
         ctx["chosen"] = request.form.get("position", "")
@@ -165,8 +102,8 @@ def detail(collective_id: UUID, proposal_id: UUID) -> Response:
 @bp.get("/<uuid:proposal_id>/tally")
 @login_required
 def tally(collective_id: UUID, proposal_id: UUID) -> Response:
-    me, c, proposal = _load(collective_id, proposal_id)
-    return page("proposals/_tally.html", **detail_context(c, me, proposal))
+    account, c = member_of(collective_id)
+    return page("proposals/_tally.html", **vars(copro.pages.proposal_standing(c, proposal_id, account.member_id)))
 
 
 def _command(
@@ -176,8 +113,9 @@ def _command(
     here = url_for("proposals.detail", collective_id=c.id, proposal_id=proposal.id)
 
     def render_partial() -> Response:
-        me2, c2, p2 = _load(collective_id, proposal_id)
-        return page("proposals/_position.html", 200, error=None, message=success, **detail_context(c2, me2, p2))
+        account, c2 = member_of(collective_id)
+        ctx = detail_context(c2, account.member_id, proposal_id)
+        return page("proposals/_position.html", 200, error=None, message=success, **ctx)
 
     return act(
         lambda: run(me, c, proposal),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from flask import Blueprint, request, url_for
@@ -17,29 +16,9 @@ bp = Blueprint("reflections", __name__, url_prefix="/c/<uuid:collective_id>/refl
 
 def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> Response:
     _, c = member_of(collective_id)
-    gov = copro.gov
-    items = []
-    for rid in copro.views.listing(c.id, "Reflection"):
-        r: Any = gov.repository.get(rid)
-        items.append(
-            {
-                "r": r,
-                "author": gov.member_name(r.author_id),
-                "subject_ref": gov.reveal(r.subject_ref),
-                "worked": gov.reveal(r.worked),
-                "did_not": gov.reveal(r.did_not),
-                "power": gov.reveal(r.power),
-                "actions": [
-                    {
-                        "text": gov.reveal(a["text"]),
-                        "done_by": gov.member_name(UUID(a["done_by"])) if a["done_by"] else None,
-                    }
-                    for a in r.actions
-                ],
-            }
-        )
-    items.sort(key=lambda i: i["r"].created_on, reverse=True)
-    return page("reflections/index.html", status, c=c, items=items, error=error, values=request.form)
+    return page(
+        "reflections/index.html", status, c=c, items=copro.pages.reflections_page(c), error=error, values=request.form
+    )
 
 
 @bp.get("/")

@@ -11,7 +11,9 @@ from uuid import UUID
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 
-from ledger.governance.collective import Collective, Role
+from ledger.governance import listing_pages
+from ledger.governance.collective import Collective
+from ledger.governance.pages import Pages
 from ledger.governance.service import Governance
 from ledger.governance.views import GovernanceViews, open_view
 from ledger.log.config import LedgerConfig
@@ -30,6 +32,7 @@ class CoproState:
 
     gov: Governance
     views: GovernanceViews
+    pages: Pages
     accounts: AccountStore
     lock: threading.Lock
 
@@ -51,7 +54,7 @@ class Copro:
         views.catch_up()
         accounts = AccountStore(SideStore(config, "accounts"), app.config["SECRET_KEY"])
         app.session_interface = sessions.SideStoreSessionInterface(accounts.sessions)
-        app.extensions["copro"] = CoproState(gov, views, accounts, threading.Lock())
+        app.extensions["copro"] = CoproState(gov, views, Pages(gov, views), accounts, threading.Lock())
 
     @staticmethod
     def state_of(app: Flask) -> CoproState:
@@ -68,6 +71,10 @@ class Copro:
     @property
     def views(self) -> GovernanceViews:
         return self._state.views
+
+    @property
+    def pages(self) -> Pages:
+        return self._state.pages
 
     @property
     def accounts(self) -> AccountStore:
@@ -117,12 +124,11 @@ def member_of(collective_id: UUID) -> tuple[Account, Collective]:
     account = current_account()
     if account is None or account.collective_id != collective_id:
         abort(404)
-    collective = copro.gov.collective(collective_id)
+    collective = copro.gov.collective_to_read(collective_id)
     if not collective.is_member(account.member_id):
         abort(404)
     g.collective = collective
     return account, collective
 
 
-def roles_of(collective: Collective, member_id: UUID) -> set[str]:
-    return {r.value for r in Role if collective.has_role(member_id, r)}
+roles_of = listing_pages.roles_of  # one definition, in the domain

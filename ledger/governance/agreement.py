@@ -30,7 +30,10 @@ class Right(StrEnum):
 
 
 VOTING_RIGHTS = (Right.DECIDE, Right.CONSENT)
+OBJECTING_RIGHTS = (Right.DECIDE, Right.CONSENT, Right.CONSULT)  # everyone but the merely informed
 GOVERNANCE = "governance"
+NOT_A_VOTER = "Your stakeholder groups are consulted or informed on this category; they do not vote on it."
+NOT_AN_OBJECTOR = "Your stakeholder groups are only informed on this category; they cannot object."
 
 
 @named("Agreement")
@@ -136,6 +139,28 @@ class Agreement(Aggregate):
     def voting_groups(self, category: str) -> set[str]:
         _, rights = self.rule_for(category)
         return {g for g, r in rights.items() if r in {v.value for v in VOTING_RIGHTS}}
+
+    def may_vote(self, category: str, groups: frozenset[str] | set[str]) -> bool:
+        """Whether a member of ``groups`` votes on ``category``: one of their groups holds decide or consent.
+
+        The one place this rule is written: commands refuse with it and pages offer the
+        ballot form by it, so the two can never disagree.
+        """
+        return bool(set(groups) & self.voting_groups(category))
+
+    def may_object(self, category: str, groups: frozenset[str] | set[str]) -> bool:
+        """Whether a member of ``groups`` may object on ``category``: any right but inform."""
+        _, rights = self.rule_for(category)
+        allowed = {r.value for r in OBJECTING_RIGHTS}
+        return any(rights.get(g) in allowed for g in groups)
+
+    def check_may_vote(self, category: str, groups: frozenset[str] | set[str]) -> None:
+        if not self.may_vote(category, groups):
+            raise NotAllowed(NOT_A_VOTER)
+
+    def check_may_object(self, category: str, groups: frozenset[str] | set[str]) -> None:
+        if not self.may_object(category, groups):
+            raise NotAllowed(NOT_AN_OBJECTOR)
 
     def sign(self, member_id: UUID, member_groups: frozenset[str], *, change_adopted: bool) -> None:
         """A member signs for their party group; the last party's signature brings it into force.

@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Recording
 
+import ledger.governance.aggregates  # noqa: F401  (every topic resolves, whichever aggregates are used)
 import policies
 from ledger.governance.agreement import Agreement
 from ledger.governance.ballot import Ballot, ballot_id

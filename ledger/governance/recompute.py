@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import ApplicationRecorder, EventStore
 
+import ledger.governance.aggregates  # noqa: F401  (every topic resolves when reading)
 import policies
 from ledger.governance.agreement import Agreement  # also names its events for the reader: outcomes read it
 from ledger.governance.ballot import ballot_id

@@ -9,15 +9,43 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 from uuid import UUID
 
 import policies
-from ledger.governance.ballot import Ballot
 from ledger.governance.closing import ClosingResult, MalformedResult, Ref
-from ledger.governance.objection import Objection
 from ledger.log.canonical import canonical_dumps
 
 __all__ = ["ClosingResult", "Inputs", "MalformedResult", "ballots_digest", "gather", "result_record", "roster_of"]
+
+
+class CountedBallot(Protocol):
+    """What counting reads of a ballot, and nothing else (never its reason).
+
+    Any value with these attributes counts: the ``Ballot`` aggregate, when a proposal
+    closes and in the eventsourcing recompute, and the replay's plain state alike, so
+    tally.py imports no aggregate and no eventsourcing (import contract "pure-replay").
+    """
+
+    @property
+    def member_id(self) -> UUID: ...
+    @property
+    def position(self) -> str: ...
+    @property
+    def version_hash(self) -> str: ...
+
+
+class CountedObjection(Protocol):
+    """What counting reads of an objection (an ``Objection`` aggregate, or the replay's plain value)."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def member_id(self) -> UUID: ...
+    @property
+    def paramount(self) -> bool: ...
+    @property
+    def status(self) -> policies.ObjectionStatus: ...
 
 
 @dataclass(frozen=True)
@@ -39,8 +67,8 @@ def roster_of(members: Mapping[UUID, frozenset[str]], voting_groups: set[str]) -
 
 def gather(
     roster: list[policies.Member],
-    ballots: Iterable[Ballot],
-    objections: Iterable[Objection],
+    ballots: Iterable[CountedBallot],
+    objections: Iterable[CountedObjection],
     version_hash: str,
 ) -> Inputs:
     eligible = {m.member_id for m in roster}

@@ -1,27 +1,39 @@
-"""The read side: tallies and participation per stakeholder group, kept up to date incrementally.
+"""The read side: tallies, participation, the live preview's inputs, the audit index.
 
 ``catch_up`` applies only the events recorded since the view's tracking position,
-so a tally or a report never replays the whole log; ``rebuild`` drops the views and
-replays from the start, which must give exactly the same answers.
+so a tally or a page never replays the whole log; ``rebuild`` drops the views and
+replays from the start, which must give exactly the same rows.
+
+What each event changes is :class:`ledger.governance.projection.GovernanceProjection`,
+an eventsourcing ``Projection``. eventsourcing's ``ProjectionRunner`` is not used to
+drive it: the runner follows an application subscription in a thread of its own,
+forever, while pages need read-your-writes, a catch-up on request that returns when
+the views hold every event recorded so far (and SQLite offers no subscription to
+follow). So :meth:`GovernanceViews.catch_up` pulls the notifications since the
+tracking position itself and hands each event to the projection, as the runner would.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
 from eventsourcing.utils import Environment
 
+import ledger.governance.aggregates  # noqa: F401  (every topic resolves when reading)
+import policies
 from ledger.governance.ballot import POSITIONS
-from ledger.governance.view_tables import GovernanceViewMixin, PostgresGovernanceView, SQLiteGovernanceView, Statement
+from ledger.governance.projection import GovernanceProjection
+from ledger.governance.tally import Inputs, roster_of
+from ledger.governance.view_tables import GovernanceViewMixin, PostgresGovernanceView, SQLiteGovernanceView
 from ledger.log.application import Ledger
 from ledger.log.config import LedgerConfig
 
-PROJECTION = "governance_views"
+PROJECTION = GovernanceProjection.name
 
 
 def open_view(config: LedgerConfig) -> GovernanceViewMixin:
@@ -33,92 +45,10 @@ def open_view(config: LedgerConfig) -> GovernanceViewMixin:
         view_class = PostgresGovernanceView
     factory = InfrastructureFactory.construct(Environment(PROJECTION, env))
     view = factory.tracking_recorder(view_class)
-    assert isinstance(view, GovernanceViewMixin)
+    if not isinstance(view, GovernanceViewMixin):  # the factory was handed the class; this cannot differ
+        raise TypeError(f"{type(view).__name__} is not a governance view")
+    view.ensure_schema(Ledger.name)  # the tracking of the one application the views follow
     return view
-
-
-def _hex(value: Any) -> str:
-    return value.hex if isinstance(value, UUID) else str(value)
-
-
-def _member_rows(collective: str, members: dict[str, list[str]]) -> list[Statement]:
-    return [(UPSERT_MEMBER, (collective, m, ",".join(sorted(g)))) for m, g in members.items()]
-
-
-UPSERT_MEMBER = (
-    "INSERT INTO view_members (collective_id, member_id, groups) VALUES (?, ?, ?) "
-    "ON CONFLICT (collective_id, member_id) DO UPDATE SET groups = excluded.groups"
-)
-UPSERT_BALLOT = (
-    "INSERT INTO view_ballots (proposal_id, member_id, position, version_hash) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (proposal_id, member_id) DO UPDATE SET position = excluded.position, "
-    "version_hash = excluded.version_hash"
-)
-
-
-INDEX = "INSERT INTO view_index (aggregate_id, collective_id, kind) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
-INDEX_VIA_PROPOSAL = (
-    "INSERT INTO view_index (aggregate_id, collective_id, kind) "
-    "SELECT ?, collective_id, ? FROM view_proposals WHERE proposal_id = ? ON CONFLICT DO NOTHING"
-)
-
-
-def statements_for(event: Any) -> list[Statement]:
-    """What one domain event changes in the views (nothing, for most events)."""
-    return _index(event) + _changes(event)
-
-
-def _index(event: Any) -> list[Statement]:
-    """Which collective each aggregate belongs to: for listings and the audit trail."""
-    kind, _, step = type(event).__qualname__.partition(".")
-    oid = _hex(event.originator_id)
-    if kind == "Collective" and step == "Founded":
-        return [(INDEX, (oid, oid, kind))]
-    if step in ("Registered", "Drafted", "Recorded", "Logged") and hasattr(event, "collective_id"):
-        return [(INDEX, (oid, _hex(event.collective_id), kind))]
-    if (kind, step) in (("Ballot", "Cast"), ("Objection", "Raised")):
-        return [(INDEX_VIA_PROPOSAL, (oid, kind, _hex(event.proposal_id)))]
-    return []
-
-
-def _changes(event: Any) -> list[Statement]:
-    kind = type(event).__qualname__
-    oid = _hex(event.originator_id)
-    if kind == "Collective.Founded":
-        return _member_rows(oid, {_hex(event.founder_id): event.founder_groups})
-    if kind == "Collective.MemberAdmitted" or kind == "Collective.MemberGroupsChanged":
-        return _member_rows(oid, {_hex(event.member_id): event.groups})
-    if kind == "Collective.MemberLeft":
-        return [("DELETE FROM view_members WHERE collective_id = ? AND member_id = ?", (oid, _hex(event.member_id)))]
-    if kind == "Proposal.Drafted":
-        return [
-            (
-                "INSERT INTO view_proposals (proposal_id, collective_id, title, category, state, version_hash) "
-                "VALUES (?, ?, ?, ?, 'draft', ?)",
-                (oid, _hex(event.collective_id), event.title, event.category, event.content_hash),
-            )
-        ]
-    if kind == "Proposal.Revised":
-        return [
-            (
-                "UPDATE view_proposals SET title = ?, version_hash = ? WHERE proposal_id = ?",
-                (event.title, event.content_hash, oid),
-            )
-        ]
-    if kind == "Proposal.Opened":
-        return [("UPDATE view_proposals SET state = 'open', opened_at = ? WHERE proposal_id = ?", (event.at, oid))]
-    if kind == "Proposal.Closed":
-        return [
-            (
-                "UPDATE view_proposals SET state = 'closed', outcome = ?, closed_at = ? WHERE proposal_id = ?",
-                (event.result["outcome"], event.at, oid),
-            )
-        ]
-    if kind == "Proposal.Withdrawn":
-        return [("UPDATE view_proposals SET state = 'withdrawn' WHERE proposal_id = ?", (oid,))]
-    if kind in ("Ballot.Cast", "Ballot.Changed"):
-        return [(UPSERT_BALLOT, (_hex(event.proposal_id), _hex(event.member_id), event.position, event.version_hash))]
-    return []
 
 
 class GovernanceViews:
@@ -127,6 +57,7 @@ class GovernanceViews:
     def __init__(self, ledger: Ledger, view: GovernanceViewMixin) -> None:
         self.ledger = ledger
         self.view = view
+        self.projection = GovernanceProjection(view)
 
     def catch_up(self, batch: int = 500, on_event: Callable[[Any], None] | None = None) -> int:
         """Apply every event recorded since the last one applied. Returns how many were read."""
@@ -138,9 +69,8 @@ class GovernanceViews:
                 return done
             for n in notes:
                 event = self.ledger.mapper.to_domain_event(n)
-                statements = statements_for(event)
                 with contextlib.suppress(IntegrityError):  # another worker applied it first: once, not twice
-                    self.view.apply(statements, Tracking(self.ledger.name, n.id))
+                    self.projection.process_event(event, Tracking(self.ledger.name, n.id))
                 if on_event is not None:
                     on_event(event)
                 done += 1
@@ -221,11 +151,76 @@ class GovernanceViews:
         )
         return [UUID(str(r[0])) for r in rows]
 
-    def aggregates_of(self, collective_id: UUID) -> set[str]:
+    def belonging(self, collective_id: UUID, aggregate_ids: Iterable[UUID]) -> set[str]:
+        """Which of these aggregates (hex ids) belong to the collective: an index read of as many rows as asked."""
+        wanted = sorted({a.hex for a in aggregate_ids})
+        found: set[str] = set()
+        for i in range(0, len(wanted), 500):  # under every engine's limit on bound parameters
+            chunk = wanted[i : i + 500]
+            found |= {
+                str(r[0])
+                for r in self.view.query(
+                    f"SELECT aggregate_id FROM view_index WHERE collective_id = ? "
+                    f"AND aggregate_id IN ({', '.join('?' * len(chunk))})",
+                    (collective_id.hex, *chunk),
+                )
+            }
+        return found
+
+    def decision_inputs(self, proposal_id: UUID, voting_groups: set[str], version_hash: str) -> Inputs:
+        """What ``policies.decide`` needs for a proposal now, from the read model alone.
+
+        The same inputs :func:`ledger.governance.tally.gather` makes from the aggregates
+        (the eligible roster, the counted ballots on ``version_hash``, who must reconfirm,
+        every objection in the order raised), without loading a ballot or an objection.
+        """
+        rows = self.view.query(
+            "SELECT m.member_id, m.groups FROM view_members m JOIN view_proposals p "
+            "ON p.collective_id = m.collective_id WHERE p.proposal_id = ?",
+            (proposal_id.hex,),
+        )
+        members = {UUID(str(m)): frozenset(str(g).split(",")) for m, g in rows}
+        roster = roster_of(members, voting_groups)
+        eligible = {m.member_id for m in roster}
+        counted: list[policies.Ballot] = []
+        stale: list[str] = []
+        for member, position, version in self.view.query(
+            "SELECT member_id, position, version_hash FROM view_ballots WHERE proposal_id = ? ORDER BY member_id",
+            (proposal_id.hex,),
+        ):
+            if member not in eligible:
+                continue
+            if version != version_hash:
+                stale.append(str(member))
+                continue
+            counted.append(policies.Ballot(str(member), policies.Position(str(position))))
+        objections = [
+            policies.Objection(str(o), str(m), bool(paramount), policies.ObjectionStatus(str(status)))
+            for o, m, paramount, status in self.view.query(
+                "SELECT objection_id, member_id, paramount, status FROM view_objections "
+                "WHERE proposal_id = ? ORDER BY raised",
+                (proposal_id.hex,),
+            )
+        ]
+        return Inputs(roster, counted, objections, sorted(stale))
+
+    def stamps(self, proposal_id: UUID) -> tuple[int, int] | None:
+        """When a proposal's count last changed: the last event touching its ballots, objections or
+        text, and the last change to its collective's membership. Equal stamps, equal counts."""
+        rows = self.view.query(
+            "SELECT p.stamp AS proposal_stamp, c.stamp AS collective_stamp "
+            "FROM view_proposals p JOIN view_collectives c ON c.collective_id = p.collective_id "
+            "WHERE p.proposal_id = ?",
+            (proposal_id.hex,),
+        )
+        return (int(rows[0][0]), int(rows[0][1])) if rows else None
+
+    def objectors(self, proposal_id: UUID) -> dict[str, str]:
+        """Each objection on a proposal (hex id) and who raised it (hex id)."""
         return {
-            str(r[0])
-            for r in self.view.query(
-                "SELECT aggregate_id FROM view_index WHERE collective_id = ?", (collective_id.hex,)
+            str(o): str(m)
+            for o, m in self.view.query(
+                "SELECT objection_id, member_id FROM view_objections WHERE proposal_id = ?", (proposal_id.hex,)
             )
         }
 

@@ -8,7 +8,6 @@ from uuid import UUID, uuid4
 from ledger.governance import text
 from ledger.governance.application import GovernanceApplication, next_event
 from ledger.governance.collective import Collective, Role
-from ledger.governance.errors import NotAllowed
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal
 from ledger.governance.retry import command
@@ -23,9 +22,7 @@ class ObjectionCommands(GovernanceApplication):
         collective = self._collective_for(proposal.collective_id, member_id)
         proposal.check_accepting_positions(self.clock())
         _, agreement, _ = self._voting_context(proposal, collective)
-        _, rights = agreement.rule_for(proposal.category)
-        if not any(rights.get(g) in ("decide", "consent", "consult") for g in collective.groups_of(member_id)):
-            raise NotAllowed("Your stakeholder groups are only informed on this category; they cannot object.")
+        agreement.check_may_object(proposal.category, collective.groups_of(member_id))
         reason = text.clean(reason, "reason for the objection", limit=text.REASON_MAX)
         oid = uuid4()
         objection = Objection(

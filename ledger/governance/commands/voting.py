@@ -9,7 +9,6 @@ import policies
 from ledger.governance import text
 from ledger.governance.application import GovernanceApplication, next_event
 from ledger.governance.ballot import Ballot, ballot_id
-from ledger.governance.errors import NotAllowed
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal
 from ledger.governance.retry import command
@@ -34,10 +33,7 @@ class VotingCommands(GovernanceApplication):
         proposal.check_answers_current(version_hash)
         collective, agreement, policy = self._voting_context(proposal, collective)
         Ballot.check_position(position)
-        if not collective.groups_of(member_id) & agreement.voting_groups(proposal.category):
-            raise NotAllowed(
-                "Your stakeholder groups are consulted or informed on this category; they do not vote on it."
-            )
+        agreement.check_may_vote(proposal.category, collective.groups_of(member_id))
         reason = text.clean(reason, "reason", limit=text.REASON_MAX, required=False)
         Ballot.check_reason(position, reason, required_for={p.value for p in policy.reason_required_for})
         bid = ballot_id(proposal_id, member_id)

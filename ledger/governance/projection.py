@@ -1,0 +1,234 @@
+"""The governance projection: what each domain event changes in the read models.
+
+An eventsourcing ``Projection`` whose ``process_event`` dispatches on the event's class
+(eventsourcing's ``singledispatchmethod``), one handler per event that changes a view.
+Every handler, and the default for events no view needs, ends in one ``view.apply``
+that writes the rows and the tracking record in one transaction: each event is applied
+exactly once, whichever worker gets there first.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from ledger.governance.agreement import Agreement
+from ledger.governance.ballot import Ballot
+from ledger.governance.collective import Collective
+from ledger.governance.contribution import Contribution
+from ledger.governance.member import Member
+from ledger.governance.objection import Objection
+from ledger.governance.proposal import Proposal
+from ledger.governance.reflection import Reflection
+from ledger.governance.view_tables import GovernanceViewMixin, Statement
+
+INDEX = "INSERT INTO view_index (aggregate_id, collective_id, kind) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+INDEX_VIA_PROPOSAL = (
+    "INSERT INTO view_index (aggregate_id, collective_id, kind) "
+    "SELECT ?, collective_id, ? FROM view_proposals WHERE proposal_id = ? ON CONFLICT DO NOTHING"
+)
+UPSERT_MEMBER = (
+    "INSERT INTO view_members (collective_id, member_id, groups) VALUES (?, ?, ?) "
+    "ON CONFLICT (collective_id, member_id) DO UPDATE SET groups = excluded.groups"
+)
+UPSERT_BALLOT = (
+    "INSERT INTO view_ballots (proposal_id, member_id, position, version_hash) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (proposal_id, member_id) DO UPDATE SET position = excluded.position, "
+    "version_hash = excluded.version_hash"
+)
+
+
+def _proposal_stamp(proposal_id: UUID, tracking: Tracking) -> Statement:
+    """Mark that something a proposal's count reads changed (see ``GovernanceViews.stamps``)."""
+    return ("UPDATE view_proposals SET stamp = ? WHERE proposal_id = ?", (tracking.notification_id, proposal_id.hex))
+
+
+def _collective_stamp(collective_id: UUID, tracking: Tracking) -> Statement:
+    """Mark that the collective's membership changed: every open proposal's roster with it."""
+    return (
+        "INSERT INTO view_collectives (collective_id, stamp) VALUES (?, ?) "
+        "ON CONFLICT (collective_id) DO UPDATE SET stamp = excluded.stamp",
+        (collective_id.hex, tracking.notification_id),
+    )
+
+
+def _objection_stamp(e: Any, tracking: Tracking) -> Statement:
+    """A step on an objection changes its proposal's count (objection events do not name the proposal)."""
+    return (
+        "UPDATE view_proposals SET stamp = ? WHERE proposal_id = "
+        "(SELECT proposal_id FROM view_objections WHERE objection_id = ?)",
+        (tracking.notification_id, e.originator_id.hex),
+    )
+
+
+def event_class(aggregate: type[Any], name: str) -> type[Any]:
+    """An aggregate's event class by its vocabulary name (``Collective.Founded``), typed for dispatch."""
+    return cast(type[Any], getattr(aggregate, name))
+
+
+def _hex(value: UUID) -> str:
+    return value.hex
+
+
+def _member_row(collective: UUID, member: UUID, groups: list[str]) -> Statement:
+    return (UPSERT_MEMBER, (collective.hex, member.hex, ",".join(sorted(groups))))
+
+
+def _index(event: Any, kind: str) -> Statement:
+    return (INDEX, (event.originator_id.hex, event.collective_id.hex, kind))
+
+
+class GovernanceProjection(Projection[GovernanceViewMixin]):
+    """Members, proposals, ballots, objections and the collective index, from the governance events."""
+
+    name = "governance_views"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """An event no view needs: only its tracking, so the position moves past it."""
+        self.view.apply([], tracking)
+
+    # -- the collective and its members ---------------------------------------------------
+
+    @process_event.register(event_class(Collective, "Founded"))
+    def _founded(self, e: Any, tracking: Tracking) -> None:
+        oid = e.originator_id
+        self.view.apply(
+            [
+                (INDEX, (oid.hex, oid.hex, "Collective")),
+                _member_row(oid, e.founder_id, e.founder_groups),
+                _collective_stamp(oid, tracking),
+            ],
+            tracking,
+        )
+
+    @process_event.register(event_class(Collective, "MemberAdmitted"))
+    @process_event.register(event_class(Collective, "MemberGroupsChanged"))
+    def _member_groups(self, e: Any, tracking: Tracking) -> None:
+        self.view.apply(
+            [_member_row(e.originator_id, e.member_id, e.groups), _collective_stamp(e.originator_id, tracking)],
+            tracking,
+        )
+
+    @process_event.register(event_class(Collective, "MemberLeft"))
+    def _left(self, e: Any, tracking: Tracking) -> None:
+        self.view.apply(
+            [
+                (
+                    "DELETE FROM view_members WHERE collective_id = ? AND member_id = ?",
+                    (e.originator_id.hex, e.member_id.hex),
+                ),
+                _collective_stamp(e.originator_id, tracking),
+            ],
+            tracking,
+        )
+
+    # -- aggregates that name their collective: the index for listings and the audit trail -
+
+    @process_event.register(event_class(Member, "Registered"))
+    @process_event.register(event_class(Agreement, "Drafted"))
+    @process_event.register(event_class(Reflection, "Recorded"))
+    @process_event.register(event_class(Contribution, "Logged"))
+    def _indexed(self, e: Any, tracking: Tracking) -> None:
+        kind = type(e).__qualname__.partition(".")[0]
+        self.view.apply([_index(e, kind)], tracking)
+
+    # -- proposals -----------------------------------------------------------------------
+
+    @process_event.register(event_class(Proposal, "Drafted"))
+    def _drafted(self, e: Any, tracking: Tracking) -> None:
+        insert = (
+            "INSERT INTO view_proposals (proposal_id, collective_id, title, category, state, version_hash) "
+            "VALUES (?, ?, ?, ?, 'draft', ?)",
+            (e.originator_id.hex, e.collective_id.hex, e.title, e.category, e.content_hash),
+        )
+        self.view.apply([_index(e, "Proposal"), insert], tracking)
+
+    @process_event.register(event_class(Proposal, "Revised"))
+    def _revised(self, e: Any, tracking: Tracking) -> None:
+        sql = "UPDATE view_proposals SET title = ?, version_hash = ? WHERE proposal_id = ?"
+        self.view.apply(
+            [(sql, (e.title, e.content_hash, e.originator_id.hex)), _proposal_stamp(e.originator_id, tracking)],
+            tracking,
+        )
+
+    @process_event.register(event_class(Proposal, "Opened"))
+    def _opened(self, e: Any, tracking: Tracking) -> None:
+        sql = (
+            "UPDATE view_proposals SET state = 'open', opened_at = ?, agreement_id = ?, policy_name = ? "
+            "WHERE proposal_id = ?"
+        )
+        self.view.apply(
+            [
+                (sql, (e.at, e.agreement_id.hex, e.policy_name, e.originator_id.hex)),
+                _proposal_stamp(e.originator_id, tracking),
+            ],
+            tracking,
+        )
+
+    @process_event.register(event_class(Proposal, "Closed"))
+    def _closed(self, e: Any, tracking: Tracking) -> None:
+        sql = "UPDATE view_proposals SET state = 'closed', outcome = ?, closed_at = ? WHERE proposal_id = ?"
+        self.view.apply(
+            [(sql, (e.result["outcome"], e.at, e.originator_id.hex)), _proposal_stamp(e.originator_id, tracking)],
+            tracking,
+        )
+
+    @process_event.register(event_class(Proposal, "Withdrawn"))
+    def _withdrawn(self, e: Any, tracking: Tracking) -> None:
+        sql = "UPDATE view_proposals SET state = 'withdrawn' WHERE proposal_id = ?"
+        self.view.apply([(sql, (e.originator_id.hex,)), _proposal_stamp(e.originator_id, tracking)], tracking)
+
+    # -- ballots and objections: what the live preview counts ----------------------------
+
+    @process_event.register(event_class(Ballot, "Cast"))
+    def _cast(self, e: Any, tracking: Tracking) -> None:
+        self.view.apply(
+            [
+                (INDEX_VIA_PROPOSAL, (e.originator_id.hex, "Ballot", e.proposal_id.hex)),
+                (UPSERT_BALLOT, (e.proposal_id.hex, e.member_id.hex, e.position, e.version_hash)),
+                _proposal_stamp(e.proposal_id, tracking),
+            ],
+            tracking,
+        )
+
+    @process_event.register(event_class(Ballot, "Changed"))
+    def _changed(self, e: Any, tracking: Tracking) -> None:
+        self.view.apply(
+            [
+                (UPSERT_BALLOT, (e.proposal_id.hex, e.member_id.hex, e.position, e.version_hash)),
+                _proposal_stamp(e.proposal_id, tracking),
+            ],
+            tracking,
+        )
+
+    @process_event.register(event_class(Objection, "Raised"))
+    def _raised(self, e: Any, tracking: Tracking) -> None:
+        oid, pid = e.originator_id.hex, e.proposal_id.hex
+        insert = (
+            "INSERT INTO view_objections (objection_id, proposal_id, member_id, paramount, status, raised) "
+            "VALUES (?, ?, ?, ?, 'raised', ?)",
+            (oid, pid, e.member_id.hex, int(bool(e.paramount)), tracking.notification_id),
+        )
+        self.view.apply(
+            [(INDEX_VIA_PROPOSAL, (oid, "Objection", pid)), insert, _proposal_stamp(e.proposal_id, tracking)], tracking
+        )
+
+    @process_event.register(event_class(Objection, "Tested"))
+    def _tested(self, e: Any, tracking: Tracking) -> None:
+        sql = "UPDATE view_objections SET paramount = ? WHERE objection_id = ?"
+        self.view.apply([(sql, (int(bool(e.paramount)), e.originator_id.hex)), _objection_stamp(e, tracking)], tracking)
+
+    @process_event.register(event_class(Objection, "Answered"))
+    def _answered(self, e: Any, tracking: Tracking) -> None:
+        sql = "UPDATE view_objections SET status = 'answered' WHERE objection_id = ?"
+        self.view.apply([(sql, (e.originator_id.hex,)), _objection_stamp(e, tracking)], tracking)
+
+    @process_event.register(event_class(Objection, "Resolved"))
+    def _resolved(self, e: Any, tracking: Tracking) -> None:
+        sql = "UPDATE view_objections SET status = ? WHERE objection_id = ?"
+        self.view.apply([(sql, (str(e.status), e.originator_id.hex)), _objection_stamp(e, tracking)], tracking)
