@@ -370,6 +370,7 @@ def cmd_proof(args: argparse.Namespace) -> int:
 
 def cmd_verify_bundle(args: argparse.Namespace) -> int:
     """``copro verify --bundle PATH``: the numbered checks over an exported bundle, by the auditor's own code."""
+    from ledger.governance.audit import governance_replay
     from ledger.log.bundle.verify import run
     from ledger.log.bundle.verify_since import run_incremental
 
@@ -377,9 +378,14 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
         raise ConfigurationError("--checkpoint and --checkpoint-key are for the live ledger; a bundle brings its own.")
     if args.since is not None or args.state is not None:
         return run_incremental(
-            str(args.bundle), since=args.since, state=args.state, as_json=args.json, workers=args.workers
+            str(args.bundle),
+            since=args.since,
+            state=args.state,
+            as_json=args.json,
+            workers=args.workers,
+            replay=governance_replay,
         )
-    return run(str(args.bundle), as_json=args.json, workers=args.workers)
+    return run(str(args.bundle), as_json=args.json, workers=args.workers, replay=governance_replay)
 
 
 def cmd_verify_update(args: argparse.Namespace) -> int:

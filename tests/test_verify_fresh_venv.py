@@ -1,7 +1,7 @@
 """The bundle verifier runs on an auditor's machine that has Python and ``cryptography`` only.
 
 A fresh virtual environment (the verifier core's test builds it) gets a copy of
-``ledger/`` and ``policies/`` as source, and runs ``python -m ledger.log.bundle.verify``
+``ledger/`` and ``policies/`` as source, and runs ``python -m ledger.governance.audit``
 on a bundle exported from the demo ledger: every implemented check passes, exit 0,
 and none of the server's libraries is loaded (none is installed there at all).
 """
@@ -28,7 +28,7 @@ sys.path.insert(0, sys.argv[1])
 forbidden = json.loads(sys.argv[2])
 sys.argv = ["verify", sys.argv[3], "--json"]
 try:
-    runpy.run_module("ledger.log.bundle.verify", run_name="__main__")
+    runpy.run_module("ledger.governance.audit", run_name="__main__")
 except SystemExit as e:
     code = e.code
 print(json.dumps({"exit": code, "loaded": sorted(n for n in forbidden if n in sys.modules)}), file=sys.stderr)
@@ -41,7 +41,7 @@ def fresh_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_python_m_ledger_log_bundle_verify_passes_a_demo_bundle_with_only_cryptography_installed(
+def test_python_m_ledger_governance_audit_passes_a_demo_bundle_with_only_cryptography_installed(
     fresh_python: Path,
     config: LedgerConfig,
     tmp_path: Path,

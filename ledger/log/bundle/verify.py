@@ -4,7 +4,9 @@ The bundle is read by the pure reader (``ledger.log.bundle.reader``) and checked
 the one engine ``copro verify`` uses (``ledger.log.checks``), so an auditor with only
 Python and ``cryptography`` runs exactly the checks the server's operator runs::
 
-    python -m ledger.log.bundle.verify BUNDLE [--json]
+    python -m ledger.governance.audit BUNDLE [--json]
+
+(that entry point plugs in the governance replay, which the log may not import).
 
 Each check has a stable id (``V1.A`` ...) and prints one line, pass or fail, then a
 summary; docs/VERIFYING.md says what each proves and what is not checked. Exit 0:
@@ -66,16 +68,33 @@ TITLES = dict(CATALOGUE)
 PASS, FAIL, NOT_RUN, NOT_IMPLEMENTED = "pass", "FAIL", "not run", "not implemented"
 
 
+RECOMPUTE_FINDING = "the outcome does not recompute"  # how a replay finding about an outcome (V7.B) begins
+
+
+class Finding(Protocol):
+    """One replay finding, located: ``ledger.governance.replay.outcomes.Finding`` has this shape."""
+
+    @property
+    def leaf(self) -> int: ...
+    @property
+    def aggregate_id(self) -> UUID: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+
+
 class Replayed(Protocol):
     """What a governance replay leaves: its findings (the first event that does not apply, outcomes that differ)."""
 
-    def findings(self) -> Sequence[Any]: ...
+    def findings(self) -> Sequence[Finding]: ...
 
 
 Replay = Callable[[Iterable[tuple[int, bytes]]], Replayed]
 """The governance replay's interface: (leaf, record) pairs in log order to a replay whose findings name
-leaf, aggregate id, version and reason (``ledger.governance.replay``). None: V6.B and V7.B are reported
-as not implemented."""
+leaf, aggregate id, version and reason. The log knows nothing of governance, so the replay is plugged in
+from above (``ledger.governance.audit``, ``copro verify --bundle``); without it V6.B and V7.B are
+reported as not implemented."""
 
 
 @dataclass
@@ -397,7 +416,7 @@ def _verify_opened(
         report.mark(NOT_RUN, ["V6.B", "V7.B"])
     else:
         for f in replay(records).findings():
-            check = "V7.B" if "outcome" in f.reason else "V6.B"
+            check = "V7.B" if f.reason.startswith(RECOMPUTE_FINDING) else "V6.B"
             report.fail(check, Problem(f.leaf, f.aggregate_id, f.version, f.reason, check))
 
 
@@ -418,11 +437,6 @@ def _check_checkpoint_file(bundle: Bundle, report: BundleReport) -> None:
         )
 
 
-def default_replay() -> Replay | None:
-    """The governance replay if this installation has it (it is pure, like this module), else None."""
-    return None
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ledger.log.bundle.verify", description=__doc__.split("\n\n")[0])
     p.add_argument("bundle", metavar="BUNDLE", help="the folder or archive 'copro export' wrote")
@@ -431,9 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run(path: str, *, as_json: bool, workers: int | None = None) -> int:
+def run(path: str, *, as_json: bool, workers: int | None = None, replay: Replay | None = None) -> int:
     """Verify, print the checks, and return the exit code (0 sound, 1 integrity failure)."""
-    report = verify_bundle(path, workers=workers, replay=default_replay())
+    report = verify_bundle(path, workers=workers, replay=replay)
     if as_json:
         print(json.dumps(report.as_json(), indent=2))
     else:
@@ -441,21 +455,18 @@ def run(path: str, *, as_json: bool, workers: int | None = None) -> int:
     return 0 if report.ok else 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """The auditor's entry point: every failure is one sentence and an exit code, never a traceback."""
+def main(argv: Sequence[str] | None = None, *, replay: Replay | None = None) -> int:
+    """The auditor's entry point (``ledger.governance.audit`` plugs the replay in): every failure is one
+    sentence and an exit code, never a traceback."""
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else 2
     try:
-        return run(args.bundle, as_json=args.json, workers=args.workers)
+        return run(args.bundle, as_json=args.json, workers=args.workers, replay=replay)
     except CoproError as e:
         print(f"verify: {e}", file=sys.stderr)
         return e.exit_code
     except OSError as e:
         print(f"verify: cannot read {args.bundle}: {e.strerror}.", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ledger.log import checks, merkle, signed_note
 from ledger.log.bundle.layout import tile_path
 from ledger.log.bundle.reader import Bundle, BundleError, BundleKey, open_bundle
-from ledger.log.bundle.verify import BundleReport, BundleRow, _check_policies, _row, default_replay, verify_bundle
+from ledger.log.bundle.verify import BundleReport, BundleRow, Replay, _check_policies, _row, verify_bundle
 from ledger.log.checks import Problem
 from ledger.log.errors import ConfigurationError
 from ledger.log.key_schedule import KEYRING_ID, KeySchedule
@@ -379,7 +379,13 @@ def _print(report: BundleReport, as_json: bool) -> int:
 
 
 def run_incremental(
-    path: str, *, since: str | None, state: str | None, as_json: bool, workers: int | None = None
+    path: str,
+    *,
+    since: str | None,
+    state: str | None,
+    as_json: bool,
+    workers: int | None = None,
+    replay: Replay | None = None,
 ) -> int:
     """``--since`` / ``--state``: verify what is new since the trusted checkpoint; a first ``--state`` run is full.
 
@@ -393,7 +399,7 @@ def run_incremental(
         trusted = Trusted(note, cp, trusted.versions if trusted is not None else None)
     if trusted is None:  # a first run with --state: verify in full, then remember
         seen: dict[UUID, int] = {}
-        report: BundleReport = verify_bundle(path, workers=workers, replay=default_replay(), seen=seen)
+        report: BundleReport = verify_bundle(path, workers=workers, replay=replay, seen=seen)
         if report.ok and state is not None:
             with open_bundle(path) as bundle:
                 save_state(state, bundle.checkpoint, seen)
