@@ -98,6 +98,14 @@ FIXTURES: tuple[Fixture, ...] = (
     ),
     Fixture("forged-key", "an event re-signed with a key the keyring never named; rebuilt, re-signed", "V4.A", 1, 40),
     Fixture("sealed-moved", "a sealed value's place changed, the event re-signed; rebuilt, re-signed", "V6.C", 1, None),
+    Fixture(
+        "rotations-swapped",
+        "the two key rotations (leaves 147 and 148, after honest-old's checkpoint) swapped; rebuilt, re-signed "
+        "(a full run names the key first; --since from honest-old also names V6.A)",
+        "V4.B",
+        1,
+        147,
+    ),
     Fixture("unknown-format", "the manifest names format copro-bundle/2", "V1.A", 2),
     Fixture(
         "forged-outcome",
@@ -230,19 +238,23 @@ def first_of(records: list[bytes], topic_end: str) -> int:
     return next(i for i, r in enumerate(records) if parse_record(r).topic.endswith(topic_end))
 
 
+REWRITTEN = (
+    "deleted-rebuilt",
+    "swapped-rebuilt",
+    "key-out-of-range",
+    "forged-key",
+    "sealed-moved",
+    "forged-outcome",
+    "rotations-swapped",
+)
+
+
 def make_fixture(fixture: Fixture, made: Ledger0, target: Path) -> None:
     """Write one fixture into ``target`` (a new folder)."""
     name = fixture.name
     source = made.honest_old if name == "honest-old" else made.honest
     records = records_of(made.honest)
-    if name in (
-        "deleted-rebuilt",
-        "swapped-rebuilt",
-        "key-out-of-range",
-        "forged-key",
-        "sealed-moved",
-        "forged-outcome",
-    ):
+    if name in REWRITTEN:
         rebuild(source, target, rewritten(name, records, made), made.checkpoint_signer)
         return
     shutil.copytree(source, target)
@@ -333,6 +345,8 @@ def rewritten(name: str, records: list[bytes], made: Ledger0) -> list[bytes]:
         oid = parse_record(out[first]).originator_id
         earlier = max(i for i in range(first) if parse_record(out[i]).originator_id == oid)
         out[earlier], out[first] = out[first], out[earlier]
+    elif name == "rotations-swapped":
+        out[147], out[148] = out[148], out[147]
     elif name == "key-out-of-range":
         out[148] = resign(out[148], made.first_event_key)
     elif name == "forged-key":

@@ -148,3 +148,16 @@ def test_a_state_file_that_is_not_one_exits_2_and_is_left_alone(
     code, _, err = run(capsys, "verify", "--bundle", bundle("honest"), "--state", str(state))
     assert code == 2 and "delete it" in err and "Traceback" not in err
     assert state.read_text() == "not json"
+
+
+def test_with_a_state_file_versions_out_of_order_among_the_new_entries_are_caught(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """rotations-swapped keeps the first 147 leaves, so the proof from the state's checkpoint holds; V6.A does not."""
+    state = tmp_path / "state.json"
+    assert run(capsys, "verify", "--bundle", bundle("honest-old"), "--state", str(state))[0] == 0
+    code, out, _ = run(capsys, "verify", "--bundle", bundle("rotations-swapped"), "--state", str(state), "--json")
+    doc = json.loads(out)
+    assert code == 1
+    [first] = [c for c in doc["checks"] if c["id"] == "V6.A"]
+    assert first["status"] == "FAIL" and first["findings"][0]["leaf"] == 147
