@@ -86,9 +86,14 @@ FIXTURES: tuple[Fixture, ...] = (
     ),
     Fixture("truncated-log", "the last three events cut, the signed checkpoints kept", "V3.D"),
     Fixture("forged-checkpoint", "a byte of the latest checkpoint's signature changed, manifest updated", "V5.A"),
+    Fixture(
+        "checkpoint-forked",
+        "the stored checkpoint of size 147 replaced by one over another root, correctly signed with the ledger's key",
+        "V3.D",
+    ),
     Fixture("checkpoint-other-origin", "a stored checkpoint replaced by one for another origin", "V1.D"),
     Fixture("policy-edited", "a rule file's threshold changed, manifest updated", "V7.A"),
-    Fixture("keys-edited", "the key list's second event key said to start one leaf later, manifest updated", "V2.B"),
+    Fixture("keys-edited", "the key list's second event key said to start one leaf earlier, manifest updated", "V2.B"),
     Fixture(
         "key-out-of-range",
         "the last event re-signed with the first event key after that key was rotated out; rebuilt, re-signed",
@@ -310,6 +315,11 @@ def make_fixture(fixture: Fixture, made: Ledger0, target: Path) -> None:
             body, sig = text.rsplit(" ", 1)
             sig = ("A" if sig[0] != "A" else "B") + sig[1:]
             path.write_text(body + " " + sig)
+    elif name == "checkpoint-forked":
+        forked = sign_note(
+            Checkpoint(ORIGIN, 147, sha256(b"another history").digest()).to_text(), [made.checkpoint_signer]
+        )
+        (target / checkpoint_path(147)).write_text(forked)
     elif name == "checkpoint-other-origin":
         other = NoteSigner("elsewhere.copro.localhost/ledger", Ed25519PrivateKey.generate())
         note = sign_note(Checkpoint("elsewhere.copro.localhost/ledger", 147, bytes(32)).to_text(), [other])
@@ -321,8 +331,8 @@ def make_fixture(fixture: Fixture, made: Ledger0, target: Path) -> None:
     elif name == "keys-edited":
         doc = json.loads((target / KEYS).read_text())
         events = [k for k in doc["keys"] if k["purpose"] == "event"]
-        events[1]["first_leaf"] += 1
-        events[0]["last_leaf"] += 1
+        events[0]["last_leaf"] -= 1
+        events[1]["first_leaf"] -= 1
         (target / KEYS).write_bytes(canonical_dumps(doc))
     elif name == "unknown-format":
         manifest = json.loads((target / MANIFEST).read_text())
