@@ -75,6 +75,7 @@ FIXTURES: tuple[Fixture, ...] = (
     ),
     Fixture("padded", "bytes appended to an entry bundle, manifest updated", "V3.A"),
     Fixture("entry-count", "the last entry dropped from the entry bundle, so it holds fewer than its tile", "V3.A"),
+    Fixture("tile-deleted", "the level-0 tile deleted and dropped from the manifest", "V3.B", 1, 0),
     Fixture("tile-rewritten", "one hash of the level-0 tile replaced, manifest updated", "V3.B", 1, 30),
     Fixture("deleted-rebuilt", "an event deleted, the gap closed, tree and checkpoints rebuilt and re-signed", "V6.A"),
     Fixture(
@@ -294,6 +295,12 @@ def make_fixture(fixture: Fixture, made: Ledger0, target: Path) -> None:
         hashes = bytearray(path.read_bytes())
         hashes[30 * 32] ^= 0xFF
         path.write_bytes(bytes(hashes))
+    elif name == "tile-deleted":
+        path = tile_path(0, 0, width_of(target))
+        (target / path).unlink()
+        manifest = json.loads((target / MANIFEST).read_text())
+        manifest["files"] = [item for item in manifest["files"] if item["path"] != path]
+        (target / MANIFEST).write_bytes(canonical_dumps(manifest))
     elif name == "truncated-log":
         replace_entries(target, lambda rs: rs[:-3])
         manifest = json.loads((target / MANIFEST).read_text())

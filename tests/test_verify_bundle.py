@@ -52,3 +52,28 @@ def test_the_engine_counts_every_leaf_and_checkpoint_of_the_bundle(exported: Pat
     manifest = json.loads((exported / "copro" / "manifest.json").read_text())
     assert report.leaves == manifest["tree_size"]
     assert report.checkpoints == len(list((exported / "copro" / "checkpoints").iterdir())) + 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("what", ["missing", "empty-folder", "not-an-archive"])
+def test_a_path_that_is_not_a_bundle_exits_2_in_one_sentence(
+    what: str, config: LedgerConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / what
+    if what == "empty-folder":
+        path.mkdir()
+    elif what == "not-an-archive":
+        path.write_text("hello\n")
+    code, stdout, err = run_cli(config, monkeypatch, capsys, "verify", "--bundle", str(path))
+    assert code == 2 and stdout == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("flag", [["--json"], ["--since", "x"], ["--state", "x"]])
+def test_bundle_only_options_without_a_bundle_exit_2_and_say_to_add_it(
+    flag: list[str], config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    list(seed_demo(config))
+    code, stdout, err = run_cli(config, monkeypatch, capsys, "verify", *flag)
+    assert code == 2 and stdout == "" and "--bundle" in err

@@ -29,7 +29,7 @@ from typing import Any, Protocol, cast
 from uuid import UUID
 
 from ledger.log import checks
-from ledger.log.bundle.layout import BUNDLE_FORMAT, CHECKPOINT, POLICIES_DIR, tiles_for_size
+from ledger.log.bundle.layout import BUNDLE_FORMAT, CHECKPOINT, POLICIES_DIR, tile_path, tiles_for_size
 from ledger.log.bundle.reader import Bundle, BundleError, NotABundleError, open_bundle
 from ledger.log.checks import Problem
 from ledger.log.errors import CoproError
@@ -123,6 +123,7 @@ class BundleReport:
     leaves: int = 0
     checkpoints: int = 0
     results: dict[str, CheckResult] = field(default_factory=dict)
+    found: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.results = {cid: CheckResult(cid, title) for cid, title in CATALOGUE}
@@ -131,6 +132,7 @@ class BundleReport:
         result = self.results[check]
         result.status = FAIL
         result.findings.append(problem)
+        self.found.append(problem)
 
     def mark(self, status: str, ids: Iterable[str]) -> None:
         for cid in ids:
@@ -143,8 +145,8 @@ class BundleReport:
 
     @property
     def first(self) -> Problem | None:
-        found = [p for r in self.results.values() for p in r.findings]
-        return min(found, key=Problem.sort_key) if found else None
+        """The earliest finding in the log; at one leaf, the one found first (the cause before what follows from it)."""
+        return min(self.found, key=Problem.sort_key) if self.found else None
 
     def text(self) -> str:
         lines = [r.line() for r in self.results.values()]
@@ -236,8 +238,9 @@ class BundleSource:
             first = index * TILE_WIDTH
             try:
                 records = self.bundle.entry_bundle(index, min(TILE_WIDTH, size - first))
-            except BundleError as e:
-                self._damaged(checks.ENTRIES, first, e)
+            except BundleError as e:  # the entries, or the level-0 tile beside them, cannot be read
+                tile = f": {tile_path(0, index, min(TILE_WIDTH, size - first))} "
+                self._damaged(checks.LEAF_TILES if tile in str(e) else checks.ENTRIES, first, e)
                 continue
             rows.extend(_row(first + i, r) for i, r in enumerate(records) if first + i >= self.first)
             if len(rows) >= batch:
