@@ -296,10 +296,10 @@ def make_fixture(fixture: Fixture, made: Ledger0, target: Path) -> None:
         hashes[30 * 32] ^= 0xFF
         path.write_bytes(bytes(hashes))
     elif name == "tile-deleted":
-        path = tile_path(0, 0, width_of(target))
-        (target / path).unlink()
+        deleted = tile_path(0, 0, width_of(target))
+        (target / deleted).unlink()
         manifest = json.loads((target / MANIFEST).read_text())
-        manifest["files"] = [item for item in manifest["files"] if item["path"] != path]
+        manifest["files"] = [item for item in manifest["files"] if item["path"] != deleted]
         (target / MANIFEST).write_bytes(canonical_dumps(manifest))
     elif name == "truncated-log":
         replace_entries(target, lambda rs: rs[:-3])
