@@ -161,3 +161,12 @@ def test_with_a_state_file_versions_out_of_order_among_the_new_entries_are_caugh
     assert code == 1
     [first] = [c for c in doc["checks"] if c["id"] == "V6.A"]
     assert first["status"] == "FAIL" and first["findings"][0]["leaf"] == 147
+
+
+@pytest.mark.parametrize(("name", "check"), [("checkpoint-other-origin", "V1.D"), ("checkpoint-forked", "V3.D")])
+def test_verify_update_checks_every_stored_checkpoint_from_the_trusted_size_on(
+    name: str, check: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "verify-update", bundle("honest-old"), bundle(name), "--json")
+    assert code == 1
+    assert {c["id"]: c["status"] for c in json.loads(out)["checks"]}[check] == "FAIL"

@@ -276,10 +276,42 @@ def verify_since(bundle: Bundle, trusted: Trusted, *, workers: int | None = None
         report.fail("V5.B", Problem(old, None, None, reason, "V5.B"))
         report.evidence.append(Evidence(trusted.note, new_note, old, new_cp.size, proof, reason))
         return report
+    _check_later_checkpoints(bundle, report, old, new_cp.size, checkpoint_keys, nodes)
     _check_new_entries(bundle, report, trusted, old, size, event_keys, nodes, workers, new_cp.size)
     _check_policies(bundle, report)
     report.leaves = size
     return report
+
+
+def _check_later_checkpoints(
+    bundle: Bundle, report: IncrementalReport, old: int, new: int, keys: KeySchedule, nodes: TileNodes
+) -> None:
+    """Every stored checkpoint from the trusted size on: this origin (V1.D), signed (V5.A), on the tree (V3.D)."""
+    origin = report.origin
+    try:
+        stored = [(s, note) for s, note in bundle.checkpoints() if old <= s <= new]
+    except BundleError as e:
+        report.fail("V1.B", Problem(None, None, None, str(e), "V1.B"))
+        return
+    for size, note in stored:
+        label = f"stored checkpoint for size {size}"
+        try:
+            cp = Checkpoint.parse(note.split("\n\n", 1)[0] + "\n")
+        except (NoteError, ValueError) as e:
+            report.fail("V5.A", Problem(None, None, None, f"the {label} is not a valid checkpoint: {e}", "V5.A"))
+            continue
+        if cp.origin != origin or cp.size != size:
+            reason = f"the {label} is for origin {cp.origin!r} and size {cp.size}, not {origin!r} and {size}"
+            report.fail("V1.D", Problem(None, None, None, reason, "V1.D"))
+            continue
+        problem = _signed(note, origin, keys, size)
+        if problem is not None:
+            report.fail("V5.A", Problem(None, None, None, f"the {label} does not verify: {problem}", "V5.A"))
+            continue
+        if merkle.subtree_hash(0, size, nodes.read) != cp.root_hash:
+            reason = f"the bundle's tiles do not hash to the root signed in the {label}"
+            report.fail("V3.D", Problem(None, None, None, reason, "V3.D"))
+        report.checkpoints += 1
 
 
 def _new_rows(bundle: Bundle, old: int, size: int, report: BundleReport) -> Iterator[Sequence[BundleRow]]:
