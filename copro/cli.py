@@ -250,6 +250,10 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    if args.bundle is not None:
+        return cmd_verify_bundle(args)
+    if args.json or args.since is not None or args.state is not None:
+        raise ConfigurationError("--json, --since and --state are for --bundle; add --bundle PATH.")
     from ledger.governance.recompute import OUTCOMES
     from ledger.log.application import Ledger
     from ledger.log.verify import verify_log
@@ -362,6 +366,33 @@ def cmd_proof(args: argparse.Namespace) -> int:
         raise ConfigurationError(f"The event is not in the log at --size {args.size}: {e}") from None
     print(json.dumps(proof, indent=2))
     return 0
+
+
+def cmd_verify_bundle(args: argparse.Namespace) -> int:
+    """``copro verify --bundle PATH``: the numbered checks over an exported bundle, by the auditor's own code."""
+    from ledger.governance.audit import governance_replay
+    from ledger.log.bundle.verify import run
+    from ledger.log.bundle.verify_since import run_incremental
+
+    if args.checkpoint or args.checkpoint_key:
+        raise ConfigurationError("--checkpoint and --checkpoint-key are for the live ledger; a bundle brings its own.")
+    if args.since is not None or args.state is not None:
+        return run_incremental(
+            str(args.bundle),
+            since=args.since,
+            state=args.state,
+            as_json=args.json,
+            workers=args.workers,
+            replay=governance_replay,
+        )
+    return run(str(args.bundle), as_json=args.json, workers=args.workers, replay=governance_replay)
+
+
+def cmd_verify_update(args: argparse.Namespace) -> int:
+    """``copro verify-update OLD NEW``: NEW extends OLD, or self-contained evidence that it does not."""
+    from ledger.log.bundle.verify_since import run_update
+
+    return run_update(str(args.old), str(args.new), as_json=args.json, workers=args.workers)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -525,7 +556,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=workers_arg, default=None, help="processes for signature checks (default: every core)"
     )
     v.add_argument("--quiet", action="store_true", help="print nothing on success")
+    v.add_argument(
+        "--bundle", metavar="PATH", type=path_arg, default=None, help="verify an exported bundle instead of the ledger"
+    )
+    v.add_argument("--json", action="store_true", help="with --bundle: print the numbered checks as JSON")
+    v.add_argument(
+        "--since", metavar="CHECKPOINT", type=path_arg, default=None, help="with --bundle: check only what is new since"
+    )
+    v.add_argument(
+        "--state",
+        metavar="FILE",
+        type=path_arg,
+        default=None,
+        help="with --bundle: remember the last verified checkpoint",
+    )
     v.set_defaults(handler=cmd_verify)
+    vu = sub.add_parser("verify-update", help="check that bundle NEW extends bundle OLD (evidence if it does not)")
+    vu.add_argument("old", metavar="OLD", type=path_arg)
+    vu.add_argument("new", metavar="NEW", type=path_arg)
+    vu.add_argument("--json", action="store_true", help="print the checks and any evidence as JSON")
+    vu.add_argument("--workers", type=workers_arg, default=None, help="processes for signature checks")
+    vu.set_defaults(handler=cmd_verify_update)
     sv = sub.add_parser("serve", help="serve the web front end")
     sv.add_argument("--host", default="127.0.0.1", type=host_arg)
     sv.add_argument("--port", type=port_arg, default=5000)

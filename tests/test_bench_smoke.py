@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
     [
         ("bench.append", ["--events", "30", "--rounds", "1", "--backend", "sqlite"], "ratio"),
         ("bench.verify", ["--events", "300", "--rounds", "1"], "ratio"),
+        ("bench.bundle", ["--events", "600", "--new", "10", "--rounds", "1"], "ratio"),
         ("bench.vote", ["--sizes", "10,20", "--votes", "10", "--rounds", "1", "--requests", "1"], "ratio"),
     ],
 )

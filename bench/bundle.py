@@ -1,0 +1,132 @@
+"""Bundle verification: full leaves per second vs raw Ed25519 on every core, and ``--since`` vs full.
+
+Goals (issue 10): full verification of a bundle at 0.9 or more of the raw verify rate
+of ``cryptography`` with a process per core; ``--since`` a checkpoint with 100 new
+entries in under a second, its cost against the full run tracking 100 / 100,000.
+
+The bundle is written with the exporter's own ``BundleWriter``: a keyring event, then
+signed records of 2,000 aggregates in turn, checkpoints at ``events - new`` and
+``events``. All figures come from one run, interleaved, medians.
+
+    python -m bench.bundle [--events N] [--new K] [--rounds R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from uuid import UUID
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from bench.common import interleaved, tempdir, timed
+from bench.verify import _init, raw_rate_run
+from ledger.log import merkle
+from ledger.log.bundle.export import BundleWriter
+from ledger.log.bundle.reader import open_bundle
+from ledger.log.bundle.verify import verify_bundle
+from ledger.log.bundle.verify_since import Trusted, parse_checkpoint, verify_since
+from ledger.log.canonical import canonical_dumps
+from ledger.log.key_history import KeyPeriod
+from ledger.log.key_schedule import KEYRING_ID
+from ledger.log.keys import Purpose, b64, event_key_id
+from ledger.log.record import RECORD_VERSION, signing_input
+from ledger.log.signed_note import Checkpoint, NoteSigner, sign_note
+
+ORIGIN = "bench.copro.localhost/ledger"
+AGGREGATES = 2000
+
+
+def _record(key: Ed25519PrivateKey, kid: bytes, oid: UUID, version: int, topic: str, payload: bytes) -> bytes:
+    message = signing_input(oid, version, topic, payload)
+    return bytes((RECORD_VERSION,)) + kid + key.sign(message) + message
+
+
+def write_bundle(root: Path, events: int, new: int) -> Path:
+    """A bundle of ``events`` leaves, signed checkpoints at ``events - new`` and ``events``."""
+    event, checkpoint = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    event_raw, checkpoint_raw = event.public_key().public_bytes_raw(), checkpoint.public_key().public_bytes_raw()
+    kid = event_key_id(event_raw)
+    writer = BundleWriter(root)
+    keyring = canonical_dumps({"origin": ORIGIN, "event_key": b64(event_raw), "checkpoint_key": b64(checkpoint_raw)})
+    leaves = [_record(event, kid, KEYRING_ID, 1, "copro/1/Keyring.Started", keyring)]
+    versions = [0] * AGGREGATES
+    for i in range(1, events):
+        a = i % AGGREGATES
+        versions[a] += 1
+        payload = canonical_dumps({"text": f"minute {i}: agreed to meet monthly", "n": i})
+        leaves.append(_record(event, kid, UUID(int=a + 1), versions[a], "copro/1/Minute.Recorded", payload))
+    hashes = []
+    for record in leaves:
+        writer.add(record)
+        hashes.append(merkle.leaf_hash(record))
+    tree = merkle.MemoryTree(hashes)
+    signer = NoteSigner(ORIGIN, checkpoint)
+    notes = [(s, sign_note(Checkpoint(ORIGIN, s, tree.root(s)).to_text(), [signer])) for s in (events - new, events)]
+    keys = [
+        KeyPeriod(Purpose.EVENT, event_raw, 0, None, "").as_json(ORIGIN),
+        KeyPeriod(Purpose.CHECKPOINT, checkpoint_raw, 0, None, "").as_json(ORIGIN),
+    ]
+    writer.finish(origin=ORIGIN, ledger_format="copro-ledger/1", checkpoints=notes, keys=keys, extra={})
+    return root
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--new", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    workers = os.cpu_count() or 1
+    n, new = args.events, args.new
+    root = write_bundle(tempdir() / "bundle", n, new)
+    with open_bundle(root) as b:
+        trusted_note = dict(b.checkpoints())[n - new]
+    trusted = Trusted(trusted_note, parse_checkpoint(trusted_note, "the trusted checkpoint"), None)
+
+    key = Ed25519PrivateKey.generate()
+    message = b"x" * 220  # about the size of a signed minute record
+    triples = [(key.sign(message + i.to_bytes(4, "big")), message + i.to_bytes(4, "big")) for i in range(n)]
+
+    def full_run() -> float:
+        ok: list[bool] = []
+        t = timed(lambda: ok.append(verify_bundle(root, workers=workers).ok))
+        if ok != [True]:
+            raise SystemExit("the benchmark's own bundle does not verify")
+        return t
+
+    def since_run() -> float:
+        done: list[int] = []
+
+        def go() -> None:
+            with open_bundle(root) as b:
+                report = verify_since(b, trusted, workers=workers)
+            done.append(report.new_leaves if report.ok else -1)
+
+        t = timed(go)
+        if done != [new]:
+            raise SystemExit(f"the incremental run checked {done} new leaves, not {new}")
+        return t
+
+    ctx = get_context("fork")
+    raw_pub = key.public_key().public_bytes_raw()
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(raw_pub,)) as pool:
+        medians = interleaved(
+            {"raw": lambda: raw_rate_run(pool, triples, workers), "full": full_run, "since": since_run}, args.rounds
+        )
+    raw_rate, full_rate = n / medians["raw"], n / medians["full"]
+    print(
+        f"bundle: raw Ed25519 on {workers} cores {raw_rate:8.0f} sig/s, verify --bundle {full_rate:8.0f} leaves/s, "
+        f"ratio {full_rate / raw_rate:.2f} (goal >= 0.9), {n} leaves"
+    )
+    print(
+        f"bundle --since: {new} new entries in {medians['since']:.3f} s (goal < 1 s); cost ratio to full "
+        f"{medians['since'] / medians['full']:.4f} against entries ratio {new / n:.4f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
