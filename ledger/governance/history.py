@@ -40,8 +40,11 @@ KINDS: dict[str, type[Any]] = {
 Reveal = Callable[[Sealed | None], str]
 
 
-def parse_moment(text: str) -> datetime:
-    """An ISO 8601 date or time with its offset, as a UTC time. A date means the end of that day (UTC).
+def parse_moment(text: str, *, day_starts: bool = False) -> datetime:
+    """An ISO 8601 date or time with its offset, as a UTC time.
+
+    A date means the end of that day (UTC): the state "as of 2 November" holds what was
+    recorded that day. With ``day_starts`` (the start of a period) it means the day's first moment.
 
     A time without an offset is refused rather than guessed: the same words name
     different moments in different places, and an auditor must get the one they meant.
@@ -53,7 +56,7 @@ def parse_moment(text: str) -> datetime:
         except ValueError:
             pass
         else:
-            return datetime.combine(day, time.max, tzinfo=UTC)
+            return datetime.combine(day, time.min if day_starts else time.max, tzinfo=UTC)
     try:
         moment = datetime.fromisoformat(given)
     except ValueError:
@@ -80,6 +83,12 @@ class ViewVersionIndex:
 
     def __init__(self, view: GovernanceViewMixin) -> None:
         self.view = view
+
+    def kind_of(self, aggregate_id: UUID) -> str | None:
+        """The aggregate's kind as ``copro show`` names it ("proposal"), if it is one time travel shows."""
+        rows = self.view.query("SELECT kind FROM view_index WHERE aggregate_id = ?", (aggregate_id.hex,))
+        kind = str(rows[0][0]).lower() if rows else None
+        return kind if kind in KINDS else None
 
     def version_at(self, aggregate_id: UUID, moment: datetime) -> tuple[int, str] | None:
         rows = self.view.query(
