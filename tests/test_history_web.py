@@ -5,13 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import pytest
 
+from ledger.governance import audit_trail
+from ledger.governance.audit_trail import TrailFilter
+from ledger.governance.view_tables import TABLES
 from tests.web_support import Person, Site
 
 
@@ -66,6 +70,18 @@ def test_a_bad_as_of_gets_a_400_with_one_sentence_on_the_page(site: Site, as_of:
     r = Person(site, "amara").get(site.url("/audit/"), query_string={"aggregate": pid.hex, "as_of": as_of})
     assert r.status_code == 400
     assert says in r.get_data(as_text=True)
+
+
+def test_a_member_as_of_a_moment_shows_their_name_to_other_members_but_not_their_contact_details(
+    site: Site,
+) -> None:
+    w = site.world
+    ben = w.member("ben")
+    r = Person(site, "amara").get(site.url("/audit/"), query_string={"aggregate": ben.hex, "as_of": "2100-01-01"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "<dd>Ben</dd>" in body
+    assert "ben@example.org" not in body and "(sealed personal data)" in body
 
 
 def test_as_of_without_a_record_is_a_400(site: Site) -> None:
@@ -253,3 +269,36 @@ def test_a_members_trail_page_costs_the_same_on_a_log_ten_times_longer(
     assert w.gov.merkle_log.log_size() >= 10 * size
     assert after == before
     assert before[1] < 10, "a handful of events decoded (names), not the log"
+
+
+@pytest.mark.parametrize(
+    ("where", "indexes"),
+    [
+        (TrailFilter(member=UUID(int=1)), {"view_events_by_actor", "view_events_by_subject"}),
+        (TrailFilter(aggregate=UUID(int=2)), {"view_events_by_aggregate"}),
+        (TrailFilter(), {"view_events_by_collective"}),
+        (
+            TrailFilter(member=UUID(int=1), kind="Ballot", since=datetime(2026, 11, 1, tzinfo=UTC)),
+            {"view_events_by_actor", "view_events_by_subject"},
+        ),
+    ],
+    ids=["member", "record", "collective", "member-kind-period"],
+)
+def test_every_trail_query_searches_the_index_of_its_question_and_never_scans_the_history(
+    where: TrailFilter, indexes: set[str]
+) -> None:
+    """A member's or a record's trail reads their own rows, not the collective's whole history."""
+    db = sqlite3.connect(":memory:")
+    for statement in TABLES:
+        db.execute(statement)
+    plans: list[str] = []
+
+    class Explained:
+        def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+            plans.extend(str(row[3]) for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+            return []
+
+    audit_trail.trail(cast(Any, Explained()), UUID(int=3), where, before=100, limit=51)
+    searches = [p for p in plans if "view_events" in p]
+    assert searches and all(p.startswith("SEARCH view_events USING INDEX") for p in searches), plans
+    assert {p.split()[4] for p in searches} == indexes, plans

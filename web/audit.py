@@ -73,7 +73,7 @@ def index(collective_id: UUID) -> Response:
         only=only,
         as_of=as_of,
         as_of_text=request.args.get("as_of", "").strip(),
-        state=describe(state, gov.reveal) if state is not None else None,
+        state=describe(state, gov.reveal, contact_details=False) if state is not None else None,
         checkpoint=checkpoints[-1] if checkpoints else None,
         previous_checkpoint=checkpoints[-2] if len(checkpoints) > 1 else None,
         size=size,

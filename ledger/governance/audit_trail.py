@@ -78,36 +78,59 @@ class TrailRow:
 def trail(
     view: GovernanceViewMixin, collective_id: UUID, where: TrailFilter, *, before: int | None, limit: int
 ) -> list[TrailRow]:
-    """At most ``limit`` rows matching ``where`` with a leaf below ``before``, newest first: one query."""
-    sql = ["SELECT leaf, at, kind, aggregate_id, version, actor, subject FROM view_events WHERE collective_id = ?"]
-    params: list[object] = [collective_id.hex]
-    if where.aggregate is not None:
-        sql.append("AND aggregate_id = ?")
-        params.append(where.aggregate.hex)
+    """At most ``limit`` rows matching ``where`` with a leaf below ``before``, newest first: one query.
+
+    Each question is asked of its own index, so its cost follows the rows it returns,
+    not the log: one record's events by ``(aggregate_id, version)``; one member's as
+    the union of the events they did (``actor``) and those about them (``subject``),
+    each read newest first from its index and cut at ``limit``; the collective's by
+    ``(collective_id, leaf)``. The caller has checked that the record or member is
+    the collective's, and every event of either is.
+    """
+    filters, params = _filters(where, before)
+    columns = "SELECT leaf, at, kind, aggregate_id, version, actor, subject FROM view_events WHERE"
     if where.member is not None:
-        sql.append("AND (actor = ? OR subject = ?)")
-        params += [where.member.hex, where.member.hex]
-    if where.kind and "." in where.kind:
-        sql.append("AND kind = ?")
-        params.append(where.kind)
-    elif where.kind:
-        sql.append("AND kind LIKE ?")  # an aggregate: every event of it ('Proposal.%')
-        params.append(f"{where.kind}.%")
-    if where.since is not None:
-        sql.append("AND at >= ?")
-        params.append(moment_text(where.since))
-    if where.until is not None:
-        sql.append("AND at <= ?")
-        params.append(moment_text(where.until))
-    if before is not None:
-        sql.append("AND leaf < ?")
-        params.append(before)
-    sql.append("ORDER BY leaf DESC LIMIT ?")
-    params.append(limit)
+        if where.aggregate is not None:
+            filters = f"aggregate_id = ? AND {filters}"
+            params = [where.aggregate.hex, *params]
+        one = f"SELECT * FROM ({columns} {{who}} = ? AND {filters} ORDER BY leaf DESC LIMIT ?) AS {{name}}"
+        sql = (
+            f"{one.format(who='actor', name='did')} UNION {one.format(who='subject', name='about')} "
+            "ORDER BY leaf DESC LIMIT ?"
+        )
+        member = where.member.hex
+        args: tuple[object, ...] = (member, *params, limit, member, *params, limit, limit)
+    elif where.aggregate is not None:
+        sql = f"{columns} aggregate_id = ? AND {filters} ORDER BY leaf DESC LIMIT ?"
+        args = (where.aggregate.hex, *params, limit)
+    else:
+        sql = f"{columns} collective_id = ? AND {filters} ORDER BY leaf DESC LIMIT ?"
+        args = (collective_id.hex, *params, limit)
     return [
         TrailRow(int(leaf), str(at), str(kind), str(agg), int(version), str(actor or ""), str(subject or ""))
-        for leaf, at, kind, agg, version, actor, subject in view.query(" ".join(sql), tuple(params))
+        for leaf, at, kind, agg, version, actor, subject in view.query(sql, args)
     ]
+
+
+def _filters(where: TrailFilter, before: int | None) -> tuple[str, list[object]]:
+    """The kind, period and page conditions every trail query shares, and their parameters."""
+    sql, params = ["1 = 1"], list[object]()
+    if where.kind and "." in where.kind:
+        sql.append("kind = ?")
+        params.append(where.kind)
+    elif where.kind:
+        sql.append("kind LIKE ?")  # an aggregate: every event of it ('Proposal.%')
+        params.append(f"{where.kind}.%")
+    if where.since is not None:
+        sql.append("at >= ?")
+        params.append(moment_text(where.since))
+    if where.until is not None:
+        sql.append("at <= ?")
+        params.append(moment_text(where.until))
+    if before is not None:
+        sql.append("leaf < ?")
+        params.append(before)
+    return " AND ".join(sql), params
 
 
 def every_row(view: GovernanceViewMixin, collective_id: UUID, where: TrailFilter) -> Iterator[TrailRow]:

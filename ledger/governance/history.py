@@ -152,12 +152,19 @@ def sealed_shown(value: Sealed | None) -> str:
     return "(none)" if value is None else "(sealed personal data)"
 
 
-def describe(state: AsOf, reveal: Reveal) -> list[tuple[str, str]]:
-    """The state in plain words: (label, value) lines, first the moment and the version it is."""
+def describe(state: AsOf, reveal: Reveal, *, contact_details: bool = True) -> list[tuple[str, str]]:
+    """The state in plain words: (label, value) lines, first the moment and the version it is.
+
+    ``contact_details=False`` keeps a member's contact and access needs sealed even where
+    ``reveal`` could open them: the audit pages show every member what members see of each
+    other (a name), not what only stewards and the person see.
+    """
     lines = [
         ("As of", spoken_time(state.moment)),
         ("Version", f"{state.version} of {state.versions}, recorded {_spoken(state.recorded_at)}"),
     ]
+    if state.kind == "member":
+        return lines + _member(state.aggregate, reveal, reveal if contact_details else sealed_shown)
     return lines + _DESCRIBERS[state.kind](state.aggregate, reveal)
 
 
@@ -205,11 +212,11 @@ def _agreement(a: Agreement, reveal: Reveal) -> list[tuple[str, str]]:
     ]
 
 
-def _member(m: Member, reveal: Reveal) -> list[tuple[str, str]]:
+def _member(m: Member, reveal: Reveal, private: Reveal) -> list[tuple[str, str]]:
     return [
         ("Member", reveal(m.name)),
-        ("Contact", reveal(m.contact)),
-        ("Access needs", reveal(m.access_needs) or "(none)"),
+        ("Contact", private(m.contact)),
+        ("Access needs", private(m.access_needs) or "(none)"),
         ("Collective", m.collective_id.hex),
     ]
 
@@ -218,5 +225,4 @@ _DESCRIBERS: dict[str, Callable[[Any, Reveal], list[tuple[str, str]]]] = {
     "collective": _collective,
     "proposal": _proposal,
     "agreement": _agreement,
-    "member": _member,
 }
