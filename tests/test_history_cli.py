@@ -68,6 +68,8 @@ def test_a_member_shown_on_the_live_ledger_has_their_name_revealed(
         ("yesterday", "is not a date or time"),
         ("2026-13-45", "is not a date or time"),
         ("2026-11-02T10:00:00", "has no time zone"),
+        ("0001-01-01T00:00:00+01:00", "is outside the years 1 to 9999"),
+        ("9999-12-31T23:59:59-01:00", "is outside the years 1 to 9999"),
     ],
 )
 def test_a_bad_time_gets_one_sentence_and_exit_2(
@@ -110,3 +112,13 @@ def test_a_moment_before_the_collective_was_founded_says_it_did_not_exist_yet(
     )
     assert code == 2
     assert "did not exist yet on 01 January 2000" in err and err.count("\n") == 1
+
+
+def test_a_moment_in_a_year_before_1000_is_compared_as_a_time_not_as_text(
+    world: World, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(
+        config, monkeypatch, capsys, "show", "--as-of", "0999-06-01", "collective", str(world.collective)
+    )
+    assert code == 2
+    assert "did not exist yet on 01 June 999" in err

@@ -65,7 +65,10 @@ def parse_moment(text: str, *, day_starts: bool = False) -> datetime:
         ) from None
     if moment.tzinfo is None:
         raise Invalid(f"{text!r} has no time zone; add Z for UTC or an offset such as +01:00 (for example {given}Z).")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # its offset takes it outside years 1 to 9999
+        raise Invalid(f"{text!r} is outside the years 1 to 9999 in UTC; give a time within them.") from None
 
 
 class VersionIndex(Protocol):

@@ -78,8 +78,8 @@ ACTOR_FIELDS = ("by", "author_id", "founder_id", "member_id")
 
 
 def moment_text(moment: datetime) -> str:
-    """A time as the history index stores it: UTC, always with microseconds, so text order is time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A time as the history index stores it: UTC, a four-digit year, always microseconds: text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _person(e: Any, field: str) -> str | None:
