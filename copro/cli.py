@@ -18,6 +18,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from copro.cli_args import (
@@ -486,6 +487,65 @@ def cmd_erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def moment_arg(text: str) -> datetime:
+    """``--as-of``: an ISO 8601 date or time with its offset (see ``ledger.governance.history.parse_moment``)."""
+    from ledger.governance.history import parse_moment
+
+    try:
+        return parse_moment(text)
+    except CoproError as e:
+        raise argparse.ArgumentTypeError(str(e).rstrip(".")) from None
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print a collective, proposal, agreement or member as it stood at a moment, from the log (or a bundle)."""
+    from ledger.governance.history import describe, sealed_shown
+
+    moment = args.as_of or datetime.now(UTC)
+    if args.bundle is not None:
+        from ledger.governance.bundle_history import load_bundle
+
+        state = load_bundle(args.bundle).as_of(args.kind, args.id, moment)
+        lines = describe(state, sealed_shown)
+    else:
+        from ledger.governance.history import ViewVersionIndex, load_as_of
+        from ledger.governance.service import Governance
+        from ledger.governance.views import GovernanceViews, open_view
+
+        config = _config(args)
+        gov = Governance.open(config, _load_keys(config))
+        try:
+            views = GovernanceViews(gov, open_view(config))
+            views.catch_up()  # the index holds every event recorded so far
+            state = load_as_of(gov.repository, ViewVersionIndex(views.view), args.kind, args.id, moment)
+            lines = describe(state, gov.reveal)
+        finally:
+            gov.close()
+    width = max(len(label) for label, _ in lines)
+    for label, value in lines:
+        print(f"{label + ':':<{width + 1}} {value}")
+    return 0
+
+
+def add_show_parser(sub: argparse._SubParsersAction[Parser]) -> None:
+    """``copro show``: time travel, the state of one aggregate as of a moment."""
+    from ledger.governance.history import KINDS
+
+    sh = sub.add_parser("show", help="print a collective, proposal, agreement or member as it was at a moment")
+    sh.add_argument("kind", metavar="KIND", choices=list(KINDS), help=", ".join(KINDS))
+    sh.add_argument("id", metavar="ID", type=uuid_arg, help="its id")
+    sh.add_argument(
+        "--as-of",
+        metavar="TIME",
+        type=moment_arg,
+        help="ISO 8601 date or time with Z or an offset, e.g. 2026-11-02T10:00:00Z (default: now)",
+    )
+    sh.add_argument(
+        "--bundle", metavar="PATH", type=path_arg, help="read an exported bundle (folder or archive) instead"
+    )
+    sh.set_defaults(handler=cmd_show)
+
+
 # -- parser -------------------------------------------------------------------------
 
 
@@ -593,6 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--archive", action="store_true", help="write one .tar.gz file that can be emailed, instead of a folder"
     )
     ex.set_defaults(handler=cmd_export)
+    add_show_parser(sub)
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
     e.add_argument("person", metavar="PERSON_ID", type=uuid_arg)
     e.set_defaults(handler=cmd_erase)

@@ -1,21 +1,27 @@
-"""The audit trail: the signed events behind what members see, and an inclusion proof for any of them."""
+"""The audit pages: the signed events behind what members see, an inclusion proof for any of them,
+a record as it stood at any moment (``?as_of=``), and the audit trail per record or per member
+(filtered by kind and period, paginated, exported as CSV and JSON) read from the history index."""
 
 from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from uuid import UUID
 
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, stream_with_context
 from werkzeug.wrappers import Response
 
+from ledger.governance import audit_trail
+from ledger.governance.errors import Invalid, NotFound
+from ledger.governance.history import AsOf, ViewVersionIndex, describe, load_as_of, parse_moment
 from ledger.log.errors import SignatureError
 from ledger.log.proofs import ProofRangeError, consistency_bundle
 from ledger.log.record import record_bytes
 from ledger.log.storage.log_reader import LogRow, rows_of
-from web.state import copro, login_required, member_of
-from web.ui import bounded_int, page
+from web.state import copro, login_required, member_of, refresh_views
+from web.ui import BadParameter, bounded_int, page
 
 bp = Blueprint("audit", __name__, url_prefix="/c/<uuid:collective_id>/audit")
 PAGE = 50
@@ -31,7 +37,16 @@ def index(collective_id: UUID) -> Response:
     before = size
     if request.args.get("before"):
         before = bounded_int(request.args["before"], low=0, high=size, what="page of the audit trail")
+    refresh_views()  # the index (who belongs where, and the history) holds every event recorded so far
+    as_of = _moment("as_of") if request.args.get("as_of", "").strip() else None
+    if as_of is not None and not only:
+        raise BadParameter("Choose a record first: a moment in time is asked of one record at a time.")
     rows = _one_record(c.id, only) if only else _recent(c.id, before)
+    state = _state_as_of(UUID(only), as_of) if only else None
+    if as_of is not None and state is None:
+        raise BadParameter("Only a collective, a proposal, an agreement or a member can be seen as of a moment.")
+    if state is not None:
+        rows = [r for r in rows if r.originator_version <= state.version]
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     shown = []
@@ -56,10 +71,33 @@ def index(collective_id: UUID) -> Response:
         events=shown,
         older=rows[-1].leaf_index if more and rows else None,
         only=only,
+        as_of=as_of,
+        as_of_text=request.args.get("as_of", "").strip(),
+        state=describe(state, gov.reveal, contact_details=False) if state is not None else None,
         checkpoint=checkpoints[-1] if checkpoints else None,
         previous_checkpoint=checkpoints[-2] if len(checkpoints) > 1 else None,
         size=size,
     )
+
+
+def _moment(field: str, *, day_starts: bool = False) -> datetime:
+    """A time from the address, or 400 with the sentence that says what to type."""
+    try:
+        return parse_moment(request.args.get(field, ""), day_starts=day_starts)
+    except Invalid as e:
+        raise BadParameter(e.message) from None
+
+
+def _state_as_of(aggregate_id: UUID, as_of: datetime | None) -> AsOf | None:
+    """The record as it stood at ``as_of`` (now without one), for the kinds time travel shows; else None."""
+    index = ViewVersionIndex(copro.views.view)
+    kind = index.kind_of(aggregate_id)
+    if kind is None:
+        return None
+    try:
+        return load_as_of(copro.gov.repository, index, kind, aggregate_id, as_of or datetime.now(UTC))
+    except NotFound as e:
+        raise BadParameter(e.message) from None
 
 
 def _one_record(collective_id: UUID, aggregate: str) -> list[LogRow]:
@@ -83,6 +121,110 @@ def _recent(collective_id: UUID, before: int) -> list[LogRow]:
         found += [r for r in batch if r.originator_id.hex in mine]
         if len(found) > PAGE:
             break
+    return found
+
+
+@bp.get("/trail")
+@login_required
+def trail(collective_id: UUID) -> Response:
+    """The audit trail of one record or one member (or the whole collective), by kind and period, a page at a time."""
+    _, c = member_of(collective_id)
+    where = _trail_filter(c.id)
+    before = None
+    if request.args.get("before"):
+        before = bounded_int(request.args["before"], low=0, high=2**53, what="page of the audit trail")
+    rows = audit_trail.trail(copro.views.view, c.id, where, before=before, limit=PAGE + 1)
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    names: dict[str, str] = {}
+    for row in rows:  # one name per person on the page, however long the log
+        for person in (row.actor, row.subject):
+            if person and person not in names:
+                names[person] = copro.gov.member_name(UUID(person))
+    args = {k: v for k, v in request.args.items() if k != "before" and v.strip()}
+    return page(
+        "audit/trail.html",
+        c=c,
+        rows=rows,
+        names=names,
+        where=where,
+        args=args,
+        older=rows[-1].leaf if more and rows else None,
+        kinds=audit_trail.aggregate_kinds(),
+        members=sorted((copro.gov.member_name(UUID(m)), m) for m in c.members),
+    )
+
+
+@bp.get("/trail.csv")
+@login_required
+def trail_csv(collective_id: UUID) -> Response:
+    """The same trail as CSV: every matching row, safe to open in a spreadsheet."""
+    _, c = member_of(collective_id)
+    where = _trail_filter(c.id)
+    view, name = copro.views.view, _namer()
+    rows = audit_trail.csv_lines(audit_trail.every_row(view, c.id, where), name)
+    return Response(
+        stream_with_context(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="copro-audit-trail.csv"'},
+    )
+
+
+@bp.get("/trail.json")
+@login_required
+def trail_json(collective_id: UUID) -> Response:
+    """The same trail as JSON: the filter it answers, and every matching row."""
+    _, c = member_of(collective_id)
+    try:
+        where = _trail_filter(c.id)
+    except BadParameter as e:  # a machine asked: the same sentence, in JSON
+        return _json({"error": e.message}, e.status)
+    view, name = copro.views.view, _namer()
+    chunks = audit_trail.json_chunks(audit_trail.every_row(view, c.id, where), name, collective_id=c.id, where=where)
+    return Response(
+        stream_with_context(chunks),
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="copro-audit-trail.json"'},
+    )
+
+
+def _namer() -> audit_trail.Name:
+    """Members' names as the pages show them, each looked up once per export."""
+    gov, names = copro.gov, {}
+
+    def name(person: str) -> str:
+        if person not in names:
+            names[person] = gov.member_name(UUID(person))
+        return names[person]
+
+    return name
+
+
+def _trail_filter(collective_id: UUID) -> audit_trail.TrailFilter:
+    """The filter the address asks for; 400 with one sentence for a value that names nothing."""
+    refresh_views()  # the history index holds every event recorded so far
+    args = request.args
+    aggregate, member = _trail_id("aggregate", collective_id), _trail_id("member", collective_id)
+    since = _moment("from", day_starts=True) if args.get("from", "").strip() else None
+    until = _moment("to") if args.get("to", "").strip() else None
+    try:
+        return audit_trail.TrailFilter(aggregate, member, args.get("kind", "").strip(), since, until)
+    except Invalid as e:
+        raise BadParameter(e.message) from None
+
+
+def _trail_id(field: str, collective_id: UUID) -> UUID | None:
+    """A record or member id from the address: one of this collective's, or 400."""
+    text = request.args.get(field, "").strip()
+    if not text:
+        return None
+    try:
+        found = UUID(text)
+    except ValueError:
+        found = None
+    if found is None or not copro.views.belonging(collective_id, [found]):
+        what = "member" if field == "member" else "record"
+        raise BadParameter(f"There is no such {what} in this collective; choose one from the audit pages.")
     return found
 
 

@@ -4,11 +4,14 @@ An eventsourcing ``Projection`` whose ``process_event`` dispatches on the event'
 (eventsourcing's ``singledispatchmethod``), one handler per event that changes a view.
 Every handler, and the default for events no view needs, ends in one ``view.apply``
 that writes the rows and the tracking record in one transaction: each event is applied
-exactly once, whichever worker gets there first.
+exactly once, whichever worker gets there first. Every event of a collective's aggregates
+also gets one row of the history index (``view_events``: its leaf, time, kind, who did it
+and whom it is about), which time travel and the audit trail read instead of the log.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -70,6 +73,43 @@ def _objection_stamp(e: Any, tracking: Tracking) -> Statement:
     )
 
 
+HISTORY = (
+    "INSERT INTO view_events (leaf, aggregate_id, version, kind, at, actor, subject, collective_id) "
+    "SELECT ?, ?, ?, ?, ?, ?, ?, collective_id FROM view_index WHERE aggregate_id = ? ON CONFLICT DO NOTHING"
+)
+# The fields that name who did an act, in the order they are looked for: a facilitator's ``by``
+# before the ``member_id`` the act is about (an admission), an author, a founder, a voter.
+ACTOR_FIELDS = ("by", "author_id", "founder_id", "member_id")
+
+
+def moment_text(moment: datetime) -> str:
+    """A time as the history index stores it: UTC, a four-digit year, always microseconds: text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _person(e: Any, field: str) -> str | None:
+    value = getattr(e, field, None)
+    return value.hex if isinstance(value, UUID) else None
+
+
+def history_row(e: Any, tracking: Tracking) -> Statement:
+    """The event's row of the history index, under the collective its aggregate belongs to.
+
+    The collective comes from ``view_index`` (written by the same transaction for a
+    creation event, before this row), so an event outside any collective (the keyring's)
+    gets no row. The subject is the member the event is about: the ``member_id`` it names,
+    or the member record itself.
+    """
+    actor = next((p for f in ACTOR_FIELDS if (p := _person(e, f)) is not None), None)
+    subject = _person(e, "member_id")
+    if type(e).__qualname__.startswith("Member."):
+        subject = e.originator_id.hex
+    kind = type(e).__qualname__
+    oid = e.originator_id.hex
+    params = (tracking.notification_id - 1, oid, e.originator_version, kind, moment_text(e.timestamp), actor, subject)
+    return (HISTORY, (*params, oid))
+
+
 def event_class(aggregate: type[Any], name: str) -> type[Any]:
     """An aggregate's event class by its vocabulary name (``Collective.Founded``), typed for dispatch."""
     return cast(type[Any], getattr(aggregate, name))
@@ -94,15 +134,20 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        """An event no view needs: only its tracking, so the position moves past it."""
-        self.view.apply([], tracking)
+        """An event no other view needs: its history row and its tracking, so the position moves past it."""
+        self._apply(domain_event, [], tracking)
+
+    def _apply(self, e: Any, statements: list[Statement], tracking: Tracking) -> None:
+        """Apply an event's view changes, then its row of the history index, in one transaction."""
+        self.view.apply([*statements, history_row(e, tracking)], tracking)
 
     # -- the collective and its members ---------------------------------------------------
 
     @process_event.register(event_class(Collective, "Founded"))
     def _founded(self, e: Any, tracking: Tracking) -> None:
         oid = e.originator_id
-        self.view.apply(
+        self._apply(
+            e,
             [
                 (INDEX, (oid.hex, oid.hex, "Collective")),
                 _member_row(oid, e.founder_id, e.founder_groups),
@@ -114,14 +159,16 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
     @process_event.register(event_class(Collective, "MemberAdmitted"))
     @process_event.register(event_class(Collective, "MemberGroupsChanged"))
     def _member_groups(self, e: Any, tracking: Tracking) -> None:
-        self.view.apply(
+        self._apply(
+            e,
             [_member_row(e.originator_id, e.member_id, e.groups), _collective_stamp(e.originator_id, tracking)],
             tracking,
         )
 
     @process_event.register(event_class(Collective, "MemberLeft"))
     def _left(self, e: Any, tracking: Tracking) -> None:
-        self.view.apply(
+        self._apply(
+            e,
             [
                 (
                     "DELETE FROM view_members WHERE collective_id = ? AND member_id = ?",
@@ -140,7 +187,7 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
     @process_event.register(event_class(Contribution, "Logged"))
     def _indexed(self, e: Any, tracking: Tracking) -> None:
         kind = type(e).__qualname__.partition(".")[0]
-        self.view.apply([_index(e, kind)], tracking)
+        self._apply(e, [_index(e, kind)], tracking)
 
     # -- proposals -----------------------------------------------------------------------
 
@@ -151,12 +198,13 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
             "VALUES (?, ?, ?, ?, 'draft', ?)",
             (e.originator_id.hex, e.collective_id.hex, e.title, e.category, e.content_hash),
         )
-        self.view.apply([_index(e, "Proposal"), insert], tracking)
+        self._apply(e, [_index(e, "Proposal"), insert], tracking)
 
     @process_event.register(event_class(Proposal, "Revised"))
     def _revised(self, e: Any, tracking: Tracking) -> None:
         sql = "UPDATE view_proposals SET title = ?, version_hash = ? WHERE proposal_id = ?"
-        self.view.apply(
+        self._apply(
+            e,
             [(sql, (e.title, e.content_hash, e.originator_id.hex)), _proposal_stamp(e.originator_id, tracking)],
             tracking,
         )
@@ -167,7 +215,8 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
             "UPDATE view_proposals SET state = 'open', opened_at = ?, agreement_id = ?, policy_name = ? "
             "WHERE proposal_id = ?"
         )
-        self.view.apply(
+        self._apply(
+            e,
             [
                 (sql, (e.at, e.agreement_id.hex, e.policy_name, e.originator_id.hex)),
                 _proposal_stamp(e.originator_id, tracking),
@@ -178,7 +227,8 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
     @process_event.register(event_class(Proposal, "Closed"))
     def _closed(self, e: Any, tracking: Tracking) -> None:
         sql = "UPDATE view_proposals SET state = 'closed', outcome = ?, closed_at = ? WHERE proposal_id = ?"
-        self.view.apply(
+        self._apply(
+            e,
             [(sql, (e.result["outcome"], e.at, e.originator_id.hex)), _proposal_stamp(e.originator_id, tracking)],
             tracking,
         )
@@ -186,13 +236,14 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
     @process_event.register(event_class(Proposal, "Withdrawn"))
     def _withdrawn(self, e: Any, tracking: Tracking) -> None:
         sql = "UPDATE view_proposals SET state = 'withdrawn' WHERE proposal_id = ?"
-        self.view.apply([(sql, (e.originator_id.hex,)), _proposal_stamp(e.originator_id, tracking)], tracking)
+        self._apply(e, [(sql, (e.originator_id.hex,)), _proposal_stamp(e.originator_id, tracking)], tracking)
 
     # -- ballots and objections: what the live preview counts ----------------------------
 
     @process_event.register(event_class(Ballot, "Cast"))
     def _cast(self, e: Any, tracking: Tracking) -> None:
-        self.view.apply(
+        self._apply(
+            e,
             [
                 (INDEX_VIA_PROPOSAL, (e.originator_id.hex, "Ballot", e.proposal_id.hex)),
                 (
@@ -206,7 +257,8 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
 
     @process_event.register(event_class(Ballot, "Changed"))
     def _changed(self, e: Any, tracking: Tracking) -> None:
-        self.view.apply(
+        self._apply(
+            e,
             [
                 (
                     UPSERT_BALLOT,
@@ -225,21 +277,23 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
             "VALUES (?, ?, ?, ?, 'raised', ?)",
             (oid, pid, e.member_id.hex, int(bool(e.paramount)), tracking.notification_id),
         )
-        self.view.apply(
-            [(INDEX_VIA_PROPOSAL, (oid, "Objection", pid)), insert, _proposal_stamp(e.proposal_id, tracking)], tracking
+        self._apply(
+            e,
+            [(INDEX_VIA_PROPOSAL, (oid, "Objection", pid)), insert, _proposal_stamp(e.proposal_id, tracking)],
+            tracking,
         )
 
     @process_event.register(event_class(Objection, "Tested"))
     def _tested(self, e: Any, tracking: Tracking) -> None:
         sql = "UPDATE view_objections SET paramount = ? WHERE objection_id = ?"
-        self.view.apply([(sql, (int(bool(e.paramount)), e.originator_id.hex)), _objection_stamp(e, tracking)], tracking)
+        self._apply(e, [(sql, (int(bool(e.paramount)), e.originator_id.hex)), _objection_stamp(e, tracking)], tracking)
 
     @process_event.register(event_class(Objection, "Answered"))
     def _answered(self, e: Any, tracking: Tracking) -> None:
         sql = "UPDATE view_objections SET status = 'answered' WHERE objection_id = ?"
-        self.view.apply([(sql, (e.originator_id.hex,)), _objection_stamp(e, tracking)], tracking)
+        self._apply(e, [(sql, (e.originator_id.hex,)), _objection_stamp(e, tracking)], tracking)
 
     @process_event.register(event_class(Objection, "Resolved"))
     def _resolved(self, e: Any, tracking: Tracking) -> None:
         sql = "UPDATE view_objections SET status = ? WHERE objection_id = ?"
-        self.view.apply([(sql, (str(e.status), e.originator_id.hex)), _objection_stamp(e, tracking)], tracking)
+        self._apply(e, [(sql, (str(e.status), e.originator_id.hex)), _objection_stamp(e, tracking)], tracking)

@@ -43,8 +43,24 @@ TABLES = [
     "CREATE TABLE IF NOT EXISTS view_index (aggregate_id TEXT PRIMARY KEY, collective_id TEXT NOT NULL, "
     "kind TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_index_by_collective ON view_index (collective_id, kind)",
+    # The history index: one row per event of a collective's aggregates (time travel, the audit trail).
+    "CREATE TABLE IF NOT EXISTS view_events (leaf BIGINT PRIMARY KEY, aggregate_id TEXT NOT NULL, "
+    "version BIGINT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, actor TEXT, subject TEXT, "
+    "collective_id TEXT NOT NULL)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS view_events_by_aggregate ON view_events (aggregate_id, version)",
+    "CREATE INDEX IF NOT EXISTS view_events_by_actor ON view_events (actor, leaf)",
+    "CREATE INDEX IF NOT EXISTS view_events_by_subject ON view_events (subject, leaf)",
+    "CREATE INDEX IF NOT EXISTS view_events_by_collective ON view_events (collective_id, leaf)",
 ]
-VIEW_TABLES = ("view_members", "view_proposals", "view_collectives", "view_ballots", "view_objections", "view_index")
+VIEW_TABLES = (
+    "view_members",
+    "view_proposals",
+    "view_collectives",
+    "view_ballots",
+    "view_objections",
+    "view_index",
+    "view_events",
+)
 # Raise when TABLES change: a view made by an older copro is dropped and rebuilt from the log on open.
 SCHEMA_VERSION = 3
 
