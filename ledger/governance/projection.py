@@ -246,10 +246,7 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
             e,
             [
                 (INDEX_VIA_PROPOSAL, (e.originator_id.hex, "Ballot", e.proposal_id.hex)),
-                (
-                    UPSERT_BALLOT,
-                    (e.proposal_id.hex, e.member_id.hex, e.position, e.version_hash, tracking.notification_id),
-                ),
+                _ballot_row(e, tracking),
                 _proposal_stamp(e.proposal_id, tracking),
             ],
             tracking,
@@ -260,10 +257,7 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
         self._apply(
             e,
             [
-                (
-                    UPSERT_BALLOT,
-                    (e.proposal_id.hex, e.member_id.hex, e.position, e.version_hash, tracking.notification_id),
-                ),
+                _ballot_row(e, tracking),
                 _proposal_stamp(e.proposal_id, tracking),
             ],
             tracking,

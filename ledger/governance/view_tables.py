@@ -62,7 +62,7 @@ VIEW_TABLES = (
     "view_events",
 )
 # Raise when TABLES change: a view made by an older copro is dropped and rebuilt from the log on open.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class GovernanceViewMixin(TrackingRecorder):
