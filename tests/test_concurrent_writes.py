@@ -18,8 +18,12 @@ from eventsourcing.persistence import IntegrityError, RecordConflictError
 from ledger.governance.ballot import ballot_id
 from ledger.governance.errors import Conflict
 from ledger.governance.recompute import OUTCOMES
+from ledger.governance.service import Governance
 from ledger.log.application import Ledger
+from ledger.log.config import LedgerConfig
+from ledger.log.keystore import KeysFolder
 from ledger.log.verify import verify_log
+from tests.conftest import PASSPHRASE
 from tests.governance_world import World
 from tests.web_support import Person, Site, open_proposal
 
@@ -152,3 +156,27 @@ def test_leaving_while_the_steward_changes_the_collective_is_run_again_not_faile
     collective = gov.collective(w.collective)
     assert not collective.is_member(w.member("erin"))
     assert len(collective.active_members()) == 7, "the admission the leave raced with is kept"
+
+
+def test_a_vote_from_a_process_whose_copy_of_the_ballot_is_stale_is_run_again_on_the_stored_one(
+    world: World, config: LedgerConfig
+) -> None:
+    """Two web processes keep their own caches. A ballot changed in the other process leaves
+    this one's cached copy stale; the vote's save is refused by the store, the copy is
+    forgotten, and the vote runs again on the stored ballot: nothing is lost, nothing fails."""
+    w, here = world, world.gov
+    pid = here.draft_proposal(w.collective, by=w.facilitator, category="research_question", title="T", body="B")
+    here.open_proposal(pid, by=w.facilitator)
+    ben = w.member("ben")
+    here.cast_ballot(pid, member_id=ben, position="agree")  # cached here at version 1
+    there = Governance.open(config, KeysFolder(config.keys_dir).load(PASSPHRASE))
+    try:
+        there.cast_ballot(pid, member_id=ben, position="abstain")  # version 2, from the other process
+        here.cast_ballot(pid, member_id=ben, position="disagree", reason="I read it again.")
+    finally:
+        there.close()
+    versions = [e.originator_version for e in here.events.get(ballot_id(pid, ben))]
+    assert versions == [1, 2, 3], "the stale copy's write was refused and the vote ran again on version 2"
+    ballot = here.ballot_of(pid, ben)
+    assert ballot is not None and ballot.position == "disagree" and ballot.version == 3
+    assert here.reveal(ballot.reason) == "I read it again."
