@@ -104,8 +104,8 @@ class VerifyReport:
         return min(self.problems, key=Problem.sort_key) if self.problems else None
 
 
-class Row(Protocol):
-    """One leaf as a source holds it: the event at that position (``state`` as FORMAT.md stores it)."""
+class LoggedEvent(Protocol):
+    """The event at one leaf (``state`` as FORMAT.md stores it): what any reader of the log scans."""
 
     @property
     def leaf_index(self) -> int: ...
@@ -117,6 +117,11 @@ class Row(Protocol):
     def topic(self) -> str: ...
     @property
     def state(self) -> bytes: ...
+
+
+class Row(LoggedEvent, Protocol):
+    """One leaf as a source holds it: the event, and the leaf hash the source stores for it."""
+
     @property
     def leaf_hash(self) -> bytes: ...
 

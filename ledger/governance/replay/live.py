@@ -11,36 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol, runtime_checkable
-from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.governance.replay.events import Event, ReplayError
 from ledger.governance.replay.outcomes import OutcomeCheck, replay
+from ledger.log.checks import LoggedEvent
 from ledger.log.errors import SignatureError
 from ledger.log.record import RecordFormatError, record_bytes, verify_record
-
-
-class Row(Protocol):
-    """One leaf as the log reader gives it (``ledger.log.storage.log_reader.LogRow``)."""
-
-    @property
-    def leaf_index(self) -> int: ...
-    @property
-    def originator_id(self) -> UUID: ...
-    @property
-    def originator_version(self) -> int: ...
-    @property
-    def topic(self) -> str: ...
-    @property
-    def state(self) -> bytes: ...
 
 
 @runtime_checkable
 class Leaves(Protocol):
     """A log that can be read leaf by leaf, in order, in batches."""
 
-    def scan(self, start: int = 0, batch: int = 5000) -> Iterator[Sequence[Row]]: ...
+    def scan(self, start: int = 0, batch: int = 5000) -> Iterator[Sequence[LoggedEvent]]: ...
 
 
 def events_of(log: Leaves, keys: Mapping[bytes, Ed25519PublicKey]) -> Iterator[Event]:
