@@ -507,6 +507,7 @@ def test_axe_finds_no_violations_on_any_page(site: Site, contexts: NewContext) -
     check(amara, "members (member)", site.url("/members/"))
     check(amara, "audit", site.url("/audit/"))
     check(amara, "audit of one proposal", site.url("/audit/?aggregate={pid}", pid=closed.hex))
+    check(amara, "audit trail", site.url("/audit/trail"))
     check(amara, "error page (404)", site.url("/proposals/{pid}", pid=uuid4()))
 
     sam = contexts(bypass_csp=True).new_page()
@@ -524,6 +525,36 @@ def test_axe_finds_no_violations_on_any_page(site: Site, contexts: NewContext) -
     assert not failing, f"axe-core found violations on {len(failing)} of {len(found)} pages:\n" + describe_violations(
         failing
     )
+
+
+def test_no_page_scrolls_sideways_on_a_320_pixel_screen(site: Site, contexts: NewContext) -> None:
+    """WCAG 1.4.10 (reflow): at 320 CSS pixels no page scrolls sideways; a wide table scrolls in its own box.
+
+    (The tally partial is not a page: htmx swaps it into the proposal page, which is checked.)
+    """
+    seed_everyday_records(site)
+    pid = open_proposal(site, "Should we meet in the evenings?", "Evening meetings suit people at work.")
+    vote(site, pid, "amara", "ben")
+    site.copro.views.catch_up()
+    page = contexts(viewport={"width": 320, "height": 640}).new_page()
+    sign_in(page, site, "amara")
+    wide = {}
+    for path in (
+        "/",
+        "/proposals/",
+        "/proposals/{pid}",
+        "/agreement/",
+        "/reflections/",
+        "/contributions/",
+        "/members/",
+        "/audit/",
+        "/audit/trail",
+    ):
+        page.goto(site.url(path, pid=pid))
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            wide[path] = width
+    assert not wide, f"these pages scroll sideways at 320 px (their width): {wide}"
 
 
 # -- 5 -----------------------------------------------------------------------------------------
