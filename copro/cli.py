@@ -36,6 +36,7 @@ from copro.cli_args import (
     whole_number,
     workers_arg,
 )
+from copro.report_cli import add_report_parser
 from ledger.log.config import LedgerConfig
 from ledger.log.errors import ConfigurationError, CoproError
 from ledger.log.files import secure_data_folder
@@ -654,6 +655,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.set_defaults(handler=cmd_export)
     add_show_parser(sub)
+    add_report_parser(sub)
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
     e.add_argument("person", metavar="PERSON_ID", type=uuid_arg)
     e.set_defaults(handler=cmd_erase)
