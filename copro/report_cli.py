@@ -82,7 +82,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"Wrote the report on {doc['collective']['name']} for {_said_period(doc)} to {built.folder} "
         f"({len(built.files)} files); it pins the log's checkpoint of {built.size:,} events."
     )
-    print(f"A funder checks it with the commands in {built.folder / 'VERIFY.txt'}; you can with 'copro report verify {built.folder}'.")
+    print(
+        f"A funder checks it with the commands in {built.folder / 'VERIFY.txt'}; you can with 'copro report verify {built.folder}'."
+    )
     return 0
 
 

@@ -39,7 +39,7 @@ from web.state import copro, login_required, member_of
 from web.ui import form, page
 
 bp = Blueprint("reports", __name__, url_prefix="/c/<uuid:collective_id>/reports")
-NAME = re.compile(r"^\d{8}T\d{6}Z$")
+NAME = re.compile(r"^\d{8}T\d{6}Z(-\d{3})?$")
 FILE = re.compile(r"^[a-z0-9_.-]{1,80}$")
 TYPES = {".json": "application/json", ".html": "text/html", ".pdf": "application/pdf", ".txt": "text/plain"}
 _building = threading.Lock()  # one report at a time: each pins the checkpoint the next one extends
@@ -116,11 +116,9 @@ def make(collective_id: UUID) -> Response:
     except ReportError as e:
         return _page(collective_id, 422, str(e))
     root = _folder(c.id)
-    out = root / now.strftime("%Y%m%dT%H%M%SZ")
     with _building:
-        if out.exists():
-            return _page(collective_id, 409, "A report was made this very second; wait a moment and try again.")
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        out = _new_folder(root, now)
         kept = _kept(c.id)
         previous: Previous | None = read_previous(root / kept[0]["name"]) if kept else None
         gov = copro.gov
@@ -141,6 +139,16 @@ def make(collective_id: UUID) -> Response:
         except CoproError as e:
             return _page(collective_id, 409 if e.exit_code == 1 else 422, str(e))
     return Response(status=303, headers={"Location": url_for("reports.index", collective_id=c.id) + f"#r-{out.name}"})
+
+
+def _new_folder(root: Path, now: datetime) -> Path:
+    """A folder name that sorts by when it was made, unique even for two reports in one second."""
+    name = now.strftime("%Y%m%dT%H%M%SZ")
+    out, n = root / name, 1
+    while out.exists():
+        n += 1
+        out = root / f"{name}-{n:03d}"
+    return out
 
 
 def _report_folder(collective_id: UUID, name: str) -> Path:

@@ -104,12 +104,12 @@ def moment(text: str, *, end: bool) -> datetime:
 def check_period(start: datetime | None, end: datetime | None, now: datetime) -> tuple[datetime | None, datetime]:
     """The period as the report states it: an end later than now becomes now (nothing after it exists yet)."""
     if start is not None and start > now:
-        raise PeriodError(f"The period starts on {stamp(start)}, which is in the future; give a start no later than now.")
+        raise PeriodError(
+            f"The period starts on {stamp(start)}, which is in the future; give a start no later than now."
+        )
     end = now if end is None or end > now else end
     if start is not None and start >= end:
-        raise PeriodError(
-            f"The period starts on {stamp(start)} but ends on {stamp(end)}; give a start before the end."
-        )
+        raise PeriodError(f"The period starts on {stamp(start)} but ends on {stamp(end)}; give a start before the end.")
     return start, end
 
 

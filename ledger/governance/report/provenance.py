@@ -109,11 +109,15 @@ class CheckedLog:
             raise ProvenanceError(f"the report's checkpoint is for the log {cp.origin!r}, not {keys.origin!r}")
         key = keys.checkpoint.at(cp.size)
         assert key is not None
-        verifier = NoteVerifier(keys.origin, signed_note.key_id(keys.origin, key), Ed25519PublicKey.from_public_bytes(key))
+        verifier = NoteVerifier(
+            keys.origin, signed_note.key_id(keys.origin, key), Ed25519PublicKey.from_public_bytes(key)
+        )
         try:
             open_note(note, [verifier])
         except NoteError as e:
-            raise ProvenanceError(f"the report's checkpoint has no valid signature by the log's checkpoint key ({e})") from None
+            raise ProvenanceError(
+                f"the report's checkpoint has no valid signature by the log's checkpoint key ({e})"
+            ) from None
         if cp.size > self.tree.size:
             raise ProvenanceError(
                 f"the report's checkpoint covers {cp.size:,} events but the log holds only {self.tree.size:,}"

@@ -72,7 +72,9 @@ class ReportCheck:
             out.extend(f"     {p}" for p in c.problems)
         verdict = "sound" if self.ok else "NOT sound"
         failed = sum(not c.ok for c in self.checks)
-        out.append(f"The report in {self.folder} is {verdict}: {len(self.checks) - failed} of {len(self.checks)} checks passed.")
+        out.append(
+            f"The report in {self.folder} is {verdict}: {len(self.checks) - failed} of {len(self.checks)} checks passed."
+        )
         return out
 
     def as_json(self) -> dict[str, Any]:
@@ -113,7 +115,9 @@ def verify_report(
     r1 = result.check("R1", "the report is a copro-report/1 document in canonical bytes")
     try:
         if canonical_json(doc) != data:
-            r1.problems.append(f"{REPORT_JSON} is not in canonical form (RFC 8785): it was edited after it was written.")
+            r1.problems.append(
+                f"{REPORT_JSON} is not in canonical form (RFC 8785): it was edited after it was written."
+            )
         log = doc["log"]
         size, root, note = int(log["size"]), base64.b64decode(log["root"], validate=True), str(log["checkpoint"])
         collective_id = UUID(hex=doc["collective"]["id"])
