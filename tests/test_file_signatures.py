@@ -528,3 +528,27 @@ def test_signing_is_deterministic(tmp_path: Path, key: Ed25519PrivateKey) -> Non
     two = signed_folder(tmp_path / "two", key)
     for name in os.listdir(one):
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
+def test_an_ssh_signature_in_another_namespace_is_refused(folder: Path, key: Ed25519PrivateKey) -> None:
+    """The same key signing the same file for git ("git") must not pass as a report signature."""
+    data = (folder / "report.json").read_bytes()
+    other = sign_file(data, key, namespace="git", trusted_comment="t", key_id=minisign_key_id(key.public_key()))
+    (folder / "report.json.sshsig").write_bytes(other[".sshsig"])
+    assert ssh_verify(folder, "report.json", ALLOWED_SIGNERS).returncode != 0
+    assert verify_folder(folder, NAMES, key.public_key()) == [
+        "report.json.sshsig is not a valid signature file: its namespace is 'git', expected 'copro-report'."
+    ]
+
+
+def test_a_minisign_public_key_with_another_key_id_is_refused(folder: Path, key: Ed25519PrivateKey) -> None:
+    path = folder / KEY_MINISIGN
+    comment, body = path.read_text().splitlines()
+    raw = base64.b64decode(body)
+    path.write_text(f"{comment}\n{base64.b64encode(raw[:2] + bytes(8) + raw[10:]).decode()}\n")
+    result = minisign_verify(folder, "report.json")
+    assert result.returncode != 0 and "key id" in result.stderr
+    expected_id = f"{int.from_bytes(minisign_key_id(key.public_key()), 'little'):X}"
+    assert verify_folder(folder, NAMES, key.public_key()) == [
+        f"{KEY_MINISIGN} gives the key id 0, expected {expected_id}."
+    ]

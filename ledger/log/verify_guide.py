@@ -133,7 +133,8 @@ def guide(
             'say "key has expired" unless you tell them to check as of a day the key was in',
             "use, like this:",
             *_commands(names, ssh, signers="allowed_signers", when=when, **common),
-            '(On Windows, put the same command inside cmd /c "..." as above.)',
+            '(On Windows 11, put the same command inside cmd /c "..." as above. Windows 10',
+            "needs no change: allowed_signers.openssh-8.1 has no dates.)",
         ]
     lines += [
         "",
@@ -196,8 +197,9 @@ def guide(
         "What a good check tells you",
         _RULE,
         "A good check shows that the file is exactly, byte for byte, the file the holder",
-        "of the report key signed. It does not show that the figures are right: the",
-        "collective's auditor checks that the figures follow from the signed record.",
+        "of the report key signed. It does not by itself show that the figures are right:",
+        "that they follow from the collective's signed record is checked by",
+        '"copro report verify", which an auditor can run.',
         "",
     ]
     return "\n".join(lines)
