@@ -63,7 +63,9 @@ __all__ = [
     "minisign_key_id",
     "sign_file",
     "sign_folder",
+    "ssh_fingerprint",
     "verify_folder",
+    "verify_text",
 ]
 
 NAMESPACE = "copro-report"
@@ -383,6 +385,18 @@ class _Garbled(ValueError):
     """A key or signature file cannot be read as its format; the message says how."""
 
 
+class _RawMismatch(Exception):
+    """A raw signature does not verify: it carries no key id, so the cause cannot be told apart."""
+
+
+class _WrongKey(Exception):
+    """The signature names a key other than the expected one."""
+
+
+class _BadComment(Exception):
+    """A minisign trusted comment was changed after signing."""
+
+
 class _Wire:
     """A reader of SSH wire-format fields (RFC 4251 uint32 and string)."""
 
@@ -506,37 +520,14 @@ def _check_minisig(data: bytes, text: str, expected: Ed25519PublicKey) -> None:
         raise _BadComment
 
 
-class _RawMismatch(Exception):
-    """A raw signature does not verify: it carries no key id, so the cause cannot be told apart."""
-
-
-class _WrongKey(Exception):
-    """The signature names a key other than the expected one."""
-
-
-class _BadComment(Exception):
-    """A minisign trusted comment was changed after signing."""
-
-
-_SignatureCheck = Callable[[bytes, bytes, Ed25519PublicKey], None]
-
-
 def _check_signature(folder: _Folder, name: str, data: bytes, suffix: str, expected: Ed25519PublicKey) -> None:
     sig_name = name + suffix
-    if suffix == ".sig":
-        content = folder.read(sig_name, small=True)
-    else:
-        text = folder.text(sig_name)
-        content = None if text is None else text.encode("utf-8")
-    if content is None:
-        return
-    checks: dict[str, _SignatureCheck] = {
-        ".sig": _check_raw_sig,
-        ".sshsig": lambda d, c, k: _check_sshsig(d, c.decode("utf-8"), k),
-        ".minisig": lambda d, c, k: _check_minisig(d, c.decode("utf-8"), k),
-    }
     try:
-        checks[suffix](data, content, expected)
+        if suffix == ".sig":
+            if (sig := folder.read(sig_name, small=True)) is not None:
+                _check_raw_sig(data, sig, expected)
+        elif (text := folder.text(sig_name)) is not None:
+            (_check_sshsig if suffix == ".sshsig" else _check_minisig)(data, text, expected)
     except _Garbled as e:
         folder.problems.append(f"{sig_name} is not a valid signature file: {e}.")
     except _WrongKey:
