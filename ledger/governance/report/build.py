@@ -237,8 +237,12 @@ def build_report(
 
 
 def principal(origin: str) -> str:
-    """The name the report key has in ``allowed_signers``: the log's origin, which names it already."""
-    return f"reports@{origin}"
+    """The name the report key has in ``allowed_signers``: ``reports@`` and the host that names the log.
+
+    (An ``allowed_signers`` name takes no ``/``, so the origin's path is left out: the
+    file names one key only, so the name needs only to be recognisable.)
+    """
+    return f"reports@{origin.split('/', 1)[0]}"
 
 
 def write_folder(
