@@ -425,7 +425,7 @@ class Report:
                 f"It was revised to version {len(p.versions)}, but no objection, concern or reason on record led to "
                 "a revision or changed the outcome."
             )
-        statuses = defaultdict(int)
+        statuses: dict[str, int] = defaultdict(int)
         for o in objections:
             statuses[o.status] += 1
         how = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
@@ -496,14 +496,13 @@ class Report:
                         t[status] += 1
                 if o.resolved_at is not None:
                     durations.append((o.resolved_at - o.raised_at) // timedelta(microseconds=1))
-        rows = []
+        rows: list[dict[str, Any]] = []
         for g in self.groups:
-            cells = {k: Cell(v) for k, v in by_group[g].items()}
-            rows.append({"group": g, **cells})
-        total_cells = {k: Cell(v) for k, v in total.items()}
-        for cells in [*rows, total_cells]:
-            self.row(cells["raised"], cells["paramount"], cells["concerns"])
-            self.row(cells["raised"], *(cells[k] for k in keys[3:]))
+            rows.append({"group": g, **{k: Cell(v) for k, v in by_group[g].items()}})
+        total_cells: dict[str, Any] = {k: Cell(v) for k, v in total.items()}
+        for row in [*rows, total_cells]:
+            self.row(row["raised"], row["paramount"], row["concerns"])
+            self.row(row["raised"], *(row[k] for k in keys[3:]))
         self.columns(rows, total_cells, keys)
         self.objections_total = total_cells["raised"]
         return {"by_group": rows, "total": total_cells, "median_days_to_resolve": _median_days(durations)}
@@ -655,7 +654,10 @@ class Report:
         quiet = self.c.activity == 0
         hours = _hours(self.minutes)
         if quiet:
-            statement = "Nothing was recorded for this collective in this period: no decision, objection, contribution or reflection."
+            statement = (
+                "Nothing was recorded for this collective in this period: "
+                "no decision, objection, contribution or reflection."
+            )
         else:
             said = f"{_plural(n, 'decision')} closed" if n else "No decision closed"
             changed = len(self.changed)
@@ -681,11 +683,11 @@ class Report:
             return "No decision closed in this period, so there is no influence on a decision to report."
         unchanged = n - len(self.changed)
         if not self.changed:
-            return f"Involvement changed none of the {_plural(n, 'decision')} in this period: each was decided as proposed."
+            return f"Involvement changed none of the {_plural(n, 'decision')} in this period: see no change."
         return (
             f"Involvement changed {len(self.changed)} of {_plural(n, 'decision')}: "
-            f"{_plural(len(out['influence']['trail']), 'thing said', 'things said')} led to a new version or a different "
-            f"outcome. In {unchanged} it changed nothing{' (listed under no change)' if unchanged else ''}."
+            f"{_plural(len(out['influence']['trail']), 'thing said', 'things said')} led to a new version "
+            f"or a different outcome. In {unchanged} it changed nothing (listed under no change)."
         )
 
     def narrative(self, item: str) -> str | None:
@@ -699,17 +701,23 @@ class Report:
         d, inf, obj, refl = (out[k] for k in ("decisions", "influence", "objections", "reflections"))
         names = ", ".join(self.c.groups[g] for g in self.groups)
         outcomes = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in d["by_outcome"].items() if v)
+        agreements, hours = len(out["agreements"]["in_force"]), out["headline"]["hours_given"]
+        rules = ", ".join(r["rule"] for r in d["by_rule"]) or "none"
+        total = obj["total"]
         sentences = {
-            "aim": f"{self.c.name}: {self.c.purpose} Its members share decisions across {_plural(len(self.groups), 'group')}: {names}.",
+            "aim": (
+                f"{self.c.name}: {self.c.purpose} Its members share decisions across "
+                f"{_plural(len(self.groups), 'group')}: {names}."
+            ),
             "methods": (
-                f"Decisions follow a signed agreement ({_plural(len(out['agreements']['in_force']), 'agreement')} in force at the end of the period); "
-                f"{_plural(len(d['items']), 'decision')} closed by the rules it names ({', '.join(r['rule'] for r in d['by_rule']) or 'none'}), "
-                f"and members gave {_plural(out['headline']['hours_given'], 'hour')} of time."
+                f"Decisions follow a signed agreement ({_plural(agreements, 'agreement')} in force at the end "
+                f"of the period); {_plural(len(d['items']), 'decision')} closed by the rules it names ({rules}), "
+                f"and members gave {_plural(hours, 'hour')} of time."
             ),
             "results": (
-                f"{_plural(len(d['items']), 'decision')} ({outcomes or 'none'}); {_plural(d['withdrawn'], 'proposal')} withdrawn; "
-                f"{_say(obj['total']['raised'])} objections or concerns raised, {_say(obj['total']['upheld'])} upheld and "
-                f"{_say(obj['total']['integrated'])} integrated into a new version."
+                f"{_plural(len(d['items']), 'decision')} ({outcomes or 'none'}); "
+                f"{_plural(d['withdrawn'], 'proposal')} withdrawn; {_say(total['raised'])} objections or concerns "
+                f"raised, {_say(total['upheld'])} upheld and {_say(total['integrated'])} integrated into a new version."
             ),
             "influence": inf["statement"],
             "reflection": (
