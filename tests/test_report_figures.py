@@ -28,7 +28,7 @@ from ledger.log.config import LedgerConfig
 from ledger.log.keystore import KeysFolder
 from policies.canonical import canonical_json
 from tests.conftest import PASSPHRASE
-from tests.governance_world import QUICK_CONSENT
+from tests.governance_world import QUICK_CONSENT, build_world
 from tests.replay_support import events_of
 
 GROUPS = {
@@ -621,3 +621,30 @@ def test_an_inverted_or_naive_period_is_refused(story: Story) -> None:
         report_document(story.events(), collective_id=None, start=end, end=end - timedelta(days=1))
     with pytest.raises(ReportError, match="time zone"):
         report_document(story.events(), collective_id=None, start=None, end=end.replace(tzinfo=None))
+
+
+def test_an_agreement_past_its_review_date_with_no_review_is_overdue(
+    sqlite_gov: tuple[Governance, LedgerConfig],
+) -> None:
+    gov, config = sqlite_gov
+    world = build_world(gov)  # review date 1 November 2027, no review recorded
+    events = events_of(config)
+    on_the_day = datetime(2027, 11, 1, 23, 59, 59, tzinfo=UTC)
+    before = report_document(events, collective_id=None, start=None, end=on_the_day)
+    assert before["agreements"]["reviews_overdue"] == 0  # the review date itself is still in time
+    after = report_document(events, collective_id=None, start=None, end=datetime(2027, 11, 2, tzinfo=UTC))
+    (agreement,) = after["agreements"]["in_force"]
+    assert world.agreement is not None and agreement["agreement_id"] == world.agreement.hex
+    assert agreement["review_overdue"] is True and after["agreements"]["reviews_overdue"] == 1
+    assert after["agreements"]["reviews_done"] == 0
+
+
+def test_a_log_whose_events_do_not_follow_is_refused_with_a_sentence(story: Story) -> None:
+    events = story.events()
+    first_cast = next(i for i, e in enumerate(events) if e.topic == "copro/1/Ballot.Cast")
+    changed = next(
+        e for e in events if e.topic == "copro/1/Ballot.Changed" and e.originator_id == events[first_cast].originator_id
+    )
+    broken = [e for i, e in enumerate(events) if i != first_cast]
+    with pytest.raises(ReportError, match=f"leaf {changed.leaf} \\(copro/1/Ballot.Changed\\) cannot be read"):
+        report_document(broken, collective_id=None, start=None, end=later())

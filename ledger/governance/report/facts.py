@@ -204,20 +204,36 @@ def collect(events: Iterable[Event], *, start: datetime | None, end: datetime) -
     """Fold ``events`` (log order) up to the first one dated at or after ``end``."""
     facts = Facts(start, end)
     for event in events:
-        payload = Payload(event.payload)
-        at = parse_time(_timestamp(payload))
+        step = STEPS.get(event.topic)
+        try:
+            payload = Payload(event.payload)
+            at = parse_time(_timestamp(payload))
+        except ValueError as e:
+            if step is None:  # not ours to judge: the verifier refuses what is outside the vocabulary
+                continue
+            raise UnreadableEvent(event, str(e)) from None
         if at >= end:
             break
         facts.size = event.leaf + 1
-        step = STEPS.get(event.topic)
         if step is None:  # a topic no figure reads (keys, members' sealed details) or one we do not know
             continue
-        cid = step(facts, event, payload, at)
+        try:
+            cid = step(facts, event, payload, at)
+        except (ValueError, KeyError, IndexError) as e:
+            raise UnreadableEvent(event, f"it does not follow from the events before it ({e})") from None
         if cid is not None and facts.in_period(at):
             c = facts.collectives.get(cid)
             if c is not None:
                 c.activity += 1
     return facts
+
+
+class UnreadableEvent(ValueError):
+    """An event the report cannot fold: a log that ``copro verify`` would refuse, located by leaf."""
+
+    def __init__(self, event: Event, reason: str) -> None:
+        super().__init__(f"leaf {event.leaf} ({event.topic}) cannot be read for a report: {reason}")
+        self.leaf = event.leaf
 
 
 def _timestamp(p: Payload) -> str:

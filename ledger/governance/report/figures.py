@@ -66,7 +66,10 @@ def report_document(
             raise ReportError(f"The period's {name} must say its time zone (for example 2026-01-01T00:00:00Z).")
     if start is not None and start >= end:
         raise ReportError(f"The period starts ({_time(start)}) at or after it ends ({_time(end)}); swap the dates.")
-    facts = fx.collect(events, start=start, end=end)
+    try:
+        facts = fx.collect(events, start=start, end=end)
+    except fx.UnreadableEvent as e:
+        raise ReportError(f"The log cannot be reported on: {e}; run copro verify to find what is wrong.") from None
     return Report(facts, _choose(facts, collective_id)).document()
 
 
