@@ -163,6 +163,17 @@ def build_story(gov: Governance, config: LedgerConfig) -> Story:
     s.vote(plain, everyone)
     gov.close_proposal(plain, by=fac)
 
+    # 4b. Adopted by consent although most lived-experience members disagreed: a divergent decision.
+    online_only = gov.draft_proposal(
+        cid, by=p["r2"], category="research_question", title="Meet online only", body="No rooms."
+    )
+    gov.open_proposal(online_only, by=fac)
+    for who in ("l1", "l2", "l3", "l4", "l5"):
+        gov.cast_ballot(online_only, member_id=p[who], position="disagree", reason=f"I need a room {who} Zqx.")
+        s.secrets.append(f"I need a room {who} Zqx.")
+    s.vote(online_only, ["l6", "x", "p1", "p2", "r0", "r2", "r3"])
+    gov.close_proposal(online_only, by=fac)
+
     # 5. Withdrawn before opening.
     rename = gov.draft_proposal(cid, by=p["l4"], category="recruitment", title="Rename the study", body="Voices.")
     gov.withdraw_proposal(rename, by=p["l4"], reason="People like the name Zqx.")
@@ -359,8 +370,8 @@ def test_every_figure_equals_an_independent_recount(story: Story) -> None:
     # decisions, and participation per group from the roster and the counted ballots
     closed_ids = [oid for oid, _, _ in rc.closed]
     items = doc["decisions"]["items"]
-    assert [i["proposal_id"] for i in items] == closed_ids and len(items) == 4
-    assert doc["headline"]["decisions"] == 4
+    assert [i["proposal_id"] for i in items] == closed_ids and len(items) == 5
+    assert doc["headline"]["decisions"] == 5
     for item, (oid, result, _) in zip(items, rc.closed, strict=True):
         assert item["outcome"] == result["outcome"]
         assert item["title"] == rc.proposals[oid]["title"]
@@ -379,7 +390,7 @@ def test_every_figure_equals_an_independent_recount(story: Story) -> None:
         outcomes[result["outcome"]] += 1
     assert {k: v for k, v in doc["decisions"]["by_outcome"].items() if v} == dict(outcomes)
     assert doc["decisions"]["by_outcome"] == {
-        "adopted": 3,
+        "adopted": 4,
         "not_adopted": 1,
         "no_quorum": 0,
         "blocked": 0,
@@ -453,7 +464,26 @@ def test_the_influence_trail_shows_what_was_said_and_what_it_changed(story: Stor
     assert trail[0]["said"]["group"] == "lived"  # 7 members: big enough to name
     assert trail[1]["said"]["group"] == "researchers"
     assert doc["headline"]["changed_by_involvement"] == 3
-    assert [n["title"] for n in doc["influence"]["no_change"]] == ["Meet monthly"]
+    assert [n["title"] for n in doc["influence"]["no_change"]] == ["Meet monthly", "Meet online only"]
+    # the lived-experience members agreed to share, but an upheld objection stopped it; five of the
+    # seven disagreed with meeting online only, and it was adopted by consent
+    items = doc["decisions"]["items"]
+    assert doc["influence"]["divergent"] == [
+        {
+            "proposal_id": items[1]["proposal_id"],
+            "title": "Share transcripts",
+            "group": "lived",
+            "group_position": "agree",
+            "outcome": "not_adopted",
+        },
+        {
+            "proposal_id": items[4]["proposal_id"],
+            "title": "Meet online only",
+            "group": "lived",
+            "group_position": "disagree",
+            "outcome": "adopted",
+        },
+    ]
     lived = next(a for a in doc["influence"]["authored"] if a["group"] == "lived")
     assert lived["proposed"] == FEW and lived["withdrawn"] == FEW  # Meet monthly (adopted) and the rename
     assert "changed nothing" in doc["influence"]["statement"]
@@ -477,7 +507,8 @@ def test_a_period_counts_only_what_happened_in_it(story: Story) -> None:
     events, end = story.events(), later()
     assert story.midpoint is not None
     doc = report_document(events, collective_id=None, start=story.midpoint, end=end)
-    assert [i["title"] for i in doc["decisions"]["items"]] == ["Recruit online and in person", "Meet monthly"]
+    titles = ["Recruit online and in person", "Meet monthly", "Meet online only"]
+    assert [i["title"] for i in doc["decisions"]["items"]] == titles
     assert doc["period"]["from"] == story.midpoint.strftime("%Y-%m-%dT%H:%M:%SZ")
     # the log as it stood at the midpoint: the first two decisions only, nothing after
     early = report_document(events, collective_id=None, start=None, end=story.midpoint)
