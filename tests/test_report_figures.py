@@ -293,7 +293,12 @@ class Recount:
             elif name == "Agreement.Signed":
                 self.signatures.append(doc["group"])
             elif name == "Proposal.Drafted":
-                self.proposals[oid] = {"author": _u(doc["author_id"]), "title": doc["title"], "versions": 1}
+                self.proposals[oid] = {
+                    "author": _u(doc["author_id"]),
+                    "title": doc["title"],
+                    "versions": 1,
+                    "category": doc["category"],
+                }
             elif name == "Proposal.Revised":
                 self.proposals[oid]["versions"] += 1
                 self.proposals[oid]["title"] = doc["title"]
@@ -402,6 +407,24 @@ def test_every_figure_equals_an_independent_recount(story: Story) -> None:
     took_sum = sum(len(v) for v in all_votes)
     assert doc["headline"]["participation_percent"] == (200 * took_sum + eligible_sum) // (2 * eligible_sum)
 
+    # by category, and what became of each group's proposals
+    categories: dict[str, int] = defaultdict(int)
+    for oid, _, _ in rc.closed:
+        categories[rc.proposals[oid]["category"]] += 1
+    assert {c["category"]: c["count"] for c in doc["decisions"]["by_category"]} == dict(categories)
+    assert [c["category"] for c in doc["decisions"]["by_category"]] == sorted(categories)
+    assert [(r["rule"], r["count"]) for r in doc["decisions"]["by_rule"]] == [("consent", 5)]
+    outcome_of = {oid: result["outcome"] for oid, result, _ in rc.closed}
+    for row in doc["influence"]["authored"]:
+        theirs = [
+            (oid, p)
+            for oid, p in rc.proposals.items()
+            if row["group"] in rc.member_groups[p["author"]] and (oid in outcome_of or p.get("withdrawn"))
+        ]
+        adopted = sum(1 for oid, _ in theirs if outcome_of.get(oid) == "adopted")
+        assert matches(row["proposed"], len(theirs)) and matches(row["adopted"], adopted), row
+        assert matches(row["withdrawn"], sum(1 for _, p in theirs if p.get("withdrawn")))
+
     # objections by the objector's groups: only those on decided proposals
     decided = set(closed_ids)
     mine = [o for o in rc.objections.values() if o["proposal"] in decided]
@@ -445,6 +468,10 @@ def test_every_figure_equals_an_independent_recount(story: Story) -> None:
     facilitator = next(r for r in doc["roles"] if r["role"] == "facilitator")
     assert facilitator["terms"] == sum(1 for role, _, _ in rc.roles if role == "facilitator") == 2
     assert facilitator["rotations"] == 1
+    for role in doc["roles"]:
+        holders = {m for r, m, _ in rc.roles if r == role["role"]}  # every term here lasts into the period
+        for row in role["by_group"]:
+            assert matches(row["held"], sum(1 for m in holders if row["group"] in rc.member_groups[m])), row
     (agreement,) = doc["agreements"]["in_force"]
     for row in agreement["signed"]:
         assert matches(row["signed"], rc.signatures.count(row["group"]))

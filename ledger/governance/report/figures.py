@@ -124,7 +124,6 @@ class Report:
         self.groups = list(collective.groups)
         self.sets: list[list[Cell]] = []
         active = {m: mem for m, mem in collective.members.items() if not mem.left}
-        self.active = active
         self.group_size = {g: sum(1 for mem in active.values() if g in mem.groups) for g in self.groups}
         self.member_cells = {g: Cell(self.group_size[g]) for g in self.groups}
         self.members_total = Cell(len(active))
@@ -142,6 +141,17 @@ class Report:
         )
         self.decided = {p.id for p in self.decisions}
         self._methods: dict[tuple[UUID, str], str] = {}
+        self.rosters: dict[UUID, dict[str, frozenset[str]]] = {}
+        self.positions: dict[UUID, list[tuple[str, str]]] = {}
+        for p in self.decisions:
+            self.rosters[p.id], self.positions[p.id] = self.counted(p)
+        self.ballots_of: dict[UUID, list[fx.BallotFacts]] = defaultdict(list)
+        for b in facts.ballots.values():
+            if b.proposal_id in self.decided:
+                self.ballots_of[b.proposal_id].append(b)
+        self.changed: set[UUID] = set()
+        self.minutes = 0
+        self.objections_total = Cell(0)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -156,9 +166,6 @@ class Report:
         """The first of a person's groups with at least 5 members: naming a smaller one could identify them."""
         mine = self.groups_of(member_id)
         return next((g for g in self.groups if g in mine and self.group_size[g] >= THRESHOLD), None)
-
-    def cell(self, value: int) -> Cell:
-        return Cell(value)
 
     def row(self, total: Cell, *parts: Cell) -> None:
         self.sets.append([total, *parts])
@@ -252,11 +259,8 @@ class Report:
         took: dict[str, set[str]] = {g: set() for g in self.groups}
         everyone: set[str] = set()
         voted: set[str] = set()
-        self.positions: dict[UUID, list[tuple[str, str]]] = {}
-        self.rosters: dict[UUID, dict[str, frozenset[str]]] = {}
         for p in self.decisions:
-            roster, ballots = self.counted(p)
-            self.positions[p.id], self.rosters[p.id] = ballots, roster
+            roster, ballots = self.rosters[p.id], self.positions[p.id]
             outcome = str((p.result or {}).get("outcome", ""))
             rule = self.method(p)
             for table, key in ((by_category, p.category), (by_rule, rule)):
@@ -311,7 +315,6 @@ class Report:
         trail: list[dict[str, Any]] = []
         divergent: list[dict[str, Any]] = []
         no_change: list[dict[str, Any]] = []
-        self.changed: set[UUID] = set()
         for p in self.decisions:
             entries = self.trail_of(p)
             trail.extend(entries)
@@ -393,7 +396,7 @@ class Report:
                     True,
                     changed_outcome("The block stopped the proposal."),
                 )
-        for b in self._ballots_by_proposal().get(p.id, []):
+        for b in self.ballots_of.get(p.id, []):
             if b.member_id in objectors:
                 continue  # their block or objection is already in the trail as an objection
             for at in b.versions:
@@ -408,15 +411,6 @@ class Report:
                     entry(at.at, "reason", b.member_id, False, revision(nxt, "After it, the author wrote"))
         return [e for _, _, e in sorted(found, key=lambda t: (t[0], t[1]))]
 
-    def _ballots_by_proposal(self) -> dict[UUID, list[fx.BallotFacts]]:
-        if not hasattr(self, "_by_proposal"):
-            table: dict[UUID, list[fx.BallotFacts]] = defaultdict(list)
-            for b in self.f.ballots.values():
-                if b.proposal_id in self.decided:
-                    table[b.proposal_id].append(b)
-            self._by_proposal = dict(table)
-        return self._by_proposal
-
     def why_none(self, p: fx.ProposalFacts) -> str:
         objections = self.objections_of(p)
         if not objections:
@@ -428,13 +422,10 @@ class Report:
                 f"It was revised to version {len(p.versions)}, but no objection, concern or reason on record led to "
                 "a revision or changed the outcome."
             )
-        statuses: dict[str, int] = defaultdict(int)
-        for o in objections:
-            statuses[o.status] += 1
-        how = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+        endings = sorted({o.status if o.status not in UNRESOLVED else "left unresolved" for o in objections})
         return (
-            f"{_plural(len(objections), 'objection or concern', 'objections or concerns')} raised ({how}); "
-            "none led to a new version or changed the outcome."
+            f"Objections or concerns were raised ({', '.join(endings)}), but none led to a new version "
+            "or changed the outcome."
         )
 
     def divergent_of(self, p: fx.ProposalFacts) -> list[dict[str, Any]]:
