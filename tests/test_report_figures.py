@@ -416,14 +416,14 @@ def test_every_figure_equals_an_independent_recount(story: Story) -> None:
     assert [(r["rule"], r["count"]) for r in doc["decisions"]["by_rule"]] == [("consent", 5)]
     outcome_of = {oid: result["outcome"] for oid, result, _ in rc.closed}
     for row in doc["influence"]["authored"]:
-        theirs = [
+        written = [
             (oid, p)
             for oid, p in rc.proposals.items()
             if row["group"] in rc.member_groups[p["author"]] and (oid in outcome_of or p.get("withdrawn"))
         ]
-        adopted = sum(1 for oid, _ in theirs if outcome_of.get(oid) == "adopted")
-        assert matches(row["proposed"], len(theirs)) and matches(row["adopted"], adopted), row
-        assert matches(row["withdrawn"], sum(1 for _, p in theirs if p.get("withdrawn")))
+        adopted = sum(1 for oid, _ in written if outcome_of.get(oid) == "adopted")
+        assert matches(row["proposed"], len(written)) and matches(row["adopted"], adopted), row
+        assert matches(row["withdrawn"], sum(1 for _, p in written if p.get("withdrawn")))
 
     # objections by the objector's groups: only those on decided proposals
     decided = set(closed_ids)
