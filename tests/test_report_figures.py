@@ -51,6 +51,7 @@ class Story:
     open_proposal: UUID | None = None
     open_title: str = "Pay the steering group a retainer"
     midpoint: datetime | None = None
+    late: datetime | None = None  # after the last decision, before roles, reflections and contributions
 
     def events(self) -> list[Event]:
         return events_of(self.config)
@@ -186,6 +187,8 @@ def build_story(gov: Governance, config: LedgerConfig) -> Story:
     gov.raise_objection(pending, member_id=p["p3"], reason="Too early Zqx.")
     s.secrets.append("Too early Zqx.")
     s.open_proposal = pending
+
+    s.late = _moment()
 
     # Roles rotate, reflections and actions, contributions and recognition.
     gov.assign_role(cid, p["r2"], "facilitator", by=founder)
@@ -542,6 +545,12 @@ def test_a_period_counts_only_what_happened_in_it(story: Story) -> None:
     assert [i["title"] for i in early["decisions"]["items"]] == ["Interview guide, version 2", "Share transcripts"]
     assert early["contributions"]["money"] == [] and early["reflections"]["recorded"] == 0
     assert early["decisions"]["withdrawn"] == 0
+    # after the last decision: activity, but no decision, and the sentence says so
+    assert story.late is not None
+    quiet = report_document(events, collective_id=None, start=story.late, end=end)
+    assert quiet["decisions"]["items"] == [] and quiet["headline"]["no_activity"] is False
+    assert quiet["headline"]["statement"] == "No decision closed in this period; members gave 16 hours of their time."
+    assert quiet["reflections"]["recorded"] == 2 and quiet["roles"][1]["terms"] == 1
 
 
 def test_a_period_with_no_activity_says_so(story: Story) -> None:

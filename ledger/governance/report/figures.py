@@ -653,13 +653,15 @@ class Report:
                 "no decision, objection, contribution or reflection."
             )
         else:
-            said = f"{_plural(n, 'decision')} closed" if n else "No decision closed"
-            changed = len(self.changed)
-            statement = (
-                f"{said} in this period; involvement changed {changed} of them"
-                f"{'' if share is None else f', {share}% of the votes that could be given were given'}"
-                f", and members gave {_plural(hours, 'hour')} of their time."
-            )
+            time_given = f"members gave {_plural(hours, 'hour')} of their time"
+            if n == 0:
+                statement = f"No decision closed in this period; {time_given}."
+            else:
+                turnout = "" if share is None else f"; {share}% of the votes that could be given were given"
+                statement = (
+                    f"{_plural(n, 'decision')} closed in this period and involvement changed {len(self.changed)} "
+                    f"of them{turnout}; {time_given}."
+                )
         return {
             "members": self.members_total.render(),
             "decisions": n,
