@@ -459,7 +459,12 @@ def test_every_figure_equals_an_independent_recount(story: Story) -> None:
     assert con["recognition"] == {"payment": 5, "voucher": 0, "expenses": 0, "credit": 1, "training": 0}
     lived = next(r for r in con["by_group"] if r["group"] == "lived")
     assert lived["people"] == 5 and lived["offered"] == 5
-    assert lived["hours"] == (sum(c["minutes"] for c in offers) + 30) // 60
+    # One researcher gave 10 hours: their group's hours are hidden, and the lived group's 6 are
+    # withheld with them, or the total (16) minus 6 would give the researcher's 10.
+    researchers = next(r for r in con["by_group"] if r["group"] == "researchers")
+    assert researchers["people"] == FEW and researchers["hours"] is None
+    assert (sum(c["minutes"] for c in offers) + 30) // 60 == 6 and lived["hours"] is None
+    assert [r["hours"] for r in con["by_group"] if r["group"] in ("funders", "practitioners")] == [0, 0]
     assert matches(lived["paid"], 2) and matches(lived["declined"], 1)
 
     # reflections, roles and the agreement
@@ -578,6 +583,9 @@ def test_the_demo_trail_shows_the_objection_integrated_by_the_revision_it_produc
     assert guide["title"] == "Interview guide, version 2"
     assert guide["said"] == {"kind": "objection", "group": "lived_experience", "paramount": True}
     assert guide["did"]["version"] == 2 and "integrated into version 2" in guide["did"]["summary"]
+    # two people voted on "Recruit online only": its turnout is hidden, so no share over all the
+    # decisions is given, as it would let that turnout be recovered from the others
+    assert doc["headline"]["participation_percent"] is None
     text = canonical_json(doc).decode()
     for name, contact, _, needs in PEOPLE:
         assert name not in text and contact not in text and (not needs or needs not in text)

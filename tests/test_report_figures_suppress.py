@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.governance.report.suppress import SHOWN_AS, Cell, Share, count, percent, protect, render
+from ledger.governance.report.suppress import SHOWN_AS, Amount, Cell, Share, count, percent, protect, render
 
 
 def test_one_to_four_people_show_fewer_than_5_and_zero_shows_zero() -> None:
@@ -26,6 +26,15 @@ def test_a_withheld_cell_cascades_into_the_column_it_sits_in() -> None:
     column = [Cell(15), a2, b1]
     protect([[a_total, a1, a2], column])
     assert render([a_total, a1, a2, b1, column[0]]) == [10, SHOWN_AS, None, None, 15]
+
+
+def test_hours_hide_with_the_people_they_are_about_and_protect_them_in_the_total() -> None:
+    few, many = Cell(1), Cell(9)
+    hours = [Amount(10, about=few), Amount(6, about=many), Amount(30, about=many)]
+    total = Amount(46)
+    protect([[total, *hours]])
+    assert render([total, *hours]) == [46, None, None, 30]  # 46 - 30 - 6 would give the one person's 10
+    assert Amount(3).render() == 3  # an amount is never "fewer than 5" itself
 
 
 def test_a_share_is_shown_only_when_both_its_counts_are() -> None:

@@ -20,7 +20,7 @@ from uuid import UUID
 import policies
 from ledger.governance.replay.events import Event
 from ledger.governance.report import facts as fx
-from ledger.governance.report.suppress import SHOWN_AS, THRESHOLD, Cell, IfShown, Share, protect, render
+from ledger.governance.report.suppress import SHOWN_AS, THRESHOLD, Amount, Cell, Share, protect, render
 
 FORMAT = "copro-report/1"
 OUTCOMES = ("adopted", "not_adopted", "no_quorum", "blocked", "objection_unresolved")
@@ -152,6 +152,7 @@ class Report:
         self.changed: set[UUID] = set()
         self.minutes = 0
         self.objections_total = Cell(0)
+        self.hours_total = Amount(0)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -574,7 +575,7 @@ class Report:
     def contributions_section(self) -> dict[str, Any]:
         here = [c for c in self.f.contributions.values() if c.collective_id == self.c.id and self.in_period(c.at)]
         self.minutes = sum(c.minutes for c in here)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for g in self.groups:
             mine = [c for c in here if g in self.groups_of(c.member_id)]
             people = Cell(len({c.member_id for c in mine}))
@@ -585,8 +586,10 @@ class Report:
                 "paid": Cell(sum(1 for c in mine if c.recognition == "paid")),
             }
             self.row(cells["offered"], cells["accepted"], cells["declined"])
-            hours = _hours(sum(c.minutes for c in mine))
-            rows.append({"group": g, "people": people, "hours": IfShown(people, hours), **cells})
+            hours = Amount(_hours(sum(c.minutes for c in mine)), about=people)
+            rows.append({"group": g, "people": people, "hours": hours, **cells})
+        self.hours_total = Amount(_hours(self.minutes))
+        self.sets.append([self.hours_total, *(r["hours"] for r in rows)])
         money: dict[tuple[str, str], dict[str, Any]] = {}
         recognition = dict.fromkeys(KINDS, 0)
         for c in here:
@@ -644,16 +647,22 @@ class Report:
         n = len(decisions["items"])
         eligible = sum(len(r) for r in self.rosters.values())
         took = sum(len(b) for b in self.positions.values())
-        share = None if eligible < THRESHOLD or eligible == 0 else (200 * took + eligible) // (2 * eligible)
+        # A share over every decision, with one decision's turnout hidden, would let the hidden one be
+        # recovered from the shown ones: the share is given only when every decision's counts are shown.
+        every_shown = all(
+            isinstance(i["overall"]["eligible"], int) and isinstance(i["overall"]["took_part"], int)
+            for i in decisions["items"]
+        )
+        share = None if not every_shown or eligible < THRESHOLD else (200 * took + eligible) // (2 * eligible)
         quiet = self.c.activity == 0
-        hours = _hours(self.minutes)
+        hours = self.hours_total.render()
         if quiet:
             statement = (
                 "Nothing was recorded for this collective in this period: "
                 "no decision, objection, contribution or reflection."
             )
         else:
-            time_given = f"members gave {_plural(hours, 'hour')} of their time"
+            time_given = f"members gave {_hours_said(hours)} of their time"
             if n == 0:
                 statement = f"No decision closed in this period; {time_given}."
             else:
@@ -708,7 +717,7 @@ class Report:
             "methods": (
                 f"Decisions follow a signed agreement ({_plural(agreements, 'agreement')} in force at the end "
                 f"of the period); {_plural(len(d['items']), 'decision')} closed by the rules it names ({rules}), "
-                f"and members gave {_plural(hours, 'hour')} of time."
+                f"and members gave {_hours_said(hours)} of time."
             ),
             "results": (
                 f"{_plural(len(d['items']), 'decision')} ({outcomes or 'none'}); "
@@ -738,6 +747,10 @@ class Report:
             "Who is a member at the end of the period, and who took part in at least one decision, by group "
             f"(a person may be in more than one group): {'; '.join(parts)}."
         )
+
+
+def _hours_said(hours: int | None) -> str:
+    return "a withheld number of hours" if hours is None else _plural(hours, "hour")
 
 
 def _hours(minutes: int) -> int:

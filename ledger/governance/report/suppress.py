@@ -52,6 +52,28 @@ class Cell:
         return None if self.withheld else self.value
 
 
+@dataclass(eq=False)
+class Amount(Cell):
+    """An amount about the people another cell counts (a group's hours): hidden, as null, when that cell is.
+
+    It is never "fewer than 5" itself (it is not a count of people), but it sits in sets
+    like a count (a group's hours with the total hours), so that a hidden group's hours
+    cannot be recovered from the total either. ``about`` None: the amount stands alone.
+    """
+
+    about: Cell | None = None
+
+    def __post_init__(self) -> None:
+        self.small = False
+
+    @property
+    def hidden(self) -> bool:
+        return self.withheld or (self.about is not None and self.about.hidden)
+
+    def render(self) -> int | None:
+        return None if self.hidden else self.value
+
+
 def count(value: int) -> int | str:
     """The primary rule alone, for one count: ``"fewer than 5"`` for 1 to 4."""
     return SHOWN_AS if 0 < value < THRESHOLD else value
@@ -96,20 +118,9 @@ class Share:
         return percent(self.part.value, self.whole.value)
 
 
-@dataclass(eq=False)
-class IfShown:
-    """A figure about the people a cell counts (their hours), shown only when that cell is shown."""
-
-    cell: Cell
-    value: int
-
-    def render(self) -> int | None:
-        return None if self.cell.hidden else self.value
-
-
 def render(doc: Any) -> Any:
-    """The document with every Cell, Share and IfShown replaced by what it shows."""
-    if isinstance(doc, Cell | Share | IfShown):
+    """The document with every Cell (Amount included) and Share replaced by what it shows."""
+    if isinstance(doc, Cell | Share):
         return doc.render()
     if isinstance(doc, dict):
         return {k: render(v) for k, v in doc.items()}
