@@ -615,11 +615,17 @@ class Report:
                 m["paid_minor"] += c.amount_minor
             if c.recognition == "declined":
                 m["declined_minor"] += c.amount_minor
-        return {
-            "by_group": rows,
-            "money": [money[k] for k in sorted(money)],
-            "recognition": recognition,
-        }
+        # Offers are each to one person: Counts. Their totals are not shown, but a reader can add up
+        # the kinds, so the totals are protected with the kinds, the rate tables and the groups.
+        kinds = {k: Cell(v) for k, v in recognition.items()}
+        tables = [dict(money[k], offers=Cell(money[k]["offers"])) for k in sorted(money)]
+        offers, monetary = Cell(sum(recognition.values())), Cell(sum(recognition[k] for k in MONETARY))
+        self.sets.append([offers, *kinds.values()])
+        self.sets.append([offers, monetary, *(kinds[k] for k in KINDS if k not in MONETARY)])
+        self.sets.append([monetary, *(kinds[k] for k in KINDS if k in MONETARY)])
+        self.sets.append([monetary, *(t["offers"] for t in tables)])
+        self.sets.append([offers, *(r["offered"] for r in rows)])
+        return {"by_group": rows, "money": tables, "recognition": kinds}
 
     def involvement_section(self) -> dict[str, Any]:
         answers = [
