@@ -454,7 +454,9 @@ class Report:
         return out
 
     def authored(self) -> list[dict[str, Any]]:
-        counts = {g: dict.fromkeys(("proposed", "adopted", "not_adopted", "withdrawn"), 0) for g in self.groups}
+        keys = ("proposed", "adopted", "not_adopted", "withdrawn")
+        counts = {g: dict.fromkeys(keys, 0) for g in self.groups}
+        everyone = dict.fromkeys(keys, 0)  # shown elsewhere: decisions by outcome, and withdrawn
         for p in self.f.proposals.values():
             if p.collective_id != self.c.id:
                 continue
@@ -464,15 +466,19 @@ class Report:
                 fate = "withdrawn"
             else:
                 continue  # still open or a draft at the period's end, or decided in another period
+            everyone["proposed"] += 1
+            everyone[fate] += 1
             for g in self.groups_of(p.versions[0].author_id):
                 if g in counts:
                     counts[g]["proposed"] += 1
                     counts[g][fate] += 1
-        rows = []
+        rows: list[dict[str, Any]] = []
         for g in self.groups:
             cells = {k: Cell(v) for k, v in counts[g].items()}
             self.row(cells["proposed"], cells["adopted"], cells["not_adopted"], cells["withdrawn"])
             rows.append({"group": g, **cells})
+        # The totals are numbers of proposals, shown as such in `decisions`: amounts that are never hidden.
+        self.columns(rows, {k: Amount(v) for k, v in everyone.items()}, keys)
         return rows
 
     def objections_section(self) -> dict[str, Any]:
