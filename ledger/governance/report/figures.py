@@ -398,11 +398,11 @@ class Report:
                     changed_outcome("The block stopped the proposal."),
                 )
         for b in self.ballots_of.get(p.id, []):
-            if b.member_id in objectors:
-                continue  # their block or objection is already in the trail as an objection
             for at in b.versions:
                 if not at.has_reason or at.position not in ("disagree", "block"):
                     continue
+                if at.position == "block" and b.member_id in objectors:
+                    continue  # the block raised an objection, which is in the trail as one
                 answered = by_hash.get(at.version_hash)
                 if answered is None or answered.number >= len(p.versions) or (b.member_id, at.version_hash) in seen:
                     continue
