@@ -2,7 +2,8 @@
 
 ``facts`` folds the events, in one pass, into what a report needs; ``figures`` turns
 that into the report document; ``suppress`` hides every cell about fewer than five
-people, and any cell that would let one be recovered by subtraction. Pure: no
+people, and any cell that would let one be recovered by subtraction; ``sentences``
+writes the plain sentences from what is shown. Pure: no
 eventsourcing, no database driver, no web, so an auditor recomputes a report with
 the same code (docs/REPORTS.md).
 """

@@ -20,6 +20,7 @@ from uuid import UUID
 import policies
 from ledger.governance.replay.events import Event
 from ledger.governance.report import facts as fx
+from ledger.governance.report import sentences as say
 from ledger.governance.report.suppress import SHOWN_AS, THRESHOLD, Amount, Cell, Share, protect, render
 
 FORMAT = "copro-report/1"
@@ -34,13 +35,6 @@ QUESTIONS = [
     {"id": "contribution", "text": "Could I contribute what I know?"},
     {"id": "agenda", "text": "Did it address what matters to me?"},
     {"id": "change", "text": "Did it lead to change?"},
-]
-GRIPP2 = [
-    ("aim", "Aim of involvement"),
-    ("methods", "Methods"),
-    ("results", "Results"),
-    ("influence", "How far involvement influenced the work"),
-    ("reflection", "Critical reflection"),
 ]
 STANDARDS = [
     ("Inclusive opportunities", ["groups", "decisions", "equality_diversity_inclusion", "contributions"]),
@@ -102,17 +96,6 @@ def _day_after(text: str) -> datetime:
 
 def _day(text: str) -> datetime:
     return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
-def _say(value: Any) -> str:
-    """A rendered count in a sentence."""
-    if value is None:
-        return "a withheld number of"
-    return str(value)
 
 
 class Report:
@@ -245,9 +228,10 @@ class Report:
         protect(self.sets)
         out: dict[str, Any] = render(doc)
         out["headline"] = self.headline(out)
-        out["influence"]["statement"] = self.influence_statement(out)
-        out["gripp2"] = self.gripp2(out)
-        out["equality_diversity_inclusion"] = {"from_ledger": self.edi(out), "narrative": self.narrative("equality")}
+        texts = self.narrative()
+        out["influence"]["statement"] = say.influence(len(self.decisions), len(self.changed), len(influence["trail"]))
+        out["gripp2"] = say.gripp2(out, self.c, texts)
+        out["equality_diversity_inclusion"] = say.equality(out, self.c, texts)
         out["standards"] = [{"standard": name, "sections": sections} for name, sections in STANDARDS]
         return out
 
@@ -668,21 +652,7 @@ class Report:
         share = None if not every_shown or eligible < THRESHOLD else (200 * took + eligible) // (2 * eligible)
         quiet = self.c.activity == 0
         hours = self.hours_total.render()
-        if quiet:
-            statement = (
-                "Nothing was recorded for this collective in this period: "
-                "no decision, objection, contribution or reflection."
-            )
-        else:
-            time_given = f"members gave {_hours_said(hours)} of their time"
-            if n == 0:
-                statement = f"No decision closed in this period; {time_given}."
-            else:
-                turnout = "" if share is None else f"; {share}% of the votes that could be given were given"
-                statement = (
-                    f"{_plural(n, 'decision')} closed in this period and involvement changed {len(self.changed)} "
-                    f"of them{turnout}; {time_given}."
-                )
+        statement = say.headline(quiet=quiet, decisions=n, changed=len(self.changed), share=share, hours_given=hours)
         return {
             "members": self.members_total.render(),
             "decisions": n,
@@ -694,75 +664,10 @@ class Report:
             "statement": statement,
         }
 
-    def influence_statement(self, out: dict[str, Any]) -> str:
-        n = len(self.decisions)
-        if n == 0:
-            return "No decision closed in this period, so there is no influence on a decision to report."
-        unchanged = n - len(self.changed)
-        if not self.changed:
-            return f"Involvement changed none of the {_plural(n, 'decision')} in this period: see no change."
-        return (
-            f"Involvement changed {len(self.changed)} of {_plural(n, 'decision')}: "
-            f"{_plural(len(out['influence']['trail']), 'thing said', 'things said')} led to a new version "
-            f"or a different outcome. In {unchanged} it changed nothing (listed under no change)."
-        )
-
-    def narrative(self, item: str) -> str | None:
+    def narrative(self) -> dict[str, str]:
+        """The steward's texts as they stood at the period's end: the collective's newest narrative."""
         mine = [n for n in self.f.narratives.values() if n.collective_id == self.c.id]
-        if not mine:
-            return None
-        text = max(mine, key=lambda n: n.leaf).texts.get(item, "")
-        return text or None
-
-    def gripp2(self, out: dict[str, Any]) -> list[dict[str, Any]]:
-        d, inf, obj, refl = (out[k] for k in ("decisions", "influence", "objections", "reflections"))
-        names = ", ".join(self.c.groups[g] for g in self.groups)
-        outcomes = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in d["by_outcome"].items() if v)
-        agreements, hours = len(out["agreements"]["in_force"]), out["headline"]["hours_given"]
-        rules = ", ".join(r["rule"] for r in d["by_rule"]) or "none"
-        total = obj["total"]
-        sentences = {
-            "aim": (
-                f"{self.c.name}: {self.c.purpose} Its members share decisions across "
-                f"{_plural(len(self.groups), 'group')}: {names}."
-            ),
-            "methods": (
-                f"Decisions follow a signed agreement ({_plural(agreements, 'agreement')} in force at the end "
-                f"of the period); {_plural(len(d['items']), 'decision')} closed by the rules it names ({rules}), "
-                f"and members gave {_hours_said(hours)} of time."
-            ),
-            "results": (
-                f"{_plural(len(d['items']), 'decision')} ({outcomes or 'none'}); "
-                f"{_plural(d['withdrawn'], 'proposal')} withdrawn; {_say(total['raised'])} objections or concerns "
-                f"raised, {_say(total['upheld'])} upheld and {_say(total['integrated'])} integrated into a new version."
-            ),
-            "influence": inf["statement"],
-            "reflection": (
-                f"{_plural(refl['recorded'], 'reflection')} recorded, with {_plural(refl['actions'], 'action')}: "
-                f"{refl['actions_done']} done and {refl['actions_open']} still open; "
-                f"{_plural(out['agreements']['reviews_done'], 'review')} of the agreement done and "
-                f"{out['agreements']['reviews_overdue']} overdue."
-            ),
-        }
-        return [
-            {"item": item, "title": title, "from_ledger": sentences[item], "narrative": self.narrative(item)}
-            for item, title in GRIPP2
-        ]
-
-    def edi(self, out: dict[str, Any]) -> str:
-        took = {r["group"]: r["took_part"] for r in out["decisions"]["participation"]}
-        parts = [
-            f"{self.c.groups[g['id']]}: {_say(g['members'])} members, {_say(took.get(g['id']))} took part in a decision"
-            for g in out["groups"]
-        ]
-        return (
-            "Who is a member at the end of the period, and who took part in at least one decision, by group "
-            f"(a person may be in more than one group): {'; '.join(parts)}."
-        )
-
-
-def _hours_said(hours: int | None) -> str:
-    return "a withheld number of hours" if hours is None else _plural(hours, "hour")
+        return max(mine, key=lambda n: n.leaf).texts if mine else {}
 
 
 def _hours(minutes: int) -> int:
