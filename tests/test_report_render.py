@@ -30,7 +30,11 @@ from web.report_files import ReportShapeError, render_html, render_pdf
 
 
 class _Sections(HTMLParser):
-    """The visible text inside each element with an id (nested ones included), and the page's tags."""
+    """The text inside each element with an id (nested ones included), and the page's tags.
+
+    A chart's own words (inside <svg>) are left out: they repeat the table beside it, and the
+    tables must hold every figure on their own.
+    """
 
     VOID = frozenset({"meta", "link", "br", "img", "input", "hr", "rect", "area", "base", "col", "source", "wbr"})
 
@@ -41,6 +45,7 @@ class _Sections(HTMLParser):
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.headings: list[int] = []
         self.in_style = False
+        self.in_svg = 0
 
     INLINE = frozenset({"a", "span", "strong", "em", "b", "i", "code", "time", "abbr", "small"})
 
@@ -55,6 +60,7 @@ class _Sections(HTMLParser):
         if re.fullmatch(r"h[1-6]", tag):
             self.headings.append(int(tag[1]))
         self.in_style = tag == "style"
+        self.in_svg += tag == "svg"
         if tag in self.VOID or tag.endswith("/"):
             return
         ident = dict(attrs).get("id")
@@ -67,6 +73,7 @@ class _Sections(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         self.in_style = False
+        self.in_svg -= tag == "svg"
         self._gap(tag)
         while self.stack:
             open_tag, _ = self.stack.pop()
@@ -74,7 +81,7 @@ class _Sections(HTMLParser):
                 break
 
     def handle_data(self, data: str) -> None:
-        if self.in_style:
+        if self.in_style or self.in_svg:
             return
         self.text[""].append(data)
         for _, ident in self.stack:
