@@ -142,7 +142,7 @@ def sample_report() -> dict[str, Any]:
                     "outcome": "no_quorum",
                     "closed_at": "2026-10-15T18:00:00Z",
                     "versions": 1,
-                    "participation": _participation((12, FEW, None), (FEW, FEW, None), (0, 0, None)),
+                    "participation": _participation((12, FEW, None), (FEW, FEW, 50), (0, 0, None)),
                     "overall": {"eligible": 16, "took_part": 6, "percent": 38},
                 },
             ],

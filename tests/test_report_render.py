@@ -517,3 +517,22 @@ def test_the_report_does_not_scroll_sideways_at_320_px_and_charts_have_text_alte
         assert "Adopted: 2; Not adopted: 1" in (first.locator("desc").text_content() or "")
     finally:
         page.context.close()
+
+
+def test_the_sample_is_a_canonical_document_and_renders_the_same_after_a_round_trip() -> None:
+    """The sample obeys the schema's byte rules (no floats, no huge ints), as report.json will."""
+    import json
+
+    from policies.canonical import canonical_json
+
+    doc = sample_report()
+    again = json.loads(canonical_json(doc))
+    assert render_html(again) == render_html(doc)
+
+
+def test_a_missing_share_says_why() -> None:
+    """A null percent means no one could take part (eligible 0) or that the share would give a small number away."""
+    text = parse(render_html(sample_report())).of("decisions")
+    newsletter = text[text.index("Decision 5:") :]
+    assert "People with lived experience 12 fewer than 5 not shown (it would give away a small number)" in newsletter
+    assert "Family members and carers 0 0 not applicable (no one could take part)" in newsletter

@@ -70,6 +70,14 @@ LABELS = {
     "block": "Block",
 }
 
+#: The order in which a mapping's keys are shown. report.json is canonical JSON, whose keys are
+#: sorted, so the order must come from here, not from the document; unknown keys follow, sorted.
+KEY_ORDER = {
+    "outcomes": ("adopted", "not_adopted", "no_quorum", "blocked", "objection_unresolved"),
+    "recognition": ("payment", "voucher", "expenses", "credit", "training"),
+    "subjects": ("proposal", "decision", "agreement", "meeting", "period"),
+}
+
 #: The GRIPP2 short-form items each section gives evidence for (the UK Standards come from the document).
 GRIPP2_FOR = {
     "headline": ("results",),
@@ -136,6 +144,17 @@ def show_percent(value: Any) -> str:
     return f"{show_count(value)}%"
 
 
+def show_share(row: Any) -> str:
+    """The percent of a participation row; a null percent says why it is missing: no one eligible, or hidden."""
+    if not isinstance(row, Mapping) or "percent" not in row or "eligible" not in row:
+        _refuse(f"A participation row has eligible, took_part and percent, got {row!r}.")
+    if row["percent"] is not None:
+        return show_percent(row["percent"])
+    if row["eligible"] == 0:
+        return show_percent(None)
+    return "not shown (it would give away a small number)"
+
+
 def show_money(minor: Any, currency: Any) -> str:
     """An amount in minor units (pence, cents) in its currency, without floats: 123475 GBP -> £1,234.75."""
     if isinstance(minor, bool) or not isinstance(minor, int) or not isinstance(currency, str):
@@ -165,6 +184,16 @@ def label(token: Any) -> str:
         _refuse(f"Expected a word from the report's vocabulary, got {token!r}.")
     known = LABELS.get(token)
     return known if known is not None else token.replace("_", " ").replace("-", " ").capitalize()
+
+
+def in_order(mapping: Any, kind: str) -> list[tuple[str, Any]]:
+    """A mapping's items in the order readers expect (KEY_ORDER), the same whatever order the JSON had."""
+    if not isinstance(mapping, Mapping):
+        _refuse(f"Expected a table of {kind} and their counts, got {mapping!r}.")
+    known = KEY_ORDER[kind]
+    return [(k, mapping[k]) for k in known if k in mapping] + sorted(
+        (k, v) for k, v in mapping.items() if k not in known
+    )
 
 
 # -- charts ---------------------------------------------------------------------------------
@@ -221,7 +250,15 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(count=show_count, percent=show_percent, money=show_money, day=show_day, label=label)
+    env.filters.update(
+        count=show_count,
+        percent=show_percent,
+        share=show_share,
+        in_order=in_order,
+        money=show_money,
+        day=show_day,
+        label=label,
+    )
     return env
 
 
@@ -277,17 +314,14 @@ def _context(doc: Mapping[str, Any]) -> dict[str, Any]:
         "outcomes": bar_chart(
             "chart-outcomes",
             "Decisions by outcome",
-            ((label(k), v, show_count(v)) for k, v in outcomes.items()),
+            ((label(k), v, show_count(v)) for k, v in in_order(outcomes, "outcomes")),
         ),
         "participation": bar_chart(
             "chart-participation",
             "How many of those who could take part did, by group",
             [
-                *(
-                    (group_name(r["group"]), r["percent"], show_percent(r["percent"]))
-                    for r in decisions["participation"]
-                ),
-                ("Everyone", decisions["overall"]["percent"], show_percent(decisions["overall"]["percent"])),
+                *((group_name(r["group"]), r["percent"], show_share(r)) for r in decisions["participation"]),
+                ("Everyone", decisions["overall"]["percent"], show_share(decisions["overall"])),
             ],
             top=100,
         ),
