@@ -536,3 +536,15 @@ def test_a_missing_share_says_why() -> None:
     newsletter = text[text.index("Decision 5:") :]
     assert "People with lived experience 12 fewer than 5 not shown (it would give away a small number)" in newsletter
     assert "Family members and carers 0 0 not applicable (no one could take part)" in newsletter
+
+
+def test_weasyprint_is_given_a_fetcher_that_refuses_every_request() -> None:
+    """Were a report ever to point at something outside itself, the PDF would fail rather than fetch it."""
+    import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
+
+    from web.report_files import _refuse_fetching
+
+    page = '<html lang="en"><body><img src="http://127.0.0.1:9/tracker.png" alt="x"></body></html>'
+    with pytest.raises(FatalURLFetchingError):
+        weasyprint.HTML(string=page, url_fetcher=_refuse_fetching()).write_pdf()

@@ -357,9 +357,19 @@ def render_html(doc: Mapping[str, Any]) -> bytes:
     return text.encode("utf-8")
 
 
-def _no_fetching(url: str, *args: Any, **kwargs: Any) -> NoReturn:
-    """WeasyPrint's fetcher: a report is self-contained, so any request is refused."""
-    raise ValueError(f"a report fetches nothing (asked for {url[:80]!r})")
+def _refuse_fetching() -> Any:
+    """WeasyPrint's fetcher for a report: a report is self-contained, so any request stops the rendering.
+
+    WeasyPrint 70 takes a `URLFetcher` (a plain function no longer works); with fail_on_errors
+    its refusal is fatal rather than a warning and a missing picture.
+    """
+    from weasyprint.urls import URLFetcher
+
+    class RefuseFetching(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> NoReturn:
+            raise ValueError(f"a report fetches nothing, and something asked for {url[:80]!r}")
+
+    return RefuseFetching(fail_on_errors=True)
 
 
 def render_pdf(doc: Mapping[str, Any]) -> bytes:
@@ -373,7 +383,7 @@ def render_pdf(doc: Mapping[str, Any]) -> bytes:
 
     html = render_html(doc)
     out = io.BytesIO()
-    weasyprint.HTML(string=html.decode("utf-8"), url_fetcher=_no_fetching, media_type="print").write_pdf(
+    weasyprint.HTML(string=html.decode("utf-8"), url_fetcher=_refuse_fetching(), media_type="print").write_pdf(
         out, pdf_variant="pdf/ua-1", pdf_identifier=True
     )
     return out.getvalue()
