@@ -117,7 +117,7 @@ def words(text: str) -> str:
 
 
 #: Document sections whose values are shown in the header or the provenance section.
-WHERE = {"collective": "", "period": "", "format": "", "suppression": "suppression", "log": "log"}
+WHERE = {"collective": "collective", "period": "collective", "format": ""}
 TOKENS = {"category", "rule", "outcome", "kind", "item", "role", "group_position", "id"}
 
 
@@ -324,6 +324,17 @@ def test_a_document_that_is_not_an_object_is_refused() -> None:
         render_html([])  # type: ignore[arg-type]
 
 
+def long_words() -> dict[str, Any]:
+    """The sample with names and titles that have no place to break a line."""
+    doc = sample_report()
+    doc["collective"]["name"] = "Kitchentableresearchcollectiveforpeerhearingvoicessupportstudies"
+    doc["groups"][0]["name"] = "Peoplewithlivedexperienceofhearingvoicesandvisions"
+    doc["decisions"]["items"][0]["title"] = "Spendthetravelbudgetontaxisforeveningmeetingsandweekendsalike" * 2
+    doc["influence"]["trail"][0]["title"] = doc["decisions"]["items"][0]["title"]
+    doc["log"]["origin"] = "example.org/copro/" + "kitchentable" * 8
+    return doc
+
+
 # -- the PDF, read back with poppler -----------------------------------------------------------
 
 
@@ -512,17 +523,6 @@ def test_axe_finds_no_violations_in_the_report(chromium: Any, width: int, which:
         page.context.close()
 
 
-def long_words() -> dict[str, Any]:
-    """The sample with names and titles that have no place to break a line."""
-    doc = sample_report()
-    doc["collective"]["name"] = "Kitchentableresearchcollectiveforpeerhearingvoicessupportstudies"
-    doc["groups"][0]["name"] = "Peoplewithlivedexperienceofhearingvoicesandvisions"
-    doc["decisions"]["items"][0]["title"] = "Spendthetravelbudgetontaxisforeveningmeetingsandweekendsalike" * 2
-    doc["influence"]["trail"][0]["title"] = doc["decisions"]["items"][0]["title"]
-    doc["log"]["origin"] = "example.org/copro/" + "kitchentable" * 8
-    return doc
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("which", ["sample", "long words"])
 def test_the_report_does_not_scroll_sideways_at_320_px(chromium: Any, which: str) -> None:
@@ -583,3 +583,44 @@ def test_weasyprint_is_given_a_fetcher_that_refuses_every_request() -> None:
     page = '<html lang="en"><body><img src="http://127.0.0.1:9/tracker.png" alt="x"></body></html>'
     with pytest.raises(FatalURLFetchingError):
         weasyprint.HTML(string=page, url_fetcher=_refuse_fetching()).write_pdf()
+
+
+def test_a_standard_may_point_to_any_part_of_the_report() -> None:
+    doc = sample_report()
+    doc["standards"][3]["sections"] = ["collective", "headline", "suppression", "log"]
+    page = render_html(doc)
+    for section in ("collective", "headline", "suppression", "log"):
+        assert f'<a href="#{section}">'.encode() in page and f'id="{section}"'.encode() in page
+
+
+def _overflowing_boxes(doc: dict[str, Any]) -> list[str]:
+    """Boxes of the PDF's layout that reach past the right edge of the A4 page's content area.
+
+    The PDF has no scroll box: what runs off the page is lost. This reads WeasyPrint's layout
+    (its page boxes), which is not public API; WeasyPrint is pinned to one major version.
+    """
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    from web.report_files import _refuse_fetching
+
+    rendered = weasyprint.HTML(string=render_html(doc).decode(), url_fetcher=_refuse_fetching()).render()
+    found = []
+    for number, page in enumerate(rendered.pages, 1):
+        page_box = page._page_box
+        edge = page_box.content_box_x() + page_box.width
+        for root in page_box.children:
+            if isinstance(root, boxes.MarginBox):
+                continue
+            for box in root.descendants():
+                if box.position_x + box.margin_width() > edge + 0.5:
+                    words = [d.text for d in box.descendants() if isinstance(d, boxes.TextBox)][:3]
+                    found.append(f"page {number}: <{box.element_tag}> {words}")
+                    break
+    return found
+
+
+@pytest.mark.parametrize("which", ["sample", "long words"])
+def test_nothing_in_the_pdf_runs_off_the_page(which: str) -> None:
+    doc = sample_report() if which == "sample" else long_words()
+    assert not _overflowing_boxes(doc)

@@ -96,7 +96,9 @@ GRIPP2_FOR = {
 
 #: What each section of the document is called on the page (for the contents and the standards' links).
 SECTION_TITLES = {
+    "collective": "About this report",
     "headline": "At a glance",
+    "suppression": "How to read the figures",
     "groups": "Who the members are",
     "agreements": "Agreements in force",
     "roles": "Roles and how often they changed hands",
