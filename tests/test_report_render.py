@@ -273,10 +273,13 @@ def test_the_gripp2_section_shows_the_record_and_the_steward_or_says_the_steward
 def test_the_trail_shows_what_was_said_and_what_it_changed() -> None:
     text = parse(render_html(sample_report())).of("influence")
     assert (
-        "You said: Objection (a paramount objection: the decision could not go ahead until it was resolved), "
-        "from People with lived experience. We did: Revision: a new version of the proposal, version 2."
+        "You said: an objection, a paramount one (the decision could not go ahead until it was resolved). "
+        "It came from People with lived experience. We did: a revision, version 2 of the proposal. "
+        "Version 2 lets members book the taxi themselves"
     ) in text
-    assert "from Not said (the group is withheld" in text
+    assert "You said: a concern. It came from Family members and carers." in text
+    assert "You said: a reason given with a vote. It came from a group not named here" in text
+    assert "We did: the outcome changed: Blocked, on version 2. A block explaining" in text
     assert "most of Researchers said Agree; the outcome was Not adopted." in text
 
 

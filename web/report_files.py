@@ -291,7 +291,7 @@ def _context(doc: Mapping[str, Any]) -> dict[str, Any]:
 
     def group_name(gid: Any) -> str:
         if gid is None:
-            return "Not said (the group is withheld to protect a small group)"
+            return "a group not named here (it has too few people to name it safely)"
         if gid not in names:
             _refuse(f"The report names a group {gid!r} that is not one of the collective's groups.")
         return str(names[gid])
