@@ -36,12 +36,11 @@ def _usage(error: Exception) -> CoproError:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Build, pin, write and sign the report; print where it is and how to check it."""
-    from ledger.governance.report.figures import ReportError
-    from web.report_files import RENDERERS
-
     from copro.cli import _config, _load_keys
     from ledger.governance.report.build import build_report, check_out, live_records, read_previous
+    from ledger.governance.report.figures import ReportError
     from ledger.log.application import Ledger
+    from web.report_files import RENDERERS
 
     if args.out is None:
         raise ConfigurationError("Say where to write the report with --out DIR (a new or empty folder).")
@@ -83,7 +82,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"({len(built.files)} files); it pins the log's checkpoint of {built.size:,} events."
     )
     print(
-        f"A funder checks it with the commands in {built.folder / 'VERIFY.txt'}; you can with 'copro report verify {built.folder}'."
+        f"A funder checks it with the commands in {built.folder / 'VERIFY.txt'}; "
+        f"you can with 'copro report verify {built.folder}'."
     )
     return 0
 
@@ -102,10 +102,9 @@ def _bundle_records(path: str) -> Iterator[tuple[int, bytes]]:
 
 
 def cmd_report_verify(args: argparse.Namespace) -> int:
-    """R1–R5 against the live log or a bundle; exit 0 sound, 1 not, 2 not a report."""
-    from ledger.governance.report.figures import ReportError
-
+    """R1 to R5 against the live log or a bundle; exit 0 sound, 1 not, 2 not a report."""
     from ledger.governance.report.build import live_records
+    from ledger.governance.report.figures import ReportError
     from ledger.governance.report.verify import verify_report
 
     folder = Path(args.folder)

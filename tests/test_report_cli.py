@@ -19,12 +19,12 @@ from uuid import UUID
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from ledger.log.file_signatures import sign_folder
 
 from copro.demo import seed_demo
 from ledger.governance.report.build import principal
 from ledger.governance.service import Governance
 from ledger.log.config import LedgerConfig
+from ledger.log.file_signatures import sign_folder
 from ledger.log.keystore import KeysFolder
 from policies.canonical import canonical_json
 from tests.conftest import PASSPHRASE
@@ -160,7 +160,7 @@ def test_a_mistake_on_the_command_line_is_one_sentence_and_writes_nothing(
     cli: Run, tmp_path: Path, args: list[str], says: str
 ) -> None:
     out = tmp_path / "report"
-    code, said, err = cli("report", "--out", str(out), *args)
+    code, _, err = cli("report", "--out", str(out), *args)
     assert code == 2
     assert says in err and "Traceback" not in err
     assert err.count("\n") == 1

@@ -41,8 +41,14 @@ def test_the_next_report_extends_the_last_one(site: Site) -> None:
     folder = site.config.data_dir / "reports" / site.world.collective.hex
     first = sorted(folder.iterdir())[0]
     site.world.gov.record_reflection(
-        site.world.collective, by=site.world.steward, subject="period", subject_ref="", worked="We met.",
-        did_not="", power="", actions=[],
+        site.world.collective,
+        by=site.world.steward,
+        subject="period",
+        subject_ref="",
+        worked="We met.",
+        did_not="",
+        power="",
+        actions=[],
     )
     assert sam.post(site.url("/reports/"), {"from": "", "to": ""}).status_code == 303
     second = sorted(folder.iterdir())[-1]
@@ -59,8 +65,10 @@ def test_only_a_steward_may_see_make_or_download_reports(site: Site, who: str) -
     other = Person(site, who)
     assert ">Reports</a>" not in other.get(site.url("/")).text
     assert other.get(site.url("/reports/")).status_code == 403
-    with held(site.config):
-        assert other.post(site.url("/reports/"), {"from": "", "to": ""}).status_code == 403
+    before = held(site.world.gov, site.config)
+    assert other.post(site.url("/reports/"), {"from": "", "to": ""}).status_code == 403
+    assert held(site.world.gov, site.config) == before
+    assert len(list((site.config.data_dir / "reports" / site.world.collective.hex).iterdir())) == 1
     assert other.get(site.url(f"/reports/{name}.zip")).status_code == 403
     assert other.get(site.url(f"/reports/{name}/report.json")).status_code == 403
 

@@ -389,3 +389,7 @@ def render_pdf(doc: Mapping[str, Any]) -> bytes:
         out, pdf_variant="pdf/ua-1", pdf_identifier=True
     )
     return out.getvalue()
+
+
+RENDERERS = {"report.html": render_html, "report.pdf": render_pdf}
+"""The files a report holds beside report.json, and what writes each (``ledger.governance.report.build``)."""

@@ -26,12 +26,12 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from ledger.governance.report.figures import ReportError, report_document
-from ledger.log.file_signatures import sign_folder
 
+from ledger.governance.report.figures import ReportError, report_document
 from ledger.governance.report.provenance import CheckedLog, ProvenanceError, b64
 from ledger.log import merkle
 from ledger.log.canonical import strict_loads
+from ledger.log.file_signatures import sign_folder
 from ledger.log.keys import raw_public
 from ledger.log.record import record_bytes
 from policies.canonical import canonical_json

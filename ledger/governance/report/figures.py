@@ -19,10 +19,10 @@ from uuid import UUID
 
 import policies
 from ledger.governance.replay.events import Event
-from ledger.log.errors import CoproError
 from ledger.governance.report import facts as fx
 from ledger.governance.report import sentences as say
 from ledger.governance.report.suppress import SHOWN_AS, THRESHOLD, Amount, Cell, Share, protect, render
+from ledger.log.errors import CoproError
 
 FORMAT = "copro-report/1"
 OUTCOMES = ("adopted", "not_adopted", "no_quorum", "blocked", "objection_unresolved")

@@ -26,13 +26,13 @@ from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from ledger.governance.report.figures import ReportError
-from ledger.log.file_signatures import verify_folder
 
 from ledger.governance.report.build import FORMAT, REPORT_JSON, figures_over
+from ledger.governance.report.figures import ReportError
 from ledger.governance.report.provenance import CheckedLog, ProvenanceError
 from ledger.log import merkle
 from ledger.log.canonical import strict_loads
+from ledger.log.file_signatures import verify_folder
 from policies.canonical import canonical_json
 
 SIGNED = ("report.json", "report.html", "report.pdf")
@@ -72,9 +72,8 @@ class ReportCheck:
             out.extend(f"     {p}" for p in c.problems)
         verdict = "sound" if self.ok else "NOT sound"
         failed = sum(not c.ok for c in self.checks)
-        out.append(
-            f"The report in {self.folder} is {verdict}: {len(self.checks) - failed} of {len(self.checks)} checks passed."
-        )
+        passed = len(self.checks) - failed
+        out.append(f"The report in {self.folder} is {verdict}: {passed} of {len(self.checks)} checks passed.")
         return out
 
     def as_json(self) -> dict[str, Any]:
@@ -109,7 +108,7 @@ def verify_report(
     *,
     previous: Path | None = None,
 ) -> ReportCheck:
-    """Run R1–R5 over the report in ``folder`` against the log whose records are given from leaf 0."""
+    """Run R1 to R5 over the report in ``folder`` against the log whose records are given from leaf 0."""
     doc, data = read_report(folder)
     result = ReportCheck(folder)
     r1 = result.check("R1", "the report is a copro-report/1 document in canonical bytes")
