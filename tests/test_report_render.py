@@ -627,3 +627,27 @@ def _overflowing_boxes(doc: dict[str, Any]) -> list[str]:
 def test_nothing_in_the_pdf_runs_off_the_page(which: str) -> None:
     doc = sample_report() if which == "sample" else long_words()
     assert not _overflowing_boxes(doc)
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "shown"),
+    [
+        (123475, "GBP", "£1,234.75"),
+        (5, "EUR", "€0.05"),
+        (0, "USD", "$0.00"),
+        (1500, "JPY", "1,500 JPY"),
+        (-250, "GBP", "-£2.50"),
+    ],
+)
+def test_money_is_shown_from_whole_minor_units(minor: int, currency: str, shown: str) -> None:
+    from web.report_files import show_money
+
+    assert show_money(minor, currency) == shown
+
+
+def test_a_bar_is_as_long_as_its_share_and_a_hidden_figure_has_no_bar() -> None:
+    from web.report_files import bar_chart
+
+    chart = bar_chart("c", "Shares", [("a", 50, "50%"), ("b", 100, "100%"), ("c", None, "not shown")], top=100)
+    assert [b.width for b in chart.bars] == [150, 300, 0]
+    assert chart.desc == "a: 50%; b: 100%; c: not shown."
