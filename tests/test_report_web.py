@@ -26,11 +26,11 @@ def test_a_steward_makes_a_report_and_downloads_it_as_one_zip(site: Site) -> Non
     assert "Download everything as one zip file" in page.text
     name = re.search(r"/reports/(\d{8}T\d{6}Z(?:-\d{3})?)\.zip", page.text)
     assert name is not None
-    got = sam.get(site.url(f"/reports/{name.group(1)}.zip"))
+    got = sam.client.get(site.url(f"/reports/{name.group(1)}.zip"))
     assert got.status_code == 200 and got.mimetype == "application/zip"
     files = zipfile.ZipFile(io.BytesIO(got.data)).namelist()
     assert f"report-{name.group(1)}/report.json" in files and f"report-{name.group(1)}/VERIFY.txt" in files
-    one = sam.get(site.url(f"/reports/{name.group(1)}/report.json"))
+    one = sam.client.get(site.url(f"/reports/{name.group(1)}/report.json"))
     assert one.status_code == 200 and "attachment" in one.headers["Content-Disposition"]
     assert json.loads(one.data)["format"] == "copro-report/1"
 
@@ -69,8 +69,8 @@ def test_only_a_steward_may_see_make_or_download_reports(site: Site, who: str) -
     assert other.post(site.url("/reports/"), {"from": "", "to": ""}).status_code == 403
     assert held(site.world.gov, site.config) == before
     assert len(list((site.config.data_dir / "reports" / site.world.collective.hex).iterdir())) == 1
-    assert other.get(site.url(f"/reports/{name}.zip")).status_code == 403
-    assert other.get(site.url(f"/reports/{name}/report.json")).status_code == 403
+    assert other.client.get(site.url(f"/reports/{name}.zip")).status_code == 403
+    assert other.client.get(site.url(f"/reports/{name}/report.json")).status_code == 403
 
 
 def test_a_bad_period_is_one_sentence_and_makes_nothing(site: Site) -> None:

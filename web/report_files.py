@@ -132,8 +132,14 @@ def _refuse(message: str) -> NoReturn:
 # -- formatting -----------------------------------------------------------------------------
 
 
+HIDDEN = "not shown"
+"""A cell hidden only so that a small one beside it cannot be worked out by subtraction (null in report.json)."""
+
+
 def show_count(value: Any) -> str:
-    """A Count: an integer with thousands separators, or the suppression phrase as it stands."""
+    """A Count: an integer with thousands separators, the suppression phrase, or "not shown" (null)."""
+    if value is None:
+        return HIDDEN
     if isinstance(value, bool) or not isinstance(value, int | str):
         _refuse(f"A count must be a whole number or 'fewer than 5', got {value!r}.")
     return f"{value:,}" if isinstance(value, int) else value

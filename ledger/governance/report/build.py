@@ -102,7 +102,17 @@ def moment(text: str, *, end: bool) -> datetime:
 
 
 def check_period(start: datetime | None, end: datetime | None, now: datetime) -> tuple[datetime | None, datetime]:
-    """The period as the report states it: an end later than now becomes now (nothing after it exists yet)."""
+    """The period as the report states it, in whole seconds (as report.json writes it).
+
+    An end later than now becomes now, rounded up to the next whole second, so the
+    events of this very second are in; nothing after it exists yet, and the checkpoint
+    the report pins ends the log there in any case.
+    """
+    start = None if start is None else start.replace(microsecond=0)
+    if end is not None and end.microsecond:
+        end = end.replace(microsecond=0) + timedelta(seconds=1)
+    if now.microsecond:
+        now = now.replace(microsecond=0) + timedelta(seconds=1)
     if start is not None and start > now:
         raise PeriodError(
             f"The period starts on {stamp(start)}, which is in the future; give a start no later than now."
