@@ -23,13 +23,13 @@ from ledger.governance.narrative import PARTS, Narrative, narrative_id
 from ledger.governance.proposal import Proposal
 from ledger.governance.retry import command
 
-PART_LABELS = {
-    "aim": "the aim of involvement",
-    "methods": "the methods",
-    "results": "the results",
-    "influence": "the influence",
-    "reflection": "the critical reflection",
-    "equality": "equality, diversity and inclusion",
+PART_LABELS = {  # as a refusal names them: "The aim of involvement is 20001 characters long; ..."
+    "aim": "aim of involvement",
+    "methods": "methods",
+    "results": "results",
+    "influence": "influence of involvement",
+    "reflection": "critical reflection",
+    "equality": "equality, diversity and inclusion part",
 }
 
 
@@ -148,7 +148,7 @@ class InvolvementCommands(GovernanceApplication):
         if as_of is None:
             found = self._narrative_read(nid)
         else:
-            stood = [e.originator_version for e in self.events.get(nid) if e.timestamp <= as_of]
+            stood = [e.originator_version for e in self.events.get(nid) if cast(Narrative.Event, e).timestamp <= as_of]
             found = None if not stood else cast(Narrative, self.repository.get(nid, version=stood[-1]))
         if found is None:
             return None
