@@ -472,8 +472,8 @@ def say_how_decisions_went(c: Collective, pay: UUID, guide: UUID, share: UUID) -
     answers are low, and one member says only what they want to in a comment.
     """
     gov, p = c.gov, c.people
-    # answers: voice, contribution, agenda, change (None: rather not say)
-    for who, answers, comment in [
+    said: list[tuple[str, tuple[int | None, int | None, int | None, int | None], str]] = [
+        # who, (voice, contribution, agenda, change; None: rather not say), comment
         ("amara", (4, 3, 4, 4), "The content note came from us."),
         ("ben", (3, 2, None, 3), ""),
         ("chloe", (4, 4, 3, 4), ""),
@@ -482,7 +482,8 @@ def say_how_decisions_went(c: Collective, pay: UUID, guide: UUID, share: UUID) -
         ("hannah", (4, 4, 3, 4), ""),
         ("grace", (4, 3, 3, 4), ""),
         ("kate", (3, None, 3, 3), ""),
-    ]:
+    ]
+    for who, answers, comment in said:
         voice, contribution, agenda, change = answers
         gov.give_feedback(
             guide,
