@@ -214,7 +214,7 @@ def involved(world: World, config: LedgerConfig) -> tuple[World, UUID, list[Even
     w = world
     pid = decided(w)
     w.gov.give_feedback(pid, member_id=w.member("amara"), voice=4, comment="I was heard.")
-    w.gov.give_feedback(pid, member_id=w.member("amara"), voice=3, change=4)
+    w.gov.give_feedback(pid, member_id=w.member("amara"), voice=3, change=4, comment="And the guide changed.")
     w.gov.give_feedback(pid, member_id=w.member("femi"), agenda=1)
     w.gov.write_narrative(w.collective, by=w.steward, aim="Co-produce the study.")
     w.gov.write_narrative(w.collective, by=w.steward, aim="Co-produce the study.", reflection="We started late.")
@@ -232,7 +232,9 @@ def test_the_replay_accepts_feedback_and_the_narrative_and_keeps_them(
         {"voice": 4, "contribution": None, "agenda": None, "change": None},
         {"voice": 3, "contribution": None, "agenda": None, "change": 4},
     ]
-    assert [v.commented for v in amara.versions] == [True, False]
+    assert [v.commented for v in amara.versions] == [True, True]
+    femi = replayed.world.feedback[feedback_id(pid, w.member("femi"))]
+    assert [v.commented for v in femi.versions] == [False]
     narrative = replayed.world.narratives[w.collective]
     assert [v.texts["reflection"] for v in narrative.versions] == ["", "We started late."]
     assert narrative.as_of("2000-01-01T00:00:00+00:00") is None
