@@ -129,3 +129,15 @@ def test_a_refused_narrative_keeps_what_was_written_and_links_to_the_part(site: 
 
 def test_the_form_parts_are_the_narratives_parts(backend: str) -> None:
     assert tuple(p.name for p in NARRATIVE_PARTS) == PARTS
+
+
+def test_feedback_and_the_narrative_are_indexed_under_their_collective_for_the_audit_trail(site: Site) -> None:
+    w = site.world
+    pid = closed(site)
+    fid = w.gov.give_feedback(pid, member_id=w.member("ben"), voice=2)
+    nid = w.gov.write_narrative(w.collective, by=w.steward, aim="Together.")
+    site.copro.views.catch_up()
+    assert fid in site.copro.views.listing(w.collective, "Feedback")
+    assert nid in site.copro.views.listing(w.collective, "Narrative")
+    trail = Person(site, "sam").get(site.url("/audit/trail")).text
+    assert "Feedback.Given" in trail and "Narrative.Written" in trail
