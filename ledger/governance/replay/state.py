@@ -9,6 +9,7 @@ counting runs the very code that closed the proposal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -203,8 +204,9 @@ class Narrative(Aggregate):
     versions: list[NarrativeAt] = field(default_factory=list)  # versions[v - 1] is version v
 
     def as_of(self, at: str) -> NarrativeAt | None:
-        """The narrative as it stood at ``at`` (ISO time; a report's period end), None before it was written."""
-        stood = [v for v in self.versions if v.at <= at]
+        """The narrative as it stood at ``at`` (ISO 8601 with offset: a period's end), None before it was written."""
+        moment = datetime.fromisoformat(at)
+        stood = [v for v in self.versions if datetime.fromisoformat(v.at) <= moment]
         return stood[-1] if stood else None
 
 
