@@ -326,3 +326,20 @@ def test_the_replay_refuses_a_narrative_by_someone_who_is_not_a_steward(
     assert reason.startswith(f"{dev} is not a steward on ")
     other = _edit(written, collective_id=_uuid(uuid4()))
     assert "narrative id" in _refusal([*events[:at], other, *events[at + 1 :]]).reason
+
+
+def test_the_demo_gives_a_report_feedback_by_group_and_a_narrative(config: LedgerConfig) -> None:
+    """Enough lived-experience members answer on one decision for a report to show the group (5 or more)."""
+    from copro.demo import seed_demo
+
+    list(seed_demo(config))
+    world = replay(events_of(config)).world
+    (collective,) = world.collectives.values()
+    lived = {m for m, groups in collective.members.items() if "lived_experience" in groups}
+    by_decision: dict[UUID, set[UUID]] = {}
+    for fb in world.feedback.values():
+        by_decision.setdefault(fb.proposal_id or UUID(int=0), set()).add(fb.member_id or UUID(int=0))
+    assert max(len(members & lived) for members in by_decision.values()) >= 5
+    assert any(len(fb.versions) > 1 for fb in world.feedback.values()), "someone changed their feedback"
+    narrative = world.narratives[collective.id]
+    assert len(narrative.versions) == 2 and all(narrative.versions[-1].texts.values())
