@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from copro.cli_args import Parser, uuid_arg
+from copro.opening import config_of, load_keys
 from ledger.log.errors import ConfigurationError, CoproError
 
 
@@ -36,7 +37,6 @@ def _usage(error: Exception) -> CoproError:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Build, pin, write and sign the report; print where it is and how to check it."""
-    from copro.cli import _config, _load_keys
     from ledger.governance.report.build import build_report, check_out, live_records, read_previous
     from ledger.governance.report.figures import ReportError
     from ledger.log.application import Ledger
@@ -52,10 +52,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         previous = read_previous(Path(args.previous)) if args.previous else None
     except ReportError as e:
         raise _usage(e) from None
-    config = _config(args)
+    config = config_of(args)
     if config.ledger_state() != "ledger":
         raise ConfigurationError(f"There is no copro ledger in the {config.describe()}; nothing to report on.")
-    keys = _load_keys(config)
+    keys = load_keys(config)
     ledger = Ledger.open(config, keys)
     try:
         note = ledger.checkpoint()
@@ -113,10 +113,9 @@ def cmd_report_verify(args: argparse.Namespace) -> int:
         if args.bundle is not None:
             result = verify_report(folder, _bundle_records(str(args.bundle)), previous=previous)
         else:
-            from copro.cli import _config
             from ledger.log.application import Ledger
 
-            config = _config(args)
+            config = config_of(args)
             if config.ledger_state() != "ledger":
                 raise ConfigurationError(
                     f"There is no copro ledger in the {config.describe()}; give the log with --bundle PATH."
