@@ -12,22 +12,36 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from copro.cli_args import Parser, uuid_arg
+from copro.cli_args import Parser, path_arg, uuid_arg
 from copro.opening import config_of, load_keys
 from ledger.log.errors import ConfigurationError, CoproError
 
 
-def _period(args: argparse.Namespace, now: datetime) -> tuple[datetime | None, datetime]:
-    from ledger.governance.report.build import check_period, moment
+def _moment_arg(*, end: bool) -> Callable[[str], datetime]:
+    """A type for ``--from`` / ``--to``: a date or a time with its offset, checked when parsed."""
 
-    start = None if args.period_from is None else moment(args.period_from, end=False)
-    end = None if args.period_to is None else moment(args.period_to, end=True)
-    return check_period(start, end, now)
+    def parse(text: str) -> datetime:
+        from ledger.governance.report.build import moment
+        from ledger.governance.report.figures import ReportError
+
+        try:
+            return moment(text, end=end)
+        except ReportError as e:
+            raise argparse.ArgumentTypeError(str(e).rstrip(".")) from None
+
+    parse.__name__ = "date"
+    return parse
+
+
+def _period(args: argparse.Namespace, now: datetime) -> tuple[datetime | None, datetime]:
+    from ledger.governance.report.build import check_period
+
+    return check_period(args.period_from, args.period_to, now)
 
 
 def _usage(error: Exception) -> CoproError:
@@ -135,15 +149,31 @@ def add_report_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     """``copro report`` (build) and ``copro report verify`` (check)."""
     r = sub.add_parser("report", help="write a funder's signed transparency report, or check one")
     r.add_argument("--collective", type=uuid_arg, help="the collective (may be left out when the ledger holds one)")
-    r.add_argument("--from", dest="period_from", metavar="DATE", help="first day of the period (default: the start)")
-    r.add_argument("--to", dest="period_to", metavar="DATE", help="last day of the period (default: now)")
-    r.add_argument("--out", metavar="DIR", help="a new or empty folder to write the report to")
-    r.add_argument("--previous", metavar="DIR", help="the previous report's folder, to prove this one extends it")
+    r.add_argument(
+        "--from",
+        dest="period_from",
+        metavar="DATE",
+        type=_moment_arg(end=False),
+        help="first day of the period (default: the start)",
+    )
+    r.add_argument(
+        "--to",
+        dest="period_to",
+        metavar="DATE",
+        type=_moment_arg(end=True),
+        help="last day of the period (default: now)",
+    )
+    r.add_argument("--out", metavar="DIR", type=path_arg, help="a new or empty folder to write the report to")
+    r.add_argument(
+        "--previous", metavar="DIR", type=path_arg, help="the previous report's folder, to prove this one extends it"
+    )
     r.set_defaults(handler=cmd_report)
     rsub = r.add_subparsers(dest="report_command", metavar="ACTION")
     v = rsub.add_parser("verify", help="check a report's signatures, checkpoint, link to the previous one, figures")
-    v.add_argument("folder", metavar="DIR", help="the report's folder")
-    v.add_argument("--previous", metavar="DIR", help="the previous report's folder")
-    v.add_argument("--bundle", metavar="PATH", help="check against an exported bundle instead of the live ledger")
+    v.add_argument("folder", metavar="DIR", type=path_arg, help="the report's folder")
+    v.add_argument("--previous", metavar="DIR", type=path_arg, help="the previous report's folder")
+    v.add_argument(
+        "--bundle", metavar="PATH", type=path_arg, help="check against an exported bundle instead of the live ledger"
+    )
     v.add_argument("--json", action="store_true", help="print the checks as JSON")
     v.set_defaults(handler=cmd_report_verify)

@@ -651,3 +651,11 @@ def test_a_bar_is_as_long_as_its_share_and_a_hidden_figure_has_no_bar() -> None:
     chart = bar_chart("c", "Shares", [("a", 50, "50%"), ("b", 100, "100%"), ("c", None, "not shown")], top=100)
     assert [b.width for b in chart.bars] == [150, 300, 0]
     assert chart.desc == "a: 50%; b: 100%; c: not shown."
+
+
+def test_a_hidden_overall_share_says_it_is_hidden_not_that_it_does_not_apply() -> None:
+    doc = sample_report()
+    doc["headline"]["participation_percent"] = None  # some decision's turnout is about fewer than 5 people
+    headline = parse(render_html(doc)).of("headline")
+    assert "not shown (it would give away a small number)" in headline
+    assert "not applicable" not in headline

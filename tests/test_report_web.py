@@ -37,6 +37,7 @@ def test_a_steward_makes_a_report_and_downloads_it_as_one_zip(site: Site) -> Non
 
 def test_the_next_report_extends_the_last_one(site: Site) -> None:
     sam = Person(site, "sam")
+    sam.get(site.url("/reports/"))  # the form, and its CSRF token for this session
     assert sam.post(site.url("/reports/"), {"from": "", "to": ""}).status_code == 303
     folder = site.config.data_dir / "reports" / site.world.collective.hex
     first = sorted(folder.iterdir())[0]
@@ -60,6 +61,7 @@ def test_the_next_report_extends_the_last_one(site: Site) -> None:
 @pytest.mark.parametrize("who", ["amara", "dev"])  # a member, and the facilitator: neither is a steward
 def test_only_a_steward_may_see_make_or_download_reports(site: Site, who: str) -> None:
     sam = Person(site, "sam")
+    sam.get(site.url("/reports/"))  # the form, and its CSRF token for this session
     assert sam.post(site.url("/reports/"), {"from": "", "to": ""}).status_code == 303
     name = sorted((site.config.data_dir / "reports" / site.world.collective.hex).iterdir())[0].name
     other = Person(site, who)
@@ -75,6 +77,7 @@ def test_only_a_steward_may_see_make_or_download_reports(site: Site, who: str) -
 
 def test_a_bad_period_is_one_sentence_and_makes_nothing(site: Site) -> None:
     sam = Person(site, "sam")
+    sam.get(site.url("/reports/"))
     r = sam.post(site.url("/reports/"), {"from": "2026-05-01", "to": "2026-04-01"})
     assert r.status_code == 422 and "give a start before the end" in r.text
     r = sam.post(site.url("/reports/"), {"from": "May", "to": ""})
@@ -93,6 +96,7 @@ def test_making_a_report_needs_the_csrf_token(site: Site) -> None:
 def test_a_made_up_report_name_or_file_is_not_found(site: Site) -> None:
     sam = Person(site, "sam")
     assert sam.get(site.url("/reports/20260101T000000Z.zip")).status_code == 404
+    sam.get(site.url("/reports/"))
     assert sam.post(site.url("/reports/"), {"from": "", "to": ""}).status_code == 303
     name = sorted((site.config.data_dir / "reports" / site.world.collective.hex).iterdir())[0].name
     assert sam.get(site.url(f"/reports/{name}/..%2Fsecret")).status_code == 404
