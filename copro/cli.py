@@ -36,11 +36,11 @@ from copro.cli_args import (
     whole_number,
     workers_arg,
 )
-from ledger.log.config import LedgerConfig
+from copro.opening import config_of, load_keys
+from copro.report_cli import add_report_parser
 from ledger.log.errors import ConfigurationError, CoproError
-from ledger.log.files import secure_data_folder
 from ledger.log.keys import Purpose, b64, openssh_public, pem_public, raw_public
-from ledger.log.keystore import KeysFolder, LedgerKeys
+from ledger.log.keystore import KeysFolder
 from ledger.log.merkle import ProofError
 from ledger.log.operational import operational_sentence
 from ledger.log.signed_note import NoteError, NoteVerifier, verifier_key
@@ -51,17 +51,8 @@ EXIT_BUG = 70  # EX_SOFTWARE (sysexits.h): neither the user's mistake nor a brok
 EXIT_PIPE = 141  # what a shell reports for a command stopped by SIGPIPE
 
 
-def _config(args: argparse.Namespace) -> LedgerConfig:
-    config = LedgerConfig.from_env(args.data)
-    secure_data_folder(config.data_dir)  # an older folder made before copro set modes is tightened, once
-    return config
-
-
-def _load_keys(config: LedgerConfig) -> LedgerKeys:
-    from ledger.log.keys import passphrase_from_env
-
-    folder = KeysFolder(config.keys_dir)
-    return folder.load(passphrase_from_env(required=False))
+_config = config_of
+_load_keys = load_keys
 
 
 def _open(args: argparse.Namespace, *, create: bool = False):  # type: ignore[no-untyped-def]
@@ -654,6 +645,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.set_defaults(handler=cmd_export)
     add_show_parser(sub)
+    add_report_parser(sub)
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
     e.add_argument("person", metavar="PERSON_ID", type=uuid_arg)
     e.set_defaults(handler=cmd_erase)

@@ -110,15 +110,17 @@ def seed(gov: Governance) -> UUID:
     """Tell every story, in the order they happened; the new collective's id."""
     c = found_collective(gov)
     sign_the_agreement(c)
-    pay_public_contributors(c)
+    pay = pay_public_contributors(c)
     guide = revise_after_a_block(c)
-    uphold_a_paramount_objection(c)
+    share = uphold_a_paramount_objection(c)
     fall_short_of_quorum(c)
     overrule_an_objection(c)
     withdraw_a_proposal(c)
     decide_in_the_open(c)
     draft_a_proposal(c)
     reflect_on_power(c, guide)
+    say_how_decisions_went(c, pay, guide, share)
+    write_the_narrative(c)
     recognise_contributions(c)
     return c.id
 
@@ -185,7 +187,7 @@ def sign_the_agreement(c: Collective) -> None:
         gov.sign_agreement(agreement, member_id=p[signer])
 
 
-def pay_public_contributors(c: Collective) -> None:
+def pay_public_contributors(c: Collective) -> UUID:
     """Every voice counts equally: a budget decision adopted by a majority in every group, one dissent on record."""
     gov = c.gov
     pay = gov.draft_proposal(
@@ -203,6 +205,7 @@ def pay_public_contributors(c: Collective) -> None:
         {"ifeoma": "I agree with paying, but the rate should rise each year with inflation."},
     )
     gov.close_proposal(pay, by=c.facilitator)
+    return pay
 
 
 def revise_after_a_block(c: Collective) -> UUID:
@@ -259,7 +262,7 @@ def revise_after_a_block(c: Collective) -> UUID:
     return guide
 
 
-def uphold_a_paramount_objection(c: Collective) -> None:
+def uphold_a_paramount_objection(c: Collective) -> UUID:
     """One person can stop what harms participants: a paramount objection upheld, so a popular proposal fails."""
     gov, p, fac = c.gov, c.people, c.facilitator
     share = gov.draft_proposal(
@@ -288,6 +291,7 @@ def uphold_a_paramount_objection(c: Collective) -> None:
     gov.test_objection(o, by=fac, paramount=True, why="It goes against the consent participants gave.")
     gov.resolve_objection(o, by=fac, how="uphold", why="The consent form does not cover sharing with the funder.")
     gov.close_proposal(share, by=fac)
+    return share
 
 
 def fall_short_of_quorum(c: Collective) -> None:
@@ -457,3 +461,65 @@ def recognise_contributions(c: Collective) -> None:
         else:
             gov.respond_to_recognition(contribution, by=p[who], accept=True)
             gov.mark_paid(contribution, by=p["hannah"], reference=f"BACS {who.upper()}-{c.today:%Y%m}")
+
+
+def say_how_decisions_went(c: Collective, pay: UUID, guide: UUID, share: UUID) -> None:
+    """Members' own view: after decisions close, members say whether they were heard and whether it changed anything.
+
+    Every lived-experience member answers on the interview guide, so a report can show
+    that group's answers (a group of fewer than 5 is suppressed); Danny, whose block
+    changed the guide, changes his answer once the revised guide is in use. Some
+    answers are low, and one member says only what they want to in a comment.
+    """
+    gov, p = c.gov, c.people
+    said: list[tuple[str, tuple[int | None, int | None, int | None, int | None], str]] = [
+        # who, (voice, contribution, agenda, change; None: rather not say), comment
+        ("amara", (4, 3, 4, 4), "The content note came from us."),
+        ("ben", (3, 2, None, 3), ""),
+        ("chloe", (4, 4, 3, 4), ""),
+        ("danny", (3, 3, 4, None), "I was listened to, but I had to block to be heard."),
+        ("nadia", (2, 2, 3, 2), "Carers' views on the questions were not asked for."),
+        ("hannah", (4, 4, 3, 4), ""),
+        ("grace", (4, 3, 3, 4), ""),
+        ("kate", (3, None, 3, 3), ""),
+    ]
+    for who, answers, comment in said:
+        voice, contribution, agenda, change = answers
+        gov.give_feedback(
+            guide,
+            member_id=p[who],
+            voice=voice,
+            contribution=contribution,
+            agenda=agenda,
+            change=change,
+            comment=comment,
+        )
+    gov.give_feedback(guide, member_id=p["danny"], voice=3, contribution=3, agenda=4, change=4, comment="")
+    for who, voice, change in [("ben", 4, 4), ("amara", 4, 3), ("ellen", 3, 2), ("liam", None, 1), ("mei", 2, 1)]:
+        gov.give_feedback(share, member_id=p[who], voice=voice, change=change)
+    gov.give_feedback(pay, member_id=p["farid"], comment="The rate is fair; the forms to claim it are hard to read.")
+
+
+def write_the_narrative(c: Collective) -> None:
+    """The report's own words: a steward writes the GRIPP2 narrative, and another steward revises it.
+
+    It says plainly where involvement changed little, as NIHR asks.
+    """
+    gov, p = c.gov, c.people
+    texts = {
+        "aim": "To share power over the study with people who hear voices and their families, from the research "
+        "question to publication, and to pay everyone for their time.",
+        "methods": "A steering group of five stakeholder groups decides by the agreement's rules; every decision, "
+        "objection and payment is recorded. Members are paid at published NIHR rates, with expenses.",
+        "results": "The interview guide was changed after a lived-experience member blocked it. A proposal to share "
+        "transcripts with the funder was stopped by a paramount objection. Recruiting online only fell short of "
+        "quorum. Funders rarely came to meetings.",
+        "influence": "Involvement changed the interview guide and stopped a data-sharing plan. It made little "
+        "difference to the budget decisions, which were already agreed before members joined.",
+        "reflection": "Researchers still drafted every question; members reacted rather than wrote. Revisions "
+        "waited for meetings. We will co-write the next guide from the start.",
+        "equality": "Interpreting (Arabic) and step-free venues were provided. Carers were consulted late on "
+        "recruitment. Members on benefits could decline payment without losing their place.",
+    }
+    gov.write_narrative(c.id, by=p["grace"], **{k: v for k, v in texts.items() if k != "equality"})
+    gov.write_narrative(c.id, by=p["amara"], **texts)

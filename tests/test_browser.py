@@ -501,6 +501,10 @@ def test_axe_finds_no_violations_on_any_page(site: Site, contexts: NewContext) -
     check(amara, "proposal open, position error")
     check(amara, "proposal with an objection (author)", proposal_path(site, objected))
     check(amara, "proposal closed with outcome", proposal_path(site, closed))
+    check(amara, "feedback on a closed decision", site.url("/proposals/{pid}/feedback", pid=closed))
+    amara.get_by_role("button", name="Send my feedback").click()
+    expect(amara.get_by_role("alert")).to_be_visible()
+    check(amara, "feedback with an error")
     check(amara, "agreement", site.url("/agreement/"))
     check(amara, "reflections", site.url("/reflections/"))
     check(amara, "contributions (member)", site.url("/contributions/"))
@@ -514,6 +518,10 @@ def test_axe_finds_no_violations_on_any_page(site: Site, contexts: NewContext) -
     sign_in(sam, site, "sam")
     check(sam, "members (steward)", site.url("/members/"))
     check(sam, "contributions (steward)", site.url("/contributions/"))
+    check(sam, "report narrative (steward)", site.url("/narrative"))
+    sam.get_by_role("button", name="Save the narrative").click()  # every part empty: refused
+    expect(sam.get_by_role("alert")).to_be_visible()
+    check(sam, "report narrative with an error")
 
     dev = contexts(bypass_csp=True).new_page()
     sign_in(dev, site, "dev")
@@ -535,14 +543,24 @@ def test_no_page_scrolls_sideways_on_a_320_pixel_screen(site: Site, contexts: Ne
     seed_everyday_records(site)
     pid = open_proposal(site, "Should we meet in the evenings?", "Evening meetings suit people at work.")
     vote(site, pid, "amara", "ben")
+    closed = open_proposal(site, "Should we pay travel in advance?", "Nobody should be out of pocket.")
+    vote(site, closed, "amara", "ben", "chloe", "sam")
+    site.world.gov.close_proposal(closed, by=site.world.facilitator)
     site.copro.views.catch_up()
+    steward = contexts(viewport={"width": 320, "height": 640}).new_page()
+    sign_in(steward, site, "sam")
+    steward.goto(site.url("/narrative"))
+    wide = {}
+    if (width := steward.evaluate("document.documentElement.scrollWidth")) > 320:
+        wide["/narrative"] = width
     page = contexts(viewport={"width": 320, "height": 640}).new_page()
     sign_in(page, site, "amara")
-    wide = {}
     for path in (
         "/",
         "/proposals/",
         "/proposals/{pid}",
+        "/proposals/{closed}",
+        "/proposals/{closed}/feedback",
         "/agreement/",
         "/reflections/",
         "/contributions/",
@@ -550,7 +568,7 @@ def test_no_page_scrolls_sideways_on_a_320_pixel_screen(site: Site, contexts: Ne
         "/audit/",
         "/audit/trail",
     ):
-        page.goto(site.url(path, pid=pid))
+        page.goto(site.url(path, pid=pid, closed=closed))
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 320:
             wide[path] = width

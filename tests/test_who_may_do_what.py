@@ -67,6 +67,13 @@ def next_agreement(w: World) -> UUID:
     )
 
 
+def closed_question(w: World) -> UUID:
+    pid = question(w)
+    w.gov.cast_ballot(pid, member_id=w.member("amara"), position="agree")
+    w.gov.close_proposal(pid, by=w.facilitator)
+    return pid
+
+
 def reflection(w: World) -> UUID:
     return w.gov.record_reflection(
         w.collective,
@@ -197,6 +204,16 @@ COMMANDS: dict[str, tuple[Callable[[World], Act], set[str]]] = {
             offered(w)
         ),
         {"ben"},
+    ),
+    "give feedback on a closed decision": (
+        lambda w: (lambda p: lambda by: w.gov.give_feedback(p, member_id=by, voice=3, comment="Heard."))(
+            closed_question(w)
+        ),
+        MEMBERS,
+    ),
+    "write the report narrative": (
+        lambda w: lambda by: w.gov.write_narrative(w.collective, by=by, aim="Shape the study together."),
+        {"sam"},
     ),
     "mark a payment paid": (
         lambda w: (lambda c: lambda by: w.gov.mark_paid(c, by=by, reference="BACS 1"))(paid_offer_accepted(w)),

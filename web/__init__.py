@@ -86,9 +86,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(diffs.word_diff, "word_diff")
     security.init_app(app)
 
-    from web import agreement, audit, auth, contributions, errors, home, members, proposals, reflections
+    from web import (
+        agreement,
+        audit,
+        auth,
+        contributions,
+        errors,
+        home,
+        involvement,
+        members,
+        proposals,
+        reflections,
+        reports,
+    )
 
-    for module in (auth, home, proposals, agreement, reflections, contributions, members, audit):
+    for module in (auth, home, proposals, involvement, agreement, reflections, contributions, members, reports, audit):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     return app

@@ -23,7 +23,9 @@ from ledger.governance.agreement import Agreement
 from ledger.governance.ballot import Ballot
 from ledger.governance.collective import Collective
 from ledger.governance.contribution import Contribution
+from ledger.governance.feedback import Feedback
 from ledger.governance.member import Member
+from ledger.governance.narrative import Narrative
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal
 from ledger.governance.reflection import Reflection
@@ -185,6 +187,8 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
     @process_event.register(event_class(Agreement, "Drafted"))
     @process_event.register(event_class(Reflection, "Recorded"))
     @process_event.register(event_class(Contribution, "Logged"))
+    @process_event.register(event_class(Feedback, "Given"))
+    @process_event.register(event_class(Narrative, "Written"))
     def _indexed(self, e: Any, tracking: Tracking) -> None:
         kind = type(e).__qualname__.partition(".")[0]
         self._apply(e, [_index(e, kind)], tracking)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ledger.governance.application import GovernanceApplication, builtin_policy_text
 from ledger.governance.commands.agreements import AgreementCommands
 from ledger.governance.commands.contributions import ContributionCommands
+from ledger.governance.commands.involvement import InvolvementCommands
 from ledger.governance.commands.membership import MembershipCommands
 from ledger.governance.commands.objections import ObjectionCommands
 from ledger.governance.commands.proposals import ProposalCommands
@@ -27,6 +28,7 @@ class Governance(
     ObjectionCommands,
     ReflectionCommands,
     ContributionCommands,
+    InvolvementCommands,
     Queries,
 ):
     """Co-production governance over the signed log."""

@@ -8,6 +8,7 @@ runs over a live database, a bundle's entry tiles, or a list built in a test.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -136,6 +137,28 @@ class Payload:
         if not isinstance(value, dict):
             raise self._wrong(name, "a JSON object")
         return value
+
+    def optional_integer(self, name: str) -> int | None:
+        return None if self._field(name) is None else self.integer(name)
+
+    def optional_sealed(self, name: str) -> bool:
+        """Whether a sealed-or-null field holds a sealed value (§6); its words are never read here."""
+        value = self._field(name)
+        if value is None:
+            return False
+        if isinstance(value, dict) and value.get("_type_") == "sealed" and isinstance(value.get("_data_"), dict):
+            return True
+        raise self._wrong(name, "a sealed value or null")
+
+    def time(self, name: str) -> str:
+        """A ``datetime_iso`` value (§1), such as the envelope's ``timestamp``, as its ISO text in UTC."""
+        value = self._field(name)
+        if isinstance(value, dict) and value.get("_type_") == "datetime_iso" and isinstance(value.get("_data_"), str):
+            try:
+                return datetime.fromisoformat(value["_data_"]).astimezone(UTC).isoformat()
+            except ValueError:
+                pass
+        raise self._wrong(name, "a datetime_iso value")
 
     def topic(self) -> str | None:
         """A creation event's ``originator_topic``: the aggregate it creates (FORMAT.md §2)."""

@@ -26,6 +26,9 @@ POSITIONS = frozenset(p.value for p in Position)
 ROLES = frozenset({"steward", "facilitator", "secretary", "member"})
 RESOLUTIONS = frozenset(st.value for st in ObjectionStatus if not st.unresolved)
 MONETARY = frozenset({"payment", "voucher", "expenses"})
+QUESTIONS = ("voice", "contribution", "agenda", "change")  # ledger/governance/feedback.py
+SCALE = range(1, 5)
+PARTS = ("aim", "methods", "results", "influence", "reflection", "equality")  # ledger/governance/narrative.py
 
 
 class StepError(ValueError):
@@ -35,6 +38,16 @@ class StepError(ValueError):
 def ballot_id(proposal_id: UUID, member_id: UUID) -> UUID:
     """A ballot's id as FORMAT.md §8 defines it (tests pin it to ``ledger.governance.ballot.ballot_id``)."""
     return uuid5(proposal_id, member_id.hex)
+
+
+def feedback_id(proposal_id: UUID, member_id: UUID) -> UUID:
+    """A feedback's id as FORMAT.md §8 defines it (tests pin it to ``ledger.governance.feedback.feedback_id``)."""
+    return uuid5(proposal_id, "feedback:" + member_id.hex)
+
+
+def narrative_id(collective_id: UUID) -> UUID:
+    """A narrative's id as FORMAT.md §8 defines it (tests pin it to ``ledger.governance.narrative.narrative_id``)."""
+    return uuid5(collective_id, "narrative")
 
 
 Create = Callable[["Fold", Payload, Event], s.Aggregate]
@@ -475,6 +488,86 @@ def _recognition(*allowed: str, becomes: str) -> Change:
     return step
 
 
+# -- involvement: feedback on closed decisions, the steward's narrative ---------------------
+
+
+def _answers(p: Payload) -> dict[str, int | None]:
+    """The four answers: each 1 to 4, or null for "rather not say"."""
+    answers: dict[str, int | None] = {}
+    for q in QUESTIONS:
+        value = p.optional_integer(q)
+        if value is not None and value not in SCALE:
+            raise StepError(f"its answer to {q!r} is {value}, not 1 to 4 or left out")
+        answers[q] = value
+    return answers
+
+
+def _feedback_at(f: Fold, fb: s.Feedback, p: Payload, e: Event) -> s.FeedbackAt:
+    """One version of a feedback, checked as ``InvolvementCommands.give_feedback`` checks it."""
+    answers = _answers(p)
+    commented = p.optional_sealed("comment")
+    if all(v is None for v in answers.values()) and not commented:
+        raise StepError("it gives no answer and no comment")
+    pr = f.of(f.world.proposals, cast(UUID, fb.proposal_id), "proposal")
+    c = f.of(f.world.collectives, cast(UUID, fb.collective_id), "collective")
+    member = cast(UUID, fb.member_id)
+    if pr.collective_id != c.id:
+        raise StepError(f"proposal {pr.id} belongs to another collective")
+    if pr.closing is None:
+        raise StepError(f"it gives feedback on a {pr.state} proposal: only a closed decision takes feedback")
+    _member_of(c, member)
+    if c.group_history[member][0][0] > pr.closing.leaf:
+        raise StepError(f"{member} joined after the decision closed")
+    return s.FeedbackAt(e.leaf, answers, commented)
+
+
+def _given(f: Fold, p: Payload, e: Event) -> s.Aggregate:
+    proposal, member = p.uuid("proposal_id"), p.uuid("member_id")
+    if e.originator_id != feedback_id(proposal, member):
+        raise StepError("its id is not the feedback id of its proposal and member (FORMAT.md §8)")
+    fb = s.Feedback(
+        e.originator_id, "Feedback", collective_id=p.uuid("collective_id"), proposal_id=proposal, member_id=member
+    )
+    fb.versions.append(_feedback_at(f, fb, p, e))
+    f.world.feedback[fb.id] = fb
+    return fb
+
+
+def _feedback_changed(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
+    fb = f.world.feedback[agg.id]
+    fb.versions.append(_feedback_at(f, fb, p, e))
+
+
+def _narrative_at(f: Fold, collective_id: UUID, p: Payload, e: Event) -> s.NarrativeAt:
+    """One version of the narrative: six texts, by a steward in office on the day it was written."""
+    c = f.of(f.world.collectives, collective_id, "collective")
+    by = p.uuid("by")
+    _member_of(c, by)
+    at = p.time("timestamp")
+    day = at[:10]
+    if not any(
+        t.role == "steward" and (not t.starts or t.starts <= day) and (t.ends is None or day <= t.ends)
+        for t in c.roles.get(by, [])
+    ):
+        raise StepError(f"{by} is not a steward on {day}, and only a steward writes the narrative")
+    return s.NarrativeAt(e.leaf, at, by, {part: p.text(part) for part in PARTS})
+
+
+def _written(f: Fold, p: Payload, e: Event) -> s.Aggregate:
+    collective = p.uuid("collective_id")
+    if e.originator_id != narrative_id(collective):
+        raise StepError("its id is not the narrative id of its collective (FORMAT.md §8)")
+    n = s.Narrative(e.originator_id, "Narrative", collective_id=collective)
+    n.versions.append(_narrative_at(f, collective, p, e))
+    f.world.narratives[collective] = n
+    return n
+
+
+def _narrative_revised(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
+    n = cast(s.Narrative, agg)
+    n.versions.append(_narrative_at(f, cast(UUID, n.collective_id), p, e))
+
+
 _TABLE: list[tuple[str, bool, Create | Change]] = [
     ("Keyring.Started", True, _keyring_started),
     ("Keyring.KeyRotated", False, _key_rotated),
@@ -510,6 +603,10 @@ _TABLE: list[tuple[str, bool, Create | Change]] = [
     ("Contribution.RecognitionAccepted", False, _recognition("offered", becomes="accepted")),
     ("Contribution.RecognitionDeclined", False, _recognition("offered", becomes="declined")),
     ("Contribution.Paid", False, _recognition("accepted", becomes="paid")),
+    ("Feedback.Given", True, _given),
+    ("Feedback.Changed", False, _feedback_changed),
+    ("Narrative.Written", True, _written),
+    ("Narrative.Revised", False, _narrative_revised),
 ]
 STEPS: dict[str, Step] = {f"{VOCABULARY}/{topic}": Step(creates, handler) for topic, creates, handler in _TABLE}
 """Every topic of the vocabulary (FORMAT.md §2 and §6), whether it creates its aggregate, and its step."""

@@ -9,6 +9,7 @@ counting runs the very code that closed the proposal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -165,6 +166,50 @@ class Contribution(Aggregate):
     kind_offered: str | None = None
 
 
+@dataclass(frozen=True)
+class FeedbackAt:
+    """A member's feedback at one version: the answers (1 to 4, None for "rather not say"), whether
+    a comment was given (its words are sealed: counted, never read), and where it sits in the log."""
+
+    leaf: int
+    answers: dict[str, int | None]
+    commented: bool
+
+
+@dataclass
+class Feedback(Aggregate):
+    collective_id: UUID | None = None
+    proposal_id: UUID | None = None
+    member_id: UUID | None = None
+    versions: list[FeedbackAt] = field(default_factory=list)  # versions[v - 1] is version v
+
+    @property
+    def now(self) -> FeedbackAt:
+        return self.versions[-1]
+
+
+@dataclass(frozen=True)
+class NarrativeAt:
+    """The narrative at one version: its six texts, who wrote them, when (the event's timestamp), and its leaf."""
+
+    leaf: int
+    at: str
+    by: UUID
+    texts: dict[str, str]
+
+
+@dataclass
+class Narrative(Aggregate):
+    collective_id: UUID | None = None
+    versions: list[NarrativeAt] = field(default_factory=list)  # versions[v - 1] is version v
+
+    def as_of(self, at: str) -> NarrativeAt | None:
+        """The narrative as it stood at ``at`` (ISO 8601 with offset: a period's end), None before it was written."""
+        moment = datetime.fromisoformat(at)
+        stood = [v for v in self.versions if datetime.fromisoformat(v.at) <= moment]
+        return stood[-1] if stood else None
+
+
 @dataclass
 class World:
     """Everything the log says, by aggregate id, and every recorded outcome in log order."""
@@ -176,4 +221,6 @@ class World:
     ballots: dict[UUID, Ballot] = field(default_factory=dict)
     objections: dict[UUID, Objection] = field(default_factory=dict)
     closings: list[Closing] = field(default_factory=list)
+    feedback: dict[UUID, Feedback] = field(default_factory=dict)
+    narratives: dict[UUID, Narrative] = field(default_factory=dict)  # by collective id
     events: int = 0
