@@ -522,6 +522,17 @@ def test_axe_finds_no_violations_on_any_page(site: Site, contexts: NewContext) -
     sam.get_by_role("button", name="Save the narrative").click()  # every part empty: refused
     expect(sam.get_by_role("alert")).to_be_visible()
     check(sam, "report narrative with an error")
+    check(sam, "reports (steward, none made yet)", site.url("/reports/"))
+    sam.get_by_label("First day").fill("2026-05-01")
+    sam.get_by_label("Last day").fill("2026-04-01")
+    sam.get_by_role("button", name="Make the report").click()
+    expect(sam.get_by_role("alert")).to_be_visible()
+    check(sam, "reports with an error")
+    sam.get_by_label("First day").fill("")
+    sam.get_by_label("Last day").fill("")
+    sam.get_by_role("button", name="Make the report").click()
+    expect(sam.get_by_text("Download everything as one zip file")).to_be_visible(timeout=60_000)  # a PDF is rendered
+    check(sam, "reports (steward, one made)")
 
     dev = contexts(bypass_csp=True).new_page()
     sign_in(dev, site, "dev")
@@ -549,10 +560,16 @@ def test_no_page_scrolls_sideways_on_a_320_pixel_screen(site: Site, contexts: Ne
     site.copro.views.catch_up()
     steward = contexts(viewport={"width": 320, "height": 640}).new_page()
     sign_in(steward, site, "sam")
-    steward.goto(site.url("/narrative"))
     wide = {}
-    if (width := steward.evaluate("document.documentElement.scrollWidth")) > 320:
-        wide["/narrative"] = width
+    steward.goto(site.url("/reports/"))
+    steward.get_by_role("button", name="Make the report").click()
+    expect(steward.get_by_text("Download everything as one zip file")).to_be_visible(
+        timeout=60_000
+    )  # a PDF is rendered
+    for path in ("/narrative", "/reports/"):
+        steward.goto(site.url(path))
+        if (width := steward.evaluate("document.documentElement.scrollWidth")) > 320:
+            wide[path] = width
     page = contexts(viewport={"width": 320, "height": 640}).new_page()
     sign_in(page, site, "amara")
     for path in (
