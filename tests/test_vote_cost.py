@@ -2,9 +2,10 @@
 
 Decoding is counted where it happens, in the signing mapper (every stored event read
 is signature-checked there), so a count is exactly the number of stored events a
-command read and checked. Aggregates are cached per process and fast-forwarded with
-the events stored since (ledger/log/config.py), so each stored event is decoded once
-per process; a cold process decodes the aggregates a vote checks against, once.
+command read and checked. Aggregates are cached per process and brought up to date
+with the events stored since (ledger/log/config.py; a vote learns what changed from
+one look at the log, ledger/governance/watermark.py), so each stored event is decoded
+once per process; a cold process decodes the aggregates a vote checks against, once.
 """
 
 from __future__ import annotations
