@@ -11,6 +11,8 @@ agreement in force, open proposals and some objections (tests/sized_world.py);
 every voter votes on every proposal, and once each has, changes their position
 (a new event on their ballot), as people do. Plain saves and votes run in
 alternating rounds in the same process, on the same backend, and the medians are compared.
+Afterwards, untimed, it counts the store queries a vote makes (event-store reads and writes,
+person-key reads), by kind: on PostgreSQL each is a round trip.
 
     python -m bench.vote [--sizes 10,100,1000] [--votes N] [--rounds R] [--backend sqlite|postgres]
 """
@@ -18,6 +20,7 @@ alternating rounds in the same process, on the same backend, and the medians are
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import functools
 import itertools
@@ -57,6 +60,40 @@ def plain_saves(app: Application[UUID], n: int) -> float:
             app.save(Minute(text=f"minute {k}: agreed to meet monthly"))
 
     return timed(save_all)
+
+
+STORE_QUERIES = ("select_events", "select_notifications", "max_notification_id", "insert_events")
+
+
+@contextlib.contextmanager
+def counting_queries(gov: Governance) -> Iterator[collections.Counter[str]]:
+    """Count the event store's queries and the person-key store's statements made within."""
+    counts: collections.Counter[str] = collections.Counter()
+    targets: list[tuple[object, str, str]] = [(gov.recorder, name, name) for name in STORE_QUERIES]
+    targets.append((gov.vault.store, "execute", "person keys"))
+
+    def counted(real: Callable[..., object], label: str) -> Callable[..., object]:
+        def call(*args: object, **kwargs: object) -> object:
+            counts[label] += 1
+            return real(*args, **kwargs)
+
+        return call
+
+    for target, name, label in targets:
+        setattr(target, name, counted(getattr(target, name), label))
+    try:
+        yield counts
+    finally:
+        for target, name, _ in targets:
+            delattr(target, name)
+
+
+def queries_per_vote(gov: Governance, stream: Iterator[tuple[UUID, UUID, str, str]], n: int) -> dict[str, float]:
+    """Store queries per vote, by kind, over ``n`` more votes (untimed)."""
+    with counting_queries(gov) as counts:
+        for pid, member, position, reason in itertools.islice(stream, n):
+            gov.cast_ballot(pid, member_id=member, position=position, reason=reason)
+    return {label: count / n for label, count in sorted(counts.items())}
 
 
 def votes(gov: Governance, stream: Iterator[tuple[UUID, UUID, str, str]], n: int) -> float:
@@ -135,7 +172,7 @@ class Site:
 
 def run(
     which: str, sizes: list[int], n: int, rounds: int, requests: int
-) -> tuple[float, dict[int, float], dict[str, float]]:
+) -> tuple[float, dict[int, float], dict[str, float], dict[int, dict[str, float]]]:
     """Plain saves and votes at every size in alternating rounds; then pages at every size, alternating too."""
     with contextlib.ExitStack() as stack:
         _, plain_env, _ = stack.enter_context(backends(which, durable=True))
@@ -146,12 +183,13 @@ def run(
         for site in sites:
             contenders[str(site.members)] = functools.partial(votes, site.gov, site.stream, n)
         medians = interleaved(contenders, rounds)
+        queries = {site.members: queries_per_vote(site.gov, site.stream, n) for site in sites}
         page_runs: dict[str, Callable[[], float]] = {
             f"{site.members} {name}": functools.partial(site.page, name, requests) for site in sites for name in PAGES
         }
         pages = interleaved(page_runs, rounds)
     rates = {site.members: n / medians[str(site.members)] for site in sites}
-    return n / medians["plain"], rates, pages
+    return n / medians["plain"], rates, pages, queries
 
 
 def main() -> None:
@@ -163,7 +201,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    plain, rates, pages = run(args.backend, sizes, args.votes, args.rounds, args.requests)
+    plain, rates, pages, queries = run(args.backend, sizes, args.votes, args.rounds, args.requests)
     first = sizes[0]
     for size in sizes:
         print(
@@ -171,6 +209,9 @@ def main() -> None:
             f"ratio {rates[size] / plain:.2f} (goal >= 0.5); {rates[size] / rates[first]:.2f} of {first} members' "
             "rate (goal >= 0.8)"
         )
+    for size in sizes:
+        kinds = ", ".join(f"{label} {per:.2f}" for label, per in queries[size].items())
+        print(f"queries {args.backend} {size:5d} members: {sum(queries[size].values()):.2f} per vote ({kinds})")
     for size in sizes:
         here = {name: pages[f"{size} {name}"] for name in PAGES}
         base = {name: pages[f"{first} {name}"] for name in PAGES}

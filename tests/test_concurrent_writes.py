@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
+from ledger.governance import watermark
 from ledger.governance.ballot import ballot_id
-from ledger.governance.errors import Conflict
+from ledger.governance.errors import Conflict, NotFound
 from ledger.governance.recompute import OUTCOMES
 from ledger.governance.service import Governance
 from ledger.log.application import Ledger
@@ -180,3 +181,63 @@ def test_a_vote_from_a_process_whose_copy_of_the_ballot_is_stale_is_run_again_on
     ballot = here.ballot_of(pid, ben)
     assert ballot is not None and ballot.position == "disagree" and ballot.version == 3
     assert here.reveal(ballot.reason) == "I read it again."
+
+
+def test_a_vote_is_checked_against_what_another_process_wrote_since_this_one_last_looked(
+    world: World, config: LedgerConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cached proposal and collective are never used to authorise once another process changed them.
+
+    This process has checked votes against both (they are cached and tracked here);
+    another process then lets a member leave and, after a burst of other writes,
+    closes the proposal. Each vote here sees that at once: the member who left and
+    the closed proposal are refused, and nothing is written. The burst is longer than
+    a page of the look at the log, so catching up reads several pages.
+    """
+    monkeypatch.setattr(watermark, "PAGE", 2)
+    w, here = world, world.gov
+    pid = here.draft_proposal(w.collective, by=w.facilitator, category="research_question", title="T", body="B")
+    here.open_proposal(pid, by=w.facilitator)
+    here.cast_ballot(pid, member_id=w.member("ben"), position="agree")
+    here.cast_ballot(pid, member_id=w.member("amara"), position="agree")
+    there = Governance.open(config, KeysFolder(config.keys_dir).load(PASSPHRASE))
+    there.clock = w.clock
+    try:
+        there.leave_collective(w.collective, w.member("amara"), by=w.member("amara"))
+        with pytest.raises(NotFound, match="no such collective"):
+            here.cast_ballot(pid, member_id=w.member("amara"), position="disagree", reason="I left.")
+        for name, position in [("chloe", "agree"), ("dev", "abstain"), ("sam", "agree"), ("chloe", "abstain")]:
+            there.cast_ballot(pid, member_id=w.member(name), position=position)
+        there.close_proposal(pid, by=w.facilitator)
+        with pytest.raises(Conflict, match="closed"):
+            here.cast_ballot(pid, member_id=w.member("ben"), position="disagree", reason="Too late.")
+    finally:
+        there.close()
+    fresh = Governance.open(config, KeysFolder(config.keys_dir).load(PASSPHRASE))
+    try:
+        for name in ("amara", "ben"):
+            ballot = fresh.ballot_of(pid, w.member(name))
+            assert ballot is not None and (ballot.version, ballot.position) == (1, "agree"), name
+    finally:
+        fresh.close()
+
+
+def test_a_first_vote_here_on_a_ballot_cast_in_another_process_is_recorded_on_top_of_it(
+    world: World, config: LedgerConfig
+) -> None:
+    """This process does not ask the store whether a ballot it has never seen exists: the store's
+    refusal of a second version 1 tells it, and the vote runs again on the stored ballot."""
+    w, here = world, world.gov
+    pid = here.draft_proposal(w.collective, by=w.facilitator, category="research_question", title="T", body="B")
+    here.open_proposal(pid, by=w.facilitator)
+    ben = w.member("ben")
+    there = Governance.open(config, KeysFolder(config.keys_dir).load(PASSPHRASE))
+    try:
+        there.cast_ballot(pid, member_id=ben, position="abstain", reason="Not sure yet.")
+    finally:
+        there.close()
+    here.cast_ballot(pid, member_id=ben, position="agree", reason="Now I am.")
+    versions = [e.originator_version for e in here.events.get(ballot_id(pid, ben))]
+    assert versions == [1, 2]
+    ballot = here.ballot_of(pid, ben)
+    assert ballot is not None and ballot.position == "agree" and here.reveal(ballot.reason) == "Now I am."

@@ -4,6 +4,9 @@ copro uses eventsourcing's public API except where the library has no hook copro
 needs: the Merkle tiles are written inside the transaction that inserts the events
 (``ledger.log.storage``), and the governance application caches what it saved.
 Those few subclass methods extend library methods whose behaviour they depend on.
+A vote also reads cached aggregates as of one look at the log
+(``ledger.governance.watermark``), through public methods whose exact behaviour
+(ordering, what a cache returns, which ids a save reports) it relies on.
 Each is pinned here by its signature and a hash of its source, as read in
 eventsourcing 9.5.6; a change fails with what to re-check before the pin is moved.
 """
@@ -19,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eventsourcing.application import Application
-from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.application import Application, LRUCache, Repository
+from eventsourcing.persistence import EventStore, InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from ledger.governance.application import GovernanceApplication
@@ -129,6 +132,68 @@ PINS = [
         ("self", "datastore", "events_table_name"),
         "db36fb3de49a5292",
         "the PostgreSQL recorder still fills sql_create_statements in __init__ and runs them in create_table",
+    ),
+    Pin(
+        Repository,
+        "get",
+        "Repository.get",
+        ("self", "aggregate_id", "version", "projector_func", "fastforward_skipping", "deepcopy_from_cache"),
+        "0ffc6e82b6afa0a0",
+        "a cache miss still replays and puts the aggregate in the cache, a hit is still fast-forwarded with the "
+        "events after its version, and deepcopy_from_cache=False still returns the cached object itself: "
+        "GovernanceApplication._get_as_of_watermark reads through it and then trusts the cached copy",
+    ),
+    Pin(
+        LRUCache,
+        "get",
+        "LRUCache.get",
+        ("self", "key", "evict"),
+        "2876ecfd983ca73d",
+        "the cache still returns the stored object itself and raises KeyError when it holds none "
+        "(the watermark's reads and VotingCommands._own_ballot)",
+    ),
+    Pin(
+        EventStore,
+        "put",
+        "EventStore.put",
+        ("self", "domain_events", "kwargs"),
+        "7cbbe45730a0d3b9",
+        "each Recording still carries the notification id the recorder gave its event: LogWatermark.saved "
+        "moves on only when those ids follow the last one seen",
+    ),
+    Pin(
+        LedgerPostgresRecorder,
+        "select_notifications",
+        "PostgresApplicationRecorder.select_notifications",
+        ("self", "start", "limit", "stop", "topics", "inclusive_of_start"),
+        "4469ac7a30c9650e",
+        "rows still come in notification-id order from start (inclusive), at most limit of them: "
+        "LogWatermark.catch_up takes the last row's id as seen",
+    ),
+    Pin(
+        LedgerSQLiteRecorder,
+        "select_notifications",
+        "SQLiteApplicationRecorder.select_notifications",
+        ("self", "start", "limit", "stop", "topics", "inclusive_of_start"),
+        "7769734dcf32b811",
+        "rows still come in notification-id order from start (inclusive), at most limit of them: "
+        "LogWatermark.catch_up takes the last row's id as seen",
+    ),
+    Pin(
+        LedgerPostgresRecorder,
+        "max_notification_id",
+        "PostgresApplicationRecorder.max_notification_id",
+        ("self",),
+        "b5b67785110c04e7",
+        "it still returns the highest committed notification id (None when empty): where a watermark starts",
+    ),
+    Pin(
+        LedgerSQLiteRecorder,
+        "max_notification_id",
+        "SQLiteApplicationRecorder.max_notification_id",
+        ("self",),
+        "e9c33168a48658f5",
+        "it still returns the highest committed notification id: where a watermark starts",
     ),
 ]
 

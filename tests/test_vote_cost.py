@@ -2,9 +2,10 @@
 
 Decoding is counted where it happens, in the signing mapper (every stored event read
 is signature-checked there), so a count is exactly the number of stored events a
-command read and checked. Aggregates are cached per process and fast-forwarded with
-the events stored since (ledger/log/config.py), so each stored event is decoded once
-per process; a cold process decodes the aggregates a vote checks against, once.
+command read and checked. Aggregates are cached per process and brought up to date
+with the events stored since (ledger/log/config.py; a vote learns what changed from
+one look at the log, ledger/governance/watermark.py), so each stored event is decoded
+once per process; a cold process decodes the aggregates a vote checks against, once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from ledger.governance.collective import Collective
+from ledger.governance.errors import Conflict
 from ledger.governance.service import Governance
 from ledger.log.config import LedgerConfig
 from ledger.log.keystore import KeysFolder
@@ -38,7 +40,7 @@ class CountingMapper(SigningMapper):
 class CountedGovernance(Governance):
     """The governance application with a counting mapper, and a way to let another writer in first."""
 
-    before_next_save: Callable[[], None] | None = None
+    before_next_save: Callable[[], object] | None = None
 
     def construct_mapper(self) -> Mapper[UUID]:
         return CountingMapper(
@@ -234,3 +236,48 @@ def test_changing_a_vote_decodes_nothing_this_process_wrote_itself(
     assert changed == 0
     ballot = open_app().ballot_of(world.proposals[0], world.voters[1])
     assert ballot is not None and (ballot.version, ballot.position) == (2, "disagree")
+
+
+def test_a_write_that_lands_between_a_votes_look_at_the_log_and_its_save_is_seen_by_the_next_vote(
+    open_app: Callable[[], CountedGovernance],
+) -> None:
+    """A save moves this process's watermark on only if nothing else was stored before it.
+
+    Here the other process closes the proposal after this vote looked at the log and
+    before it saved: the vote is recorded (it was cast while the proposal was open, as
+    it would be had it been a moment quicker), and the next vote here sees the close.
+    """
+    here = open_app()
+    world = build_sized_world(here, 12)
+    there = open_app()
+    there.clock = world.clock
+    here.decoded_by(vote_of(world, 1))
+    pid = world.proposals[0]
+    here.before_next_save = lambda: there.close_proposal(pid, by=world.steward)
+    here.cast_ballot(pid, member_id=world.voters[2], position="agree")
+    with pytest.raises(Conflict, match="closed"):
+        here.cast_ballot(pid, member_id=world.voters[3], position="agree")
+    assert here.ballot_of(pid, world.voters[3]) is None
+
+
+def test_a_vote_in_a_warm_process_asks_the_store_one_question_before_it_writes(
+    open_app: Callable[[], CountedGovernance],
+) -> None:
+    """What changed since this process last looked, for everything at once; nothing per aggregate."""
+    app = open_app()
+    world = build_sized_world(app, 20)
+    app.decoded_by(vote_of(world, 1))
+    app.decoded_by(vote_of(world, 1, proposal=1))
+    asked: list[str] = []
+    recorder = app.recorder
+    for name in ("select_events", "select_notifications", "max_notification_id"):
+        real = getattr(recorder, name)
+
+        def counted(*args: Any, _real: Callable[..., Any] = real, _name: str = name, **kwargs: Any) -> Any:
+            asked.append(_name)
+            return _real(*args, **kwargs)
+
+        setattr(recorder, name, counted)
+    app.cast_ballot(world.proposals[0], member_id=world.voters[2], position="agree")  # a new ballot
+    app.cast_ballot(world.proposals[0], member_id=world.voters[1], position="abstain")  # a changed one
+    assert asked == ["select_notifications", "select_notifications"]

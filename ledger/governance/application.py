@@ -6,7 +6,10 @@ Commands live in ``ledger.governance.commands`` (one module per area), queries i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy as copying
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
@@ -26,8 +29,9 @@ from ledger.governance.member import Member
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal
 from ledger.governance.tally import ClosingResult, gather, result_record, roster_of
+from ledger.governance.watermark import LogWatermark
 from ledger.log.application import Ledger
-from ledger.log.config import LedgerConfig
+from ledger.log.config import AGGREGATE_CACHE_SIZE, LedgerConfig
 from ledger.log.keystore import LedgerKeys
 from ledger.log.sealed import Sealed, place_of
 from ledger.personal.side_store import SideStore
@@ -50,12 +54,19 @@ def _parsed_policy(policy_text: str, source: str) -> policies.Policy:
     return policies.parse_policy(policy_text, source=source)
 
 
+# The application whose command is running in this thread with its reads as of one catch-up
+# (``GovernanceApplication.reads_as_of_now``); None outside such a command.
+_READING_AS_OF_NOW: ContextVar[object | None] = ContextVar("copro_reading_as_of_now", default=None)
+
+
 class GovernanceApplication(Ledger):
     """What every governance command and query shares: loading, sealing, the rule in force."""
 
     name = "Ledger"  # one ledger, one events table, whichever application class opens it
 
     def __init__(self, config: LedgerConfig, keys: LedgerKeys, *, create: bool) -> None:
+        # Set before the library's __init__, which saves the keyring of a new ledger.
+        self.watermark = LogWatermark(limit=AGGREGATE_CACHE_SIZE)
         super().__init__(config, keys, create=create)
         self.vault = PersonalDataVault(SideStore(config, "personal-keys"), keys.seal.secret)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -64,6 +75,9 @@ class GovernanceApplication(Ledger):
         # voter's own open objections, not every objection on the proposal.
         self._objectors: dict[UUID, UUID] = {}
         self._resolved: set[UUID] = set()
+        # Ballots whose save was refused (a copy was stale, or one was cast elsewhere):
+        # the next attempt reads them from the store (``VotingCommands._own_ballot``).
+        self._ballots_to_read: set[UUID] = set()
         # An agreement's rules (its matrix and rule texts) are fixed when it is drafted.
         self._rules: dict[UUID, Agreement] = {}
 
@@ -79,7 +93,8 @@ class GovernanceApplication(Ledger):
         time the aggregate is used. The saved aggregate is exactly what the store now
         holds at its version, made in this process from events read and checked here,
         so it is cached instead. It is the command's own copy (``_get``), and every
-        command ends at its save, so nothing changes it afterwards.
+        command ends at its save, so nothing changes it afterwards. The watermark
+        learns what was stored (``LogWatermark.saved``).
         """
         recordings = super().save(*objs, **kwargs)
         cache = self.repository.cache
@@ -87,9 +102,34 @@ class GovernanceApplication(Ledger):
             for obj in objs:
                 if isinstance(obj, Aggregate):
                     cache.put(obj.id, obj)
+        self.watermark.saved(recordings)
         return recordings
 
+    @contextmanager
+    def reads_as_of_now(self) -> Iterator[None]:
+        """Within: the command's reads are as of one look at the log, taken now (``ledger.governance.watermark``).
+
+        One query learns what was stored since this process last looked, by anyone;
+        each aggregate read after it is the cached one if nothing was stored for it
+        since, or else read again through the library (fast-forwarded and checked).
+        So the rights a command checks are as current as a fast-forward of each read
+        would make them, for one round trip instead of one per aggregate. A command
+        retried after a lost race (``retry.command``) enters again and looks again.
+        """
+        self.watermark.catch_up(self.recorder)
+        token = _READING_AS_OF_NOW.set(self)
+        try:
+            yield
+        finally:
+            _READING_AS_OF_NOW.reset(token)
+
     def _get(self, kind: type[Any], aggregate_id: UUID, what: str, *, copy: bool = True) -> Any:
+        if _READING_AS_OF_NOW.get() is self:
+            return self._get_as_of_watermark(kind, aggregate_id, what, copy=copy)
+        return self._get_from_library(kind, aggregate_id, what, copy=copy)
+
+    def _get_from_library(self, kind: type[Any], aggregate_id: UUID, what: str, *, copy: bool) -> Any:
+        """The library's ``repository.get``: from the cache, fast-forwarded with a query, or replayed."""
         from eventsourcing.application import AggregateNotFoundError
 
         try:
@@ -99,6 +139,24 @@ class GovernanceApplication(Ledger):
         if not isinstance(agg, kind):
             raise NotFound(f"There is no such {what}.")
         return agg
+
+    def _get_as_of_watermark(self, kind: type[Any], aggregate_id: UUID, what: str, *, copy: bool) -> Any:
+        """The cached aggregate if the store holds nothing newer as of the watermark; else read through the library."""
+        latest = self.watermark.latest(aggregate_id)
+        cache = self.repository.cache
+        if latest is not None and cache is not None:
+            try:
+                cached: Any = cache.get(aggregate_id)
+            except KeyError:
+                cached = None
+            if cached is not None and cached.version >= latest:
+                if not isinstance(cached, kind):
+                    raise NotFound(f"There is no such {what}.")
+                return copying.deepcopy(cached) if copy else cached
+        with self.watermark.reading():
+            agg = self._get_from_library(kind, aggregate_id, what, copy=False)
+            self.watermark.track(aggregate_id, agg.version)
+        return copying.deepcopy(agg) if copy else agg
 
     def _read(self, kind: type[Any], aggregate_id: UUID, what: str) -> Any:
         """The cached aggregate, brought up to date, to read and never to change (see above)."""

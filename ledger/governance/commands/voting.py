@@ -29,7 +29,14 @@ class VotingCommands(GovernanceApplication):
 
         ``version_hash`` is the version the member read; if the proposal has been revised
         since, the ballot is refused rather than silently applied to text they never saw.
+        Everything it checks is read as of one look at the log (``reads_as_of_now``).
         """
+        with self.reads_as_of_now():
+            return self._cast_ballot(proposal_id, member_id, position, reason, version_hash)
+
+    def _cast_ballot(
+        self, proposal_id: UUID, member_id: UUID, position: str, reason: str, version_hash: str | None
+    ) -> UUID:
         proposal = cast(Proposal, self._read(Proposal, proposal_id, "proposal"))
         collective = self._collective_for(proposal.collective_id, member_id)
         now = self.clock()
@@ -65,27 +72,32 @@ class VotingCommands(GovernanceApplication):
         return ballot.id
 
     def _own_ballot(self, proposal_id: UUID, member_id: UUID) -> Ballot | None:
-        """The voter's ballot, as a copy to change: from the cache as it stands, or from the store.
+        """The voter's ballot, as a copy to change: the cached one as it stands, or none if none is cached.
 
-        A cached ballot is not fast-forwarded (on PostgreSQL that is a round trip per vote).
-        It needs no fast-forward to be safe: a stale copy cannot be saved, because its next
-        version is already in the store, which refuses the write (``RecordConflictError``);
-        the copy is then forgotten and the vote runs again from the store (``retry.command``),
-        with every rule checked again. The proposal and the collective, against which the
-        voter's rights are checked, are always brought up to date.
+        The ballot is not read from the store (on PostgreSQL a round trip per vote): not
+        to bring a cached copy up to date, nor to learn whether a ballot this process has
+        not seen exists. Neither is needed to be safe. A stale copy cannot be saved, because
+        its next version is already in the store; a new ballot cannot be saved over one
+        cast elsewhere, because its version 1 is already there. The store refuses the
+        write (``RecordConflictError``), the ballot is forgotten and marked to be read,
+        and the vote runs again on the stored ballot (``retry.command``), with every rule
+        checked again. The proposal and the collective, against which the voter's rights
+        are checked, are always as current as the log (``reads_as_of_now``).
         """
+        bid = ballot_id(proposal_id, member_id)
         cache = self.repository.cache
-        if cache is not None:
-            try:
-                cached = cache.get(ballot_id(proposal_id, member_id))
-            except KeyError:
-                pass
-            else:
-                if isinstance(cached, Ballot):
-                    return copy.deepcopy(cached)
-        return self.ballot_of(proposal_id, member_id)
+        if cache is None or bid in self._ballots_to_read:
+            self._ballots_to_read.discard(bid)
+            return self.ballot_of(proposal_id, member_id)
+        try:
+            cached = cache.get(bid)
+        except KeyError:
+            return None
+        return copy.deepcopy(cached) if isinstance(cached, Ballot) else self.ballot_of(proposal_id, member_id)
 
     def _forget_ballot(self, bid: UUID) -> None:
+        """After a refused save: the next attempt reads this ballot from the store."""
+        self._ballots_to_read.add(bid)
         cache = self.repository.cache
         if cache is not None:
             with contextlib.suppress(KeyError):
