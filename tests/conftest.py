@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from playwright.sync_api import Browser
 
 from ledger.governance.service import Governance
 from ledger.log.application import Ledger
@@ -97,3 +98,23 @@ def world(gov: Governance) -> World:
 @pytest.fixture
 def site(gov: Governance, config: LedgerConfig) -> Site:
     return make_site(gov, config)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the whole session: Playwright's sync API runs one instance per thread at a time,
+    so every browser test (the journeys, the report's page) shares this one."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import CHROMIUM, LAUNCH_ARGS
+    from tests.services import missing
+
+    if not Path(CHROMIUM).exists():
+        missing("Chromium (/usr/bin/chromium) is not installed")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()

@@ -15,12 +15,10 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from tests.browser_support import (
-    CHROMIUM,
     DESKTOP,
-    LAUNCH_ARGS,
     PHONE,
     Console,
     Shots,
@@ -36,7 +34,6 @@ from tests.browser_support import (
     tab_until,
     vote,
 )
-from tests.services import missing
 from tests.web_support import Site, live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"])]
@@ -47,19 +44,6 @@ AMARA_PASSPHRASE = "blue kettle river song"
 DISAGREE = re.compile(r"^Disagree")
 
 NewContext = Callable[..., BrowserContext]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        missing("Chromium (/usr/bin/chromium) is not installed")
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-    finally:
-        playwright.stop()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from tests.report_sample import FEW, HOSTILE_TITLE, quiet_report, sample_report
 from tests.services import missing
@@ -454,19 +454,10 @@ class Seen:
     dialogs: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from tests.browser_support import CHROMIUM, LAUNCH_ARGS
-
-    if not Path(CHROMIUM).exists():
-        missing("Chromium (/usr/bin/chromium) is not installed")
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
+@pytest.fixture
+def chromium(browser: Browser) -> Browser:
+    """The session's one Chromium (tests/conftest.py)."""
+    return browser
 
 
 def open_report(chromium: Any, page_bytes: bytes, *, width: int, bypass_csp: bool = False) -> tuple[Any, Seen]:
