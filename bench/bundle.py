@@ -8,7 +8,10 @@ The bundle is written with the exporter's own ``BundleWriter``: a keyring event,
 signed records of 2,000 aggregates in turn, checkpoints at ``events - new`` and
 ``events``. All figures come from one run, interleaved, medians.
 
-    python -m bench.bundle [--events N] [--new K] [--rounds R]
+    python -m bench.bundle [--events N] [--new K] [--rounds R] [--reference]
+
+``--reference`` also times the reference engine alone (``verify_bundle(fast=False)``,
+what every run did before ``ledger.log.bundle.fast``), interleaved with the rest.
 """
 
 from __future__ import annotations
@@ -79,6 +82,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--new", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--reference", action="store_true", help="also time the reference engine alone, as before the fast path"
+    )
     args = parser.parse_args()
     workers = os.cpu_count() or 1
     n, new = args.events, args.new
@@ -91,9 +97,9 @@ def main() -> None:
     message = b"x" * 220  # about the size of a signed minute record
     triples = [(key.sign(message + i.to_bytes(4, "big")), message + i.to_bytes(4, "big")) for i in range(n)]
 
-    def full_run() -> float:
+    def full_run(fast: bool = True) -> float:
         ok: list[bool] = []
-        t = timed(lambda: ok.append(verify_bundle(root, workers=workers).ok))
+        t = timed(lambda: ok.append(verify_bundle(root, workers=workers, fast=fast).ok))
         if ok != [True]:
             raise SystemExit("the benchmark's own bundle does not verify")
         return t
@@ -114,14 +120,21 @@ def main() -> None:
     ctx = get_context("fork")
     raw_pub = key.public_key().public_bytes_raw()
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(raw_pub,)) as pool:
-        medians = interleaved(
-            {"raw": lambda: raw_rate_run(pool, triples, workers), "full": full_run, "since": since_run}, args.rounds
-        )
+        runs = {"raw": lambda: raw_rate_run(pool, triples, workers), "full": full_run, "since": since_run}
+        if args.reference:
+            runs["reference"] = lambda: full_run(fast=False)
+        medians = interleaved(runs, args.rounds)
     raw_rate, full_rate = n / medians["raw"], n / medians["full"]
     print(
         f"bundle: raw Ed25519 on {workers} cores {raw_rate:8.0f} sig/s, verify --bundle {full_rate:8.0f} leaves/s, "
         f"ratio {full_rate / raw_rate:.2f} (goal >= 0.9), {n} leaves"
     )
+    if args.reference:
+        reference_rate = n / medians["reference"]
+        print(
+            f"bundle, reference engine alone (no fast path): {reference_rate:8.0f} leaves/s, "
+            f"ratio {reference_rate / raw_rate:.2f}"
+        )
     print(
         f"bundle --since: {new} new entries in {medians['since']:.3f} s (goal < 1 s); cost ratio to full "
         f"{medians['since'] / medians['full']:.4f} against entries ratio {new / n:.4f}"
