@@ -237,8 +237,7 @@ class _Run:
         self.versions: dict[bytes, int] = {}  # the last version seen of each aggregate, by originator id
         self.seen: dict[bytes, int] = {}
         self.records: list[tuple[int, bytes]] = []
-        self.leaf_tiles: list[bytes] = []
-        self.nodes: list[list[bytes]] = [[] for _ in range(TILE_HEIGHT)]
+        self.levels: list[list[bytes]] = [[] for _ in range(TILE_HEIGHT + 1)]  # the tree's levels 0 to 8 so far
 
     def tasks(self) -> Iterator[Task]:
         count = (self.total + TILE_WIDTH - 1) // TILE_WIDTH
@@ -252,7 +251,6 @@ class _Run:
                 except BundleError:
                     raise _GiveUp from None
                 tiles.append((data, wide, tile))
-                self.leaf_tiles.append(tile)
             yield start * TILE_WIDTH, tiles
 
     def take(self, task: Task, answer: Answer) -> None:
@@ -262,8 +260,10 @@ class _Run:
         end = first + len(answer.key_ids) // 4
         self._versions(first, end, answer.meta)
         self._keys(first, end, answer)
-        for level, hashes in zip(self.nodes, answer.nodes, strict=True):
-            level.append(hashes)
+        for _, _, tile in tiles:  # the worker found the leaf hashes equal to the tile's
+            self.levels[0].extend(_split(tile))
+        for level, hashes in zip(self.levels[1:], answer.nodes, strict=True):
+            level.extend(_split(hashes))
         if self.keep_records:
             leaf = first
             for data, wide, _ in tiles:
@@ -313,8 +313,7 @@ class _Run:
 
     def tree(self) -> merkle.MemoryTree:
         """The tree over every leaf: levels 0 to 8 from the tiles and the workers, the rest hashed here."""
-        levels = [_split(b"".join(self.leaf_tiles))]
-        levels.extend(_split(b"".join(level)) for level in self.nodes)
+        levels = list(self.levels)
         while len(levels[-1]) > 1:
             below = levels[-1]
             levels.append([merkle.node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
