@@ -12,6 +12,7 @@ worker refuses every mutated record the reference worker refuses.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 
@@ -57,10 +58,10 @@ def test_each_fixture_gets_the_reference_engines_own_report(fixture: Fixture) ->
 def test_an_honest_bundle_is_proven_sound_by_the_fast_path_itself(name: str) -> None:
     with open_bundle(ROOT / name / ARCHIVE) as bundle:
         keys = [k.public_key for k in bundle.key_history() if k.purpose == "event"]
-        sound = fast.fast_check(bundle, BundleSource(bundle), candidate_keys=keys, keep_records=True)
-        assert sound is not None
-        assert [leaf for leaf, _ in sound.records] == list(range(bundle.manifest.tree_size))
-        assert [r for _, r in sound.records] == list(bundle.entries())
+        sound = fast.fast_check(bundle, BundleSource(bundle), candidate_keys=keys, replay=list)
+        assert sound is not None and sound.replayed is not None
+        assert [leaf for leaf, _ in sound.replayed] == list(range(bundle.manifest.tree_size))
+        assert [r for _, r in sound.replayed] == list(bundle.entries())
 
 
 @pytest.mark.parametrize("name", ["forged-key", "key-out-of-range", "rotations-swapped", "reordered", "sealed-moved"])
@@ -125,7 +126,9 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_large_honest_bundle_is_proven_sound_on_worker_processes(large: Path) -> None:
     with open_bundle(large) as bundle:
         keys = [k.public_key for k in bundle.key_history() if k.purpose == "event"]
-        sound = fast.fast_check(bundle, BundleSource(bundle), candidate_keys=keys, workers=2, under=EVENTS - 7)
+        sound: fast.Fast[object] | None = fast.fast_check(
+            bundle, BundleSource(bundle), candidate_keys=keys, workers=2, under=EVENTS - 7
+        )
     assert sound is not None
     assert sound.report.leaves == EVENTS and sound.report.checkpoints == 3 and not sound.report.problems
     seen: dict[UUID, int] = {}
@@ -144,7 +147,7 @@ def test_the_tree_it_hashes_in_bulk_is_the_one_appended_leaf_by_leaf(large: Path
     with open_bundle(large) as bundle:
         keys = {event_key_id(k.public_key): k.public_key for k in bundle.key_history() if k.purpose == "event"}
         hashes = [merkle.leaf_hash(r) for r in bundle.entries()]
-        run = fast._Run(bundle, bundle.manifest.tree_size, False, 0)
+        run = fast._Run(bundle, bundle.manifest.tree_size, 0)
         fast._init_worker(keys)
         for task in run.tasks():
             run.take(task, fast.check_task(task))
@@ -169,6 +172,24 @@ def test_damage_deep_in_a_large_bundle_sends_it_to_the_reference_engine(
     assert not ours.ok and ours.results[check].status == "FAIL"
     assert ours.first is not None and ours.first.leaf_index == leaf
     assert ours.as_json() == verify_bundle(root, workers=2, fast=False).as_json()
+
+
+def _first(records: Iterator[tuple[int, bytes]]) -> tuple[int, bytes]:
+    return next(records)
+
+
+def test_a_replay_that_stops_early_does_not_stop_the_checks(tmp_path: Path, large: Path) -> None:
+    """The replay is fed as the checks go; one that reads a single record leaves the checks to run to the end."""
+    broken = _write(tmp_path / "bundle", EVENTS, break_at=EVENTS - 300)
+    for root, sound in ((large, True), (broken, False)):
+        with open_bundle(root) as bundle:
+            keys = [k.public_key for k in bundle.key_history() if k.purpose == "event"]
+            ran = fast.fast_check(bundle, BundleSource(bundle), candidate_keys=keys, workers=2, replay=_first)
+        assert (ran is not None) is sound
+        if ran is not None:
+            with open_bundle(large) as bundle:
+                assert ran.replayed == (0, next(bundle.entries()))
+            assert ran.report.leaves == EVENTS and ran.report.checkpoints == 3
 
 
 def test_a_keyring_of_another_origin_sends_it_to_the_reference_engine(tmp_path: Path) -> None:

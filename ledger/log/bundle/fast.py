@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
+from typing import Generic, TypeVar
 from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature
@@ -54,6 +55,7 @@ _TOPIC_AT = _VERSION_AT + 10
 _META = struct.Struct(">16sQ")  # originator id and version, as they lie in the record
 _LENGTHS = struct.Struct(">QH")
 _KEYRING = KEYRING_ID.bytes
+R = TypeVar("R")
 
 Tile = tuple[bytes, bool, bytes]
 """An entry bundle's bytes, whether it is a wide one, and the level-0 tile beside it."""
@@ -162,12 +164,12 @@ class _GiveUp(Exception):
 
 
 @dataclass
-class Fast:
-    """What a sound fast run leaves: what ``checks.check_log`` would, and what the caller asked to keep."""
+class Fast(Generic[R]):
+    """What a sound fast run leaves: what ``checks.check_log`` would, and what the caller asked for."""
 
     report: checks.VerifyReport
     keys: checks.Keys
-    records: list[tuple[int, bytes]]  # (leaf, record) in log order, if asked for (the governance replay)
+    replayed: R | None  # what ``replay`` returned, if one was given
     seen: dict[UUID, int]  # each aggregate's last version under ``under`` leaves
 
 
@@ -177,24 +179,43 @@ def fast_check(
     *,
     candidate_keys: Sequence[bytes],
     workers: int | None = None,
-    keep_records: bool = False,
     under: int = 0,
-) -> Fast | None:
+    replay: Callable[[Iterator[tuple[int, bytes]]], R] | None = None,
+) -> Fast[R] | None:
     """Every check ``checks.check_log`` runs over ``source`` (the bundle's), or None if any might fail.
 
     None means nothing but "not proven sound here": the caller runs the reference engine,
     which finds and words every problem.
+
+    ``replay``, if given, is fed the (leaf, record) pairs in log order *while* the workers
+    check the rest: it reads a chunk only once every record in it has passed, so it sees
+    what it would after the reference engine, and runs in the main process's time that
+    would otherwise be spent waiting. Its result counts only if the whole run is sound
+    (the caller reports it only if every other check passed, too).
     """
     origin, total = bundle.manifest.origin, bundle.manifest.tree_size
     if total == 0:
         return None
     raw_keys = {event_key_id(k): k for k in candidate_keys}
-    run = _Run(bundle, total, keep_records, under)
-    try:
-        for task, answer in _answers(run.tasks(), total, workers or os.cpu_count() or 1, raw_keys):
+    run = _Run(bundle, total, under)
+    answers = _answers(run.tasks(), total, workers or os.cpu_count() or 1, raw_keys)
+
+    def checked() -> Generator[tuple[int, bytes], None, None]:
+        for task, answer in answers:
             run.take(task, answer)
+            if replay is not None:
+                yield from _records(task)
+
+    stream = checked()
+    try:
+        replayed = replay(stream) if replay is not None else None
+        for _ in stream:  # the checks go on to the last leaf, however far the replay read
+            pass
     except _GiveUp:
         return None
+    finally:
+        stream.close()
+        answers.close()  # shuts the workers down now, not when the generator is collected
     keys = run.keys
     if keys is None or keys.origin != origin:
         return None
@@ -202,12 +223,20 @@ def fast_check(
     checks.check_tree(source, run.tree(), keys, report)
     if report.problems:
         return None
-    return Fast(report, keys, run.records, {UUID(bytes=oid): v for oid, v in run.seen.items()})
+    return Fast(report, keys, replayed, {UUID(bytes=oid): v for oid, v in run.seen.items()})
+
+
+def _records(task: Task) -> Iterator[tuple[int, bytes]]:
+    leaf = task[0]
+    for data, wide, _ in task[1]:
+        for record in unpack_entries(data, wide=wide):
+            yield leaf, record
+            leaf += 1
 
 
 def _answers(
     tasks: Iterator[Task], total: int, workers: int, raw_keys: dict[bytes, bytes]
-) -> Iterator[tuple[Task, Answer]]:
+) -> Generator[tuple[Task, Answer], None, None]:
     if total < checks.PARALLEL_THRESHOLD or workers <= 1:
         _init_worker(raw_keys)
         for task in tasks:
@@ -231,12 +260,11 @@ def _answers(
 class _Run:
     """The main process's side: read the tiles in order, and check what the workers answer, chunk by chunk."""
 
-    def __init__(self, bundle: Bundle, total: int, keep_records: bool, under: int) -> None:
-        self.bundle, self.total, self.keep_records, self.under = bundle, total, keep_records, under
+    def __init__(self, bundle: Bundle, total: int, under: int) -> None:
+        self.bundle, self.total, self.under = bundle, total, under
         self.keys: checks.Keys | None = None
         self.versions: dict[bytes, int] = {}  # the last version seen of each aggregate, by originator id
         self.seen: dict[bytes, int] = {}
-        self.records: list[tuple[int, bytes]] = []
         self.levels: list[list[bytes]] = [[] for _ in range(TILE_HEIGHT + 1)]  # the tree's levels 0 to 8 so far
 
     def tasks(self) -> Iterator[Task]:
@@ -264,12 +292,6 @@ class _Run:
             self.levels[0].extend(_split(tile))
         for level, hashes in zip(self.levels[1:], answer.nodes, strict=True):
             level.extend(_split(hashes))
-        if self.keep_records:
-            leaf = first
-            for data, wide, _ in tiles:
-                for record in unpack_entries(data, wide=wide):
-                    self.records.append((leaf, record))
-                    leaf += 1
 
     def _versions(self, first: int, end: int, meta: bytes) -> None:
         """Each aggregate's versions run 1, 2, 3, ... in log order (V6.A); remember them under ``under`` leaves."""

@@ -29,7 +29,7 @@ from typing import Any, Protocol, cast
 from uuid import UUID
 
 from ledger.log import checks
-from ledger.log.bundle.fast import fast_check
+from ledger.log.bundle.fast import Fast, fast_check
 from ledger.log.bundle.layout import BUNDLE_FORMAT, CHECKPOINT, POLICIES_DIR, tile_path, tiles_for_size
 from ledger.log.bundle.reader import Bundle, BundleError, NotABundleError, open_bundle
 from ledger.log.checks import Problem
@@ -407,16 +407,13 @@ def _verify_opened(
 
     source = BundleSource(bundle)
     checked_keys: checks.Keys | None
-    sound = (
-        fast_check(
-            bundle, source, candidate_keys=candidates, workers=workers, keep_records=replay is not None, under=under
-        )
-        if fast
-        else None
-    )
+    sound: Fast[Replayed] | None = None
+    if fast:
+        sound = fast_check(bundle, source, candidate_keys=candidates, workers=workers, under=under, replay=replay)
+    replayed: Replayed | None = None
     if sound is not None and not source.problems:  # sound: the reference engine would find nothing either
         checked_report, checked_keys = sound.report, sound.keys
-        records.extend(sound.records)
+        replayed = sound.replayed
         if seen is not None:
             seen.update(sound.seen)
     else:  # something may be wrong: the reference engine finds it and names it
@@ -443,7 +440,7 @@ def _verify_opened(
     elif not report.ok:
         report.mark(NOT_RUN, ["V6.B", "V7.B"])
     else:
-        for f in replay(records).findings():
+        for f in (replayed if replayed is not None else replay(records)).findings():
             check = "V7.B" if f.reason.startswith(RECOMPUTE_FINDING) else "V6.B"
             report.fail(check, Problem(f.leaf, f.aggregate_id, f.version, f.reason, check))
 
