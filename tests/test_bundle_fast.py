@@ -12,7 +12,7 @@ worker refuses every mutated record the reference worker refuses.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from uuid import UUID
 
@@ -25,7 +25,7 @@ from ledger.log.bundle import fast
 from ledger.log.bundle.export import BundleWriter
 from ledger.log.bundle.layout import pack_entries
 from ledger.log.bundle.reader import open_bundle
-from ledger.log.bundle.verify import BundleSource, _row, verify_bundle
+from ledger.log.bundle.verify import BundleSource, Replayed, _row, verify_bundle
 from ledger.log.canonical import canonical_dumps
 from ledger.log.key_history import KeyPeriod
 from ledger.log.key_schedule import KEYRING_ID
@@ -252,3 +252,20 @@ def test_the_worker_refuses_a_correctly_signed_record_whose_topic_is_not_utf8() 
         task = (0, [(pack_entries([record]), False, merkle.leaf_hash(record))])
         assert fast.check_task(task).ok is sound
         assert (checks.check_rows(checks._as_tuples([_row(0, record)]))[0][3] is None) is sound
+
+
+def _broken_replay(records: Iterable[tuple[int, bytes]]) -> Replayed:
+    for leaf, _ in records:
+        if leaf == 100:
+            raise RuntimeError("a replay that breaks on the hundredth record")
+    raise AssertionError("unreachable in these tests")
+
+
+def test_a_replay_that_breaks_is_only_run_where_it_ran_before() -> None:
+    """The fast path feeds the replay before the tree and checkpoints are checked; if it breaks there, the
+    reference engine decides, and runs it only if every check passes (so a truncated log is reported, not a crash)."""
+    report = verify_bundle(ROOT / "truncated-log" / ARCHIVE, replay=_broken_replay)
+    assert report.results["V3.D"].status == "FAIL"
+    assert report.results["V6.B"].status == "not run"
+    with pytest.raises(RuntimeError):
+        verify_bundle(ROOT / "honest" / ARCHIVE, replay=_broken_replay)
