@@ -8,13 +8,24 @@ The bundle is written with the exporter's own ``BundleWriter``: a keyring event,
 signed records of 2,000 aggregates in turn, checkpoints at ``events - new`` and
 ``events``. All figures come from one run, interleaved, medians.
 
-    python -m bench.bundle [--events N] [--new K] [--rounds R]
+    python -m bench.bundle [--events N] [--new K] [--rounds R] [--reference]
+
+``--reference`` also times the reference engine alone (``verify_bundle(fast=False)``,
+what every run did before ``ledger.log.bundle.fast``), interleaved with the rest.
+
+On a shared machine the wall-clock ratio swings with the other tenants' load (and a
+run with more processes than the baseline gets a larger share of a busy machine), so
+the CPU seconds of each run (main process and workers) are printed too: raw CPU over
+verify CPU is the ratio a quiet machine with every core free would approach.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import statistics
+import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -23,7 +34,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.common import interleaved, tempdir, timed
-from bench.verify import _init, raw_rate_run
+from bench.verify import _init, _verify_chunk
 from ledger.log import merkle
 from ledger.log.bundle.export import BundleWriter
 from ledger.log.bundle.reader import open_bundle
@@ -74,11 +85,37 @@ def write_bundle(root: Path, events: int, new: int) -> Path:
     return root
 
 
+def _cpu_chunk(chunk: list[tuple[bytes, bytes]]) -> float:
+    """The raw baseline's work on one chunk, returning the CPU seconds it took in its worker."""
+    start = time.process_time()
+    _verify_chunk(chunk)
+    return time.process_time() - start
+
+
+def _raw_run(pool: ProcessPoolExecutor, triples: list[tuple[bytes, bytes]], workers: int, cpu: list[float]) -> float:
+    """``bench.verify.raw_rate_run``, also adding up the workers' CPU seconds into ``cpu``."""
+    size = max(1, len(triples) // (workers * 4))
+    chunks = [triples[i : i + size] for i in range(0, len(triples), size)]
+    spent: list[float] = []
+    t = timed(lambda: spent.extend(pool.map(_cpu_chunk, chunks)))
+    cpu.append(sum(spent))
+    return t
+
+
+def _cpu_here() -> float:
+    """CPU seconds of this process and of its finished children (a verify run's workers, once shut down)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--new", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--reference", action="store_true", help="also time the reference engine alone, as before the fast path"
+    )
     args = parser.parse_args()
     workers = os.cpu_count() or 1
     n, new = args.events, args.new
@@ -91,9 +128,13 @@ def main() -> None:
     message = b"x" * 220  # about the size of a signed minute record
     triples = [(key.sign(message + i.to_bytes(4, "big")), message + i.to_bytes(4, "big")) for i in range(n)]
 
-    def full_run() -> float:
+    cpu: dict[str, list[float]] = {"raw": [], "full": [], "reference": []}
+
+    def full_run(fast: bool = True) -> float:
         ok: list[bool] = []
-        t = timed(lambda: ok.append(verify_bundle(root, workers=workers).ok))
+        before = _cpu_here()
+        t = timed(lambda: ok.append(verify_bundle(root, workers=workers, fast=fast).ok))
+        cpu["full" if fast else "reference"].append(_cpu_here() - before)
         if ok != [True]:
             raise SystemExit("the benchmark's own bundle does not verify")
         return t
@@ -114,14 +155,28 @@ def main() -> None:
     ctx = get_context("fork")
     raw_pub = key.public_key().public_bytes_raw()
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(raw_pub,)) as pool:
-        medians = interleaved(
-            {"raw": lambda: raw_rate_run(pool, triples, workers), "full": full_run, "since": since_run}, args.rounds
-        )
+        runs = {"raw": lambda: _raw_run(pool, triples, workers, cpu["raw"]), "full": full_run, "since": since_run}
+        if args.reference:
+            runs["reference"] = lambda: full_run(fast=False)
+        medians = interleaved(runs, args.rounds)
     raw_rate, full_rate = n / medians["raw"], n / medians["full"]
     print(
         f"bundle: raw Ed25519 on {workers} cores {raw_rate:8.0f} sig/s, verify --bundle {full_rate:8.0f} leaves/s, "
         f"ratio {full_rate / raw_rate:.2f} (goal >= 0.9), {n} leaves"
     )
+    if args.reference:
+        reference_rate = n / medians["reference"]
+        print(
+            f"bundle, reference engine alone (no fast path): {reference_rate:8.0f} leaves/s, "
+            f"ratio {reference_rate / raw_rate:.2f}"
+        )
+    raw_cpu = statistics.median(cpu["raw"])
+    line = f"bundle, CPU seconds (main process and workers): raw {raw_cpu:.2f}, verify --bundle "
+    line += f"{statistics.median(cpu['full']):.2f} (ratio {raw_cpu / statistics.median(cpu['full']):.2f})"
+    if args.reference:
+        line += f", reference engine {statistics.median(cpu['reference']):.2f} "
+        line += f"(ratio {raw_cpu / statistics.median(cpu['reference']):.2f})"
+    print(line)
     print(
         f"bundle --since: {new} new entries in {medians['since']:.3f} s (goal < 1 s); cost ratio to full "
         f"{medians['since'] / medians['full']:.4f} against entries ratio {new / n:.4f}"

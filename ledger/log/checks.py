@@ -375,6 +375,23 @@ def check_log(
         report.problems.append(
             Problem(0, KEYRING_ID, 1, f"the keyring names origin {keys.origin!r} but the log says {origin!r}", ORIGIN)
         )
+    check_tree(source, tree, keys, report, external_checkpoints, external_verifier)
+    return Checked(report, tree, keys, outcome_events)
+
+
+def check_tree(
+    source: Source,
+    tree: merkle.MemoryTree,
+    keys: Keys | None,
+    report: VerifyReport,
+    external_checkpoints: Sequence[tuple[str, str]] = (),
+    external_verifier: NoteVerifier | None = None,
+) -> None:
+    """The checks after the scan, over the recomputed tree: the upper tiles, every checkpoint, their consistency.
+
+    Apart from the scan so that the bundle verifier's fast path (``ledger.log.bundle.fast``),
+    which recomputes the tree its own way, ends with exactly these checks.
+    """
     _check_upper_tiles(source, tree, report)
     if keys is not None:
         roots: list[tuple[str, Checkpoint]] = []
@@ -387,7 +404,6 @@ def check_log(
         for label, note in external_checkpoints:
             _check_checkpoint(label, note, tree, keys, report, from_auditor=True, external=external_verifier)
             report.checkpoints += 1
-    return Checked(report, tree, keys, outcome_events)
 
 
 def _first_keys(row: Row | None, problem: str | None, report: VerifyReport) -> Keys | None:

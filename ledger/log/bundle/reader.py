@@ -396,16 +396,10 @@ class Bundle:
         Its count must be its tile's width, and the level-0 tile beside it must hold
         as many hashes.
         """
-        plain, wide = entries_path(index, width), wide_entries_path(index, width)
-        if self.has(plain) == self.has(wide):
-            what = "both" if self.has(plain) else "neither"
-            raise BundleError(
-                f"{self.where}: the entries of level-0 tile {index} (width {width}) must be in exactly one of "
-                f"{plain} and {wide}, but {what} is in the bundle."
-            )
-        path = plain if self.has(plain) else wide
+        data, wide = self.entry_bundle_bytes(index, width)
+        path = wide_entries_path(index, width) if wide else entries_path(index, width)
         try:
-            records = unpack_entries(self.read(path), wide=path == wide)
+            records = unpack_entries(data, wide=wide)
         except LayoutError as e:
             raise BundleError(f"{self.where}: {path} is cut or padded: {e}.") from None
         if len(records) != width:
@@ -415,6 +409,21 @@ class Bundle:
             )
         self.tile(0, index, width)
         return records
+
+    def entry_bundle_bytes(self, index: int, width: int = TILE_WIDTH) -> tuple[bytes, bool]:
+        """The bytes of entry bundle ``index``, unparsed, and whether it is a wide one (``copro/entries/<N>``).
+
+        Checked against the manifest only: the fast verifier parses it in a worker
+        process, so the records never cross the process boundary one by one.
+        """
+        plain, wide = entries_path(index, width), wide_entries_path(index, width)
+        if self.has(plain) == self.has(wide):
+            what = "both" if self.has(plain) else "neither"
+            raise BundleError(
+                f"{self.where}: the entries of level-0 tile {index} (width {width}) must be in exactly one of "
+                f"{plain} and {wide}, but {what} is in the bundle."
+            )
+        return (self.read(wide), True) if self.has(wide) else (self.read(plain), False)
 
     def entries(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """The records of leaves ``start`` to ``end - 1`` (default: to the end), in order, one bundle at a time."""
