@@ -222,3 +222,15 @@ def run_keys_init(folder: Path) -> tuple[int, str, str]:
 def test_verify_on_a_folder_that_is_not_a_report_says_so(cli: Run, tmp_path: Path) -> None:
     code, _, err = cli("report", "verify", str(tmp_path))
     assert code == 2 and "holds no report.json" in err
+
+
+def test_a_period_ending_now_includes_the_events_of_this_very_second() -> None:
+    from datetime import UTC, datetime
+
+    from ledger.governance.report.build import check_period
+
+    now = datetime(2026, 12, 2, 10, 0, 0, 500_000, tzinfo=UTC)
+    start, end = check_period(None, None, now)
+    assert start is None and end == datetime(2026, 12, 2, 10, 0, 1, tzinfo=UTC)
+    _, end = check_period(None, datetime(2027, 1, 1, tzinfo=UTC), now)  # an end in the future becomes now
+    assert end == datetime(2026, 12, 2, 10, 0, 1, tzinfo=UTC)
