@@ -281,3 +281,25 @@ def test_a_vote_in_a_warm_process_asks_the_store_one_question_before_it_writes(
     app.cast_ballot(world.proposals[0], member_id=world.voters[2], position="agree")  # a new ballot
     app.cast_ballot(world.proposals[0], member_id=world.voters[1], position="abstain")  # a changed one
     assert asked == ["select_notifications", "select_notifications"]
+
+
+def test_a_vote_changes_a_copy_of_the_cached_ballot_never_the_cached_one() -> None:
+    """The copy a vote changes is complete: the cached ballot keeps every field, its version and no pending event."""
+    import copy as copying
+    from uuid import uuid4
+
+    from ledger.governance.ballot import Ballot
+    from ledger.governance.commands.voting import copy_to_change
+    from ledger.log.sealed import Sealed
+
+    cached = Ballot(
+        proposal_id=uuid4(), member_id=uuid4(), position="agree", reason=None, version_hash="sha256:a", at="t1"
+    )
+    cached.collect_events()
+    before = copying.deepcopy(cached.__dict__)
+    changed = copy_to_change(cached)
+    reason = Sealed(person_id=uuid4(), place="ballot/2/reason", nonce=b"n" * 12, ciphertext=b"sealed words")
+    changed.change("block", reason, "sha256:b", at="t2")
+    assert cached.__dict__ == before
+    assert (changed.position, changed.version, len(changed.collect_events())) == ("block", 2, 1)
+    assert changed.id == cached.id and type(changed) is Ballot

@@ -93,7 +93,7 @@ class VotingCommands(GovernanceApplication):
             cached = cache.get(bid)
         except KeyError:
             return None
-        return copy.deepcopy(cached) if isinstance(cached, Ballot) else self.ballot_of(proposal_id, member_id)
+        return copy_to_change(cached) if isinstance(cached, Ballot) else self.ballot_of(proposal_id, member_id)
 
     def _forget_ballot(self, bid: UUID) -> None:
         """After a refused save: the next attempt reads this ballot from the store."""
@@ -151,3 +151,16 @@ class VotingCommands(GovernanceApplication):
             objector = cast(Objection, self._read(Objection, objection_id, "objection")).member_id
             self._objectors[objection_id] = objector
         return objector
+
+
+def copy_to_change(ballot: Ballot) -> Ballot:
+    """A copy of a cached ballot that a vote may change without touching the cache.
+
+    Every field a ballot holds is immutable (ids, text, times, a frozen ``Sealed``), so a
+    shallow copy with a list of pending events of its own is a complete copy: a vote
+    that is refused or fails leaves the cached ballot exactly as it was. ``deepcopy``
+    gives the same at several times the cost (a quarter of a vote's Python time on SQLite).
+    """
+    fresh = copy.copy(ballot)
+    fresh.__dict__["_pending_events"] = []
+    return fresh
