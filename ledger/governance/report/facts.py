@@ -60,7 +60,10 @@ class CollectiveFacts:
     founded_at: datetime
     members: dict[UUID, Member] = field(default_factory=dict)
     roles: list[RoleTerm] = field(default_factory=list)
-    activity: int = 0  # events of this collective dated in the period
+    # The newest event of this collective (its own or its documents'): the period had
+    # activity when it is in the period. A time, not a count, so the fold does not
+    # depend on where the period starts and one snapshot serves every period.
+    last_activity: datetime | None = None
 
 
 @dataclass
@@ -85,6 +88,10 @@ class ProposalFacts:
     closed_at: datetime | None = None
     result: dict[str, Any] | None = None
     withdrawn_at: datetime | None = None
+    # Filled when it closes, from its ballots (which cannot change after that), so the
+    # ballots themselves are dropped and the fold's state does not grow with them:
+    counted: list[tuple[str, str]] = field(default_factory=list)  # (member hex, position) counted, result order
+    reasons: list[tuple[UUID, Position]] = field(default_factory=list)  # disagree/block with a reason, cast order
 
 
 @dataclass(frozen=True)
@@ -182,9 +189,13 @@ class Facts:
     start: datetime | None
     end: datetime
     size: int = 0  # leaves folded: the log as it stood at the period's end
+    next_leaf: int = 0  # the first leaf not read: where a fold resumed from this state goes on
+    latest: datetime | None = None  # the newest event time read: this state serves periods ending after it
+    folded: int = 0  # events read by this fold (not by the one it resumed from): what a report costs
     collectives: dict[UUID, CollectiveFacts] = field(default_factory=dict)
     proposals: dict[UUID, ProposalFacts] = field(default_factory=dict)
-    ballots: dict[UUID, BallotFacts] = field(default_factory=dict)
+    ballots: dict[UUID, BallotFacts] = field(default_factory=dict)  # of proposals not closed
+    ballots_of: dict[UUID, list[UUID]] = field(default_factory=dict)  # proposal -> its ballots, in cast order
     objections: dict[UUID, ObjectionFacts] = field(default_factory=dict)
     agreements: dict[UUID, AgreementFacts] = field(default_factory=dict)
     reflections: dict[UUID, ReflectionFacts] = field(default_factory=dict)
@@ -200,31 +211,46 @@ Step = Callable[[Facts, Event, Payload, datetime], UUID | None]
 """A topic's step: fold the event in; the collective it belongs to (to count activity), if known."""
 
 
-def collect(events: Iterable[Event], *, start: datetime | None, end: datetime) -> Facts:
-    """Fold ``events`` (log order) up to the first one dated at or after ``end``."""
-    facts = Facts(start, end)
+def collect(
+    events: Iterable[Event], *, start: datetime | None, end: datetime, resume: Facts | None = None
+) -> Facts:
+    """Fold ``events`` (log order) up to the first one dated at or after ``end``.
+
+    With ``resume`` (a state this fold left earlier, ``resume.latest`` before ``end``),
+    ``events`` start at ``resume.next_leaf`` and the fold goes on from that state: the
+    result is the same as folding from leaf 0, because nothing in the state depends on
+    the period (only ``start`` and ``end``, which are replaced).
+    """
+    if resume is None:
+        facts = Facts(start, end)
+    else:
+        facts, facts.start, facts.end, facts.folded = resume, start, end, 0
     for event in events:
+        facts.folded += 1
         step = STEPS.get(event.topic)
         try:
             payload = Payload(event.payload)
             at = parse_time(_timestamp(payload))
         except ValueError as e:
             if step is None:  # not ours to judge: the verifier refuses what is outside the vocabulary
+                facts.next_leaf = event.leaf + 1
                 continue
             raise UnreadableEvent(event, str(e)) from None
         if at >= end:
             break
-        facts.size = event.leaf + 1
+        facts.size = facts.next_leaf = event.leaf + 1
+        if facts.latest is None or at > facts.latest:
+            facts.latest = at
         if step is None:  # a topic no figure reads (keys, members' sealed details) or one we do not know
             continue
         try:
             cid = step(facts, event, payload, at)
-        except (ValueError, KeyError, IndexError) as e:
+        except (ValueError, KeyError, IndexError, TypeError) as e:
             raise UnreadableEvent(event, f"it does not follow from the events before it ({e})") from None
-        if cid is not None and facts.in_period(at):
+        if cid is not None:
             c = facts.collectives.get(cid)
-            if c is not None:
-                c.activity += 1
+            if c is not None and (c.last_activity is None or at > c.last_activity):
+                c.last_activity = at
     return facts
 
 
@@ -346,8 +372,41 @@ def _objection_registered(f: Facts, e: Event, p: Payload, at: datetime) -> UUID:
 
 def _closed(f: Facts, e: Event, p: Payload, at: datetime) -> UUID:
     pr = f.proposals[e.originator_id]
-    pr.state, pr.closed_at, pr.result = "closed", at, p.object("result")
+    result = p.object("result")
+    pr.state, pr.closed_at = "closed", at
+    _compact(f, pr, result)
+    pr.result = {k: v for k, v in result.items() if k != "ballots"}  # the refs are now in ``counted``
     return pr.collective_id
+
+
+def _compact(f: Facts, pr: ProposalFacts, result: dict[str, Any]) -> None:
+    """Keep of a closed proposal's ballots only what the figures read, and drop the ballots.
+
+    ``counted``: each ballot the result cites at the version it cites, answering the
+    decided version, its member on the recorded roster (FORMAT.md §8), in the result's
+    order. ``reasons``: each position that was a disagree or block with a reason, in the
+    order the ballots were cast and their versions written. A ballot cannot change once
+    its proposal has closed, so this is what the figures would read at any later time.
+    """
+    roster = {str(m) for m, _ in result.get("roster", [])}
+    version_hash = result.get("version_hash")
+    counted: list[tuple[str, str]] = []
+    for ref, version in result.get("ballots", []):
+        b = f.ballots.get(UUID(hex=ref))
+        if b is None or not 1 <= version <= len(b.versions):
+            continue
+        position = b.versions[version - 1]
+        if position.version_hash == version_hash and b.member_id.hex in roster:
+            counted.append((b.member_id.hex, position.position))
+    reasons: list[tuple[UUID, Position]] = []
+    for bid in f.ballots_of.pop(pr.id, []):
+        b = f.ballots.pop(bid, None)
+        if b is None:
+            continue
+        reasons.extend(
+            (b.member_id, at) for at in b.versions if at.has_reason and at.position in ("disagree", "block")
+        )
+    pr.counted, pr.reasons = counted, reasons
 
 
 def _withdrawn(f: Facts, e: Event, p: Payload, at: datetime) -> UUID:
@@ -373,6 +432,7 @@ def _has_value(p: Payload, name: str) -> bool:
 def _cast(f: Facts, e: Event, p: Payload, at: datetime) -> UUID | None:
     b = BallotFacts(p.uuid("proposal_id"), p.uuid("member_id"), [_position(p, at)])
     f.ballots[e.originator_id] = b
+    f.ballots_of.setdefault(b.proposal_id, []).append(e.originator_id)
     return _collective_of(f, b.proposal_id)
 
 
