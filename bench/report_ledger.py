@@ -16,6 +16,7 @@ events takes a long time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from datetime import date
@@ -74,10 +75,8 @@ def cycle(
         if gov.merkle_log.log_size() >= events - 2:
             break
         position, reason = _position(i, n)
-        try:
+        with contextlib.suppress(GovernanceError):
             gov.cast_ballot(pid, member_id=voter, position=position, reason=reason)
-        except GovernanceError:
-            pass
         if i == 10 and n % 4 == 1:
             objection = gov.raise_objection(pid, member_id=voters[(n + 3) % len(voters)], reason="A concern.")
             if n % 8 == 1:

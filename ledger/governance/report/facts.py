@@ -211,9 +211,7 @@ Step = Callable[[Facts, Event, Payload, datetime], UUID | None]
 """A topic's step: fold the event in; the collective it belongs to (to count activity), if known."""
 
 
-def collect(
-    events: Iterable[Event], *, start: datetime | None, end: datetime, resume: Facts | None = None
-) -> Facts:
+def collect(events: Iterable[Event], *, start: datetime | None, end: datetime, resume: Facts | None = None) -> Facts:
     """Fold ``events`` (log order) up to the first one dated at or after ``end``.
 
     With ``resume`` (a state this fold left earlier, ``resume.latest`` before ``end``),
@@ -403,9 +401,7 @@ def _compact(f: Facts, pr: ProposalFacts, result: dict[str, Any]) -> None:
         b = f.ballots.pop(bid, None)
         if b is None:
             continue
-        reasons.extend(
-            (b.member_id, at) for at in b.versions if at.has_reason and at.position in ("disagree", "block")
-        )
+        reasons.extend((b.member_id, at) for at in b.versions if at.has_reason and at.position in ("disagree", "block"))
     pr.counted, pr.reasons = counted, reasons
 
 

@@ -58,9 +58,7 @@ def report_document(
     return document_of(fold(events, start=start, end=end), collective_id)
 
 
-def fold(
-    events: Iterable[Event], *, start: datetime | None, end: datetime, resume: fx.Facts | None = None
-) -> fx.Facts:
+def fold(events: Iterable[Event], *, start: datetime | None, end: datetime, resume: fx.Facts | None = None) -> fx.Facts:
     """The period checked, then ``events`` folded (from ``resume``'s state, if given) up to its end."""
     for name, moment in (("start", start), ("end", end)):
         if moment is not None and moment.utcoffset() is None:
