@@ -26,6 +26,7 @@ from uuid import UUID
 from ledger.governance.replay.events import Event, Payload, PayloadError
 
 PREFIX = "copro/1/"
+POSITIONS = ("agree", "abstain", "disagree", "block")
 
 
 def parse_time(text: str) -> datetime:
@@ -88,9 +89,11 @@ class ProposalFacts:
     closed_at: datetime | None = None
     result: dict[str, Any] | None = None
     withdrawn_at: datetime | None = None
-    # Filled when it closes, from its ballots (which cannot change after that), so the
-    # ballots themselves are dropped and the fold's state does not grow with them:
-    counted: list[tuple[str, str]] = field(default_factory=list)  # (member hex, position) counted, result order
+    # Filled when it closes, from its result and ballots (which cannot change after that),
+    # so the ballots are dropped and the state does not grow with them. Packed as indexes
+    # into ``Facts.people`` and ``Facts.group_sets`` (``Facts.votes`` unpacks them):
+    roster: list[int] = field(default_factory=list)  # the recorded roster: person, group set, person, ...
+    counted: list[int] = field(default_factory=list)  # counted ballots, result order: person, position, ...
     reasons: list[tuple[UUID, Position]] = field(default_factory=list)  # disagree/block with a reason, cast order
 
 
@@ -203,8 +206,40 @@ class Facts:
     feedback: dict[UUID, FeedbackFacts] = field(default_factory=dict)
     narratives: dict[UUID, NarrativeFacts] = field(default_factory=dict)
 
+    people: list[str] = field(default_factory=list)  # member hex of every roster and counted ballot
+    group_sets: list[list[str]] = field(default_factory=list)  # each distinct roster entry's groups
+    _person: dict[str, int] = field(default_factory=dict)
+    _group_set: dict[tuple[str, ...], int] = field(default_factory=dict)
+
     def in_period(self, at: datetime) -> bool:
         return self.start is None or at >= self.start
+
+    def person(self, hex_id: str) -> int:
+        found = self._person.get(hex_id)
+        if found is None:
+            found = self._person[hex_id] = len(self.people)
+            self.people.append(hex_id)
+        return found
+
+    def group_set(self, groups: list[str]) -> int:
+        key = tuple(groups)
+        found = self._group_set.get(key)
+        if found is None:
+            found = self._group_set[key] = len(self.group_sets)
+            self.group_sets.append(list(key))
+        return found
+
+    def index_tables(self) -> None:
+        """Rebuild the lookups of ``people`` and ``group_sets`` (after they were read from a snapshot)."""
+        self._person = {h: i for i, h in enumerate(self.people)}
+        self._group_set = {tuple(g): i for i, g in enumerate(self.group_sets)}
+
+    def votes(self, p: ProposalFacts) -> tuple[dict[str, frozenset[str]], list[tuple[str, str]]]:
+        """A closed proposal's roster (member hex -> groups) and counted ballots (member hex, position)."""
+        people, sets = self.people, self.group_sets
+        r, c = p.roster, p.counted
+        roster = {people[r[i]]: frozenset(sets[r[i + 1]]) for i in range(0, len(r), 2)}
+        return roster, [(people[c[i]], POSITIONS[c[i + 1]]) for i in range(0, len(c), 2)]
 
 
 Step = Callable[[Facts, Event, Payload, datetime], UUID | None]
@@ -373,7 +408,7 @@ def _closed(f: Facts, e: Event, p: Payload, at: datetime) -> UUID:
     result = p.object("result")
     pr.state, pr.closed_at = "closed", at
     _compact(f, pr, result)
-    pr.result = {k: v for k, v in result.items() if k != "ballots"}  # the refs are now in ``counted``
+    pr.result = {k: result[k] for k in ("outcome",) if k in result}  # the roster and ballots are packed
     return pr.collective_id
 
 
@@ -386,23 +421,27 @@ def _compact(f: Facts, pr: ProposalFacts, result: dict[str, Any]) -> None:
     order the ballots were cast and their versions written. A ballot cannot change once
     its proposal has closed, so this is what the figures would read at any later time.
     """
-    roster = {str(m) for m, _ in result.get("roster", [])}
+    packed: list[int] = []
+    roster: set[str] = set()
+    for m, groups in result.get("roster", []):
+        roster.add(str(m))
+        packed += [f.person(str(m)), f.group_set([str(g) for g in groups])]
     version_hash = result.get("version_hash")
-    counted: list[tuple[str, str]] = []
+    counted: list[int] = []
     for ref, version in result.get("ballots", []):
         b = f.ballots.get(UUID(hex=ref))
         if b is None or not 1 <= version <= len(b.versions):
             continue
         position = b.versions[version - 1]
         if position.version_hash == version_hash and b.member_id.hex in roster:
-            counted.append((b.member_id.hex, position.position))
+            counted += [f.person(b.member_id.hex), POSITIONS.index(position.position)]
     reasons: list[tuple[UUID, Position]] = []
     for bid in f.ballots_of.pop(pr.id, []):
         b = f.ballots.pop(bid, None)
         if b is None:
             continue
         reasons.extend((b.member_id, at) for at in b.versions if at.has_reason and at.position in ("disagree", "block"))
-    pr.counted, pr.reasons = counted, reasons
+    pr.roster, pr.counted, pr.reasons = packed, counted, reasons
 
 
 def _withdrawn(f: Facts, e: Event, p: Payload, at: datetime) -> UUID:

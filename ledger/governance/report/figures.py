@@ -187,9 +187,7 @@ class Report:
         The counted ballots were picked out when it closed (``facts._compact``); the
         roster is read here, for the period's decisions only.
         """
-        result = p.result or {}
-        roster = {str(m): frozenset(g) for m, g in result.get("roster", [])}
-        return roster, list(p.counted)
+        return self.f.votes(p)
 
     def participation(
         self, eligible: dict[str, set[str]], took: dict[str, set[str]], everyone: set[str], voted: set[str]

@@ -51,6 +51,8 @@ def encode(facts: fx.Facts, root: bytes) -> bytes:
         "size": f.size,
         "next_leaf": f.next_leaf,
         "latest": _t(f.latest),
+        "people": f.people,
+        "group_sets": f.group_sets,
         "collectives": [_collective(c) for c in f.collectives.values()],
         "proposals": [_proposal(p) for p in f.proposals.values()],
         "ballots": [
@@ -105,6 +107,9 @@ def _no_constant(name: str) -> Any:
 def _snapshot(doc: dict[str, Any], start: datetime | None, end: datetime) -> Snapshot:
     f = fx.Facts(start, end)
     f.size, f.next_leaf, f.latest = _int(doc["size"]), _int(doc["next_leaf"]), _opt_time(doc["latest"])
+    f.people = [_s(h) for h in doc["people"]]
+    f.group_sets = [[_s(g) for g in gs] for gs in doc["group_sets"]]
+    f.index_tables()
     for c in doc["collectives"]:
         cf = _collective_of(c)
         f.collectives[cf.id] = cf
@@ -144,6 +149,16 @@ def _snapshot(doc: dict[str, Any], start: datetime | None, end: datetime) -> Sna
     root = base64.b64decode(_s(doc["root"]), validate=True)
     if f.next_leaf < f.size or len(root) != 32:
         raise _Bad("inconsistent")
+    people, sets = len(f.people), len(f.group_sets)
+    for pf in f.proposals.values():  # every packed index must point into its table
+        if len(pf.roster) % 2 or len(pf.counted) % 2:
+            raise _Bad("packed votes")
+        if any(not 0 <= i < people for i in pf.roster[::2]) or any(not 0 <= i < sets for i in pf.roster[1::2]):
+            raise _Bad("roster index")
+        if any(not 0 <= i < people for i in pf.counted[::2]) or any(
+            not 0 <= i < len(fx.POSITIONS) for i in pf.counted[1::2]
+        ):
+            raise _Bad("counted index")
     return Snapshot(f, root)
 
 
@@ -187,13 +202,15 @@ def _proposal(p: fx.ProposalFacts) -> list[Any]:
         _t(p.closed_at),
         p.result,
         _t(p.withdrawn_at),
-        [list(c) for c in p.counted],
+        p.roster,
+        p.counted,
         [[m.hex, _pos(at)] for m, at in p.reasons],
     ]
 
 
 def _proposal_of(p: list[Any]) -> fx.ProposalFacts:
-    pid, cid, category, versions, state, agreement, policy, objections, closed, result, withdrawn, counted, reasons = p
+    (pid, cid, category, versions, state, agreement, policy, objections, closed, result, withdrawn) = p[:11]
+    roster, counted, reasons = p[11:]
     if result is not None and not isinstance(result, dict):
         raise _Bad("result")
     return fx.ProposalFacts(
@@ -208,7 +225,8 @@ def _proposal_of(p: list[Any]) -> fx.ProposalFacts:
         _opt_time(closed),
         result,
         _opt_time(withdrawn),
-        [(_s(m), _s(pos)) for m, pos in counted],
+        _ints(roster),
+        _ints(counted),
         [(_u(m), _pos_of(at)) for m, at in reasons],
     )
 
@@ -309,6 +327,12 @@ def _opt_s(value: Any) -> str | None:
 def _int(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise _Bad("not a whole number")
+    return value
+
+
+def _ints(value: Any) -> list[int]:
+    if not isinstance(value, list) or not all(type(v) is int for v in value):
+        raise _Bad("not a list of whole numbers")
     return value
 
 
