@@ -9,13 +9,14 @@ so every size reports on the same activity. Three builds, each through
 figures, HTML, PDF, three signatures per file):
 
 - **cold**: no snapshot: the fold reads every event from leaf 0;
-- **previous**: the report of everything before the period (the last quarter's), cold
-  too; it leaves the fold's snapshot at the period's start;
+- **previous**: the report of the same number of events just before the period (the
+  last quarter's), cold too; it leaves the fold's snapshot at the period's start;
 - **warm**: the period's report, with ``--previous`` and that snapshot: what a steward's
   quarterly report costs. ``copro report verify`` (the full recompute) then checks it.
 
 The table gives seconds and the events each build folded; "render" is the part of the
-warm build spent on HTML and PDF (the same at every size: the period is the same).
+warm build spent on HTML and PDF (the same at every size: the period is the same), and
+"figures" the rest of it: checkpoint, keys, snapshot, fold, signatures, writing.
 
     python -m bench.report [--sizes 10000,100000,1000000] [--period 2000] [--no-verify]
 """
@@ -69,6 +70,7 @@ def run(cfg: LedgerConfig, period_events: int, verify: bool) -> dict[str, Any]:
     try:
         size = ledger.merkle_log.log_size()
         start = timestamp_at(ledger, size - period_events).replace(microsecond=0)
+        before = timestamp_at(ledger, size - 2 * period_events).replace(microsecond=0)
         end = timestamp_at(ledger, size - 1).replace(microsecond=0) + timedelta(seconds=1)
         snapshot = snapshot_path(cfg)
 
@@ -92,7 +94,7 @@ def run(cfg: LedgerConfig, period_events: int, verify: bool) -> dict[str, Any]:
         snapshot.unlink(missing_ok=True)
         cold_s, cold = build("cold", since=start, until=end)
         snapshot.unlink(missing_ok=True)
-        prev_s, _ = build("previous", since=None, until=start)
+        prev_s, _ = build("previous", since=before, until=start)
         renders.clear()
         warm_s, warm = build("warm", since=start, until=end, previous=work / "previous")
         render_s = sum(renders)
@@ -112,6 +114,7 @@ def run(cfg: LedgerConfig, period_events: int, verify: bool) -> dict[str, Any]:
             "warm": warm_s,
             "warm_folded": warm.folded,
             "render": render_s,
+            "figures": warm_s - render_s,
             "decisions": len(warm.doc["decisions"]["items"]),
             "snapshot_bytes": snapshot.stat().st_size,
             "verified": ok,
@@ -132,19 +135,20 @@ def main() -> None:
     print(f"report: a period of the last {args.period} events, {args.members} members")
     print(
         f"  {'events':>9}  {'cold s':>7}  {'folded':>9}  {'previous s':>10}  {'warm s':>7}  {'folded':>7}  "
-        f"{'render s':>8}  {'decisions':>9}  {'snapshot':>10}  verify"
+        f"{'render s':>8}  {'figures s':>9}  {'decisions':>9}  {'snapshot':>10}  verify"
     )
     for r in rows:
         verified = "-" if r["verified"] is None else "pass" if r["verified"] else "FAIL"
         print(
             f"  {r['size']:>9,}  {r['cold']:>7.2f}  {r['cold_folded']:>9,}  {r['previous']:>10.2f}  "
-            f"{r['warm']:>7.2f}  {r['warm_folded']:>7,}  {r['render']:>8.2f}  {r['decisions']:>9}  "
-            f"{r['snapshot_bytes']:>10,}  {verified}"
+            f"{r['warm']:>7.2f}  {r['warm_folded']:>7,}  {r['render']:>8.2f}  {r['figures']:>9.2f}  "
+            f"{r['decisions']:>9}  {r['snapshot_bytes']:>10,}  {verified}"
         )
     base = rows[0]
     for r in rows[1:]:
         print(
             f"  ratio {r['size']:,} / {base['size']:,} events: warm {r['warm'] / base['warm']:.2f}, "
+            f"warm figures {r['figures'] / base['figures']:.2f}, "
             f"cold {r['cold'] / base['cold']:.2f}"
         )
 
