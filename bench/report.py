@@ -94,7 +94,7 @@ def run(cfg: LedgerConfig, period_events: int, verify: bool) -> dict[str, Any]:
         snapshot.unlink(missing_ok=True)
         cold_s, cold = build("cold", since=start, until=end)
         snapshot.unlink(missing_ok=True)
-        prev_s, _ = build("previous", since=before, until=start)
+        prev_s, _ = build("previous", since=before if before < start else None, until=start)
         renders.clear()
         warm_s, warm = build("warm", since=start, until=end, previous=work / "previous")
         render_s = sum(renders)
