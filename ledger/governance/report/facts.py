@@ -92,7 +92,7 @@ class ProposalFacts:
     # Filled when it closes, from its result and ballots (which cannot change after that),
     # so the ballots are dropped and the state does not grow with them. Packed as indexes
     # into ``Facts.people`` and ``Facts.group_sets`` (``Facts.votes`` unpacks them):
-    roster: list[int] = field(default_factory=list)  # the recorded roster: person, group set, person, ...
+    roster: int = -1  # the recorded roster: an index into ``Facts.rosters`` (most decisions share one)
     counted: list[int] = field(default_factory=list)  # counted ballots, result order: person, position, ...
     reasons: list[tuple[UUID, Position]] = field(default_factory=list)  # disagree/block with a reason, cast order
 
@@ -208,6 +208,8 @@ class Facts:
 
     people: list[str] = field(default_factory=list)  # member hex of every roster and counted ballot
     group_sets: list[list[str]] = field(default_factory=list)  # each distinct roster entry's groups
+    rosters: list[list[int]] = field(default_factory=list)  # each distinct roster: person, group set, ...
+    _roster: dict[tuple[int, ...], int] = field(default_factory=dict)
     _person: dict[str, int] = field(default_factory=dict)
     _group_set: dict[tuple[str, ...], int] = field(default_factory=dict)
 
@@ -229,15 +231,24 @@ class Facts:
             self.group_sets.append(list(key))
         return found
 
+    def roster_of(self, packed: list[int]) -> int:
+        key = tuple(packed)
+        found = self._roster.get(key)
+        if found is None:
+            found = self._roster[key] = len(self.rosters)
+            self.rosters.append(packed)
+        return found
+
     def index_tables(self) -> None:
-        """Rebuild the lookups of ``people`` and ``group_sets`` (after they were read from a snapshot)."""
+        """Rebuild the lookups of the shared tables (after they were read from a snapshot)."""
         self._person = {h: i for i, h in enumerate(self.people)}
         self._group_set = {tuple(g): i for i, g in enumerate(self.group_sets)}
+        self._roster = {tuple(r): i for i, r in enumerate(self.rosters)}
 
     def votes(self, p: ProposalFacts) -> tuple[dict[str, frozenset[str]], list[tuple[str, str]]]:
         """A closed proposal's roster (member hex -> groups) and counted ballots (member hex, position)."""
         people, sets = self.people, self.group_sets
-        r, c = p.roster, p.counted
+        r, c = (self.rosters[p.roster] if p.roster >= 0 else []), p.counted
         roster = {people[r[i]]: frozenset(sets[r[i + 1]]) for i in range(0, len(r), 2)}
         return roster, [(people[c[i]], POSITIONS[c[i + 1]]) for i in range(0, len(c), 2)]
 
@@ -418,7 +429,8 @@ def _compact(f: Facts, pr: ProposalFacts, result: dict[str, Any]) -> None:
     ``counted``: each ballot the result cites at the version it cites, answering the
     decided version, its member on the recorded roster (FORMAT.md §8), in the result's
     order. ``reasons``: each position that was a disagree or block with a reason, in the
-    order the ballots were cast and their versions written. A ballot cannot change once
+    order the ballots were cast and their versions written, when a new version followed it
+    (only those can be in the trail; a closed proposal's versions are final). A ballot cannot change once
     its proposal has closed, so this is what the figures would read at any later time.
     """
     packed: list[int] = []
@@ -435,13 +447,23 @@ def _compact(f: Facts, pr: ProposalFacts, result: dict[str, Any]) -> None:
         position = b.versions[version - 1]
         if position.version_hash == version_hash and b.member_id.hex in roster:
             counted += [f.person(b.member_id.hex), POSITIONS.index(position.position)]
+    by_hash = {v.content_hash: v for v in pr.versions}  # final: a closed proposal is not revised
     reasons: list[tuple[UUID, Position]] = []
     for bid in f.ballots_of.pop(pr.id, []):
         b = f.ballots.pop(bid, None)
         if b is None:
             continue
-        reasons.extend((b.member_id, at) for at in b.versions if at.has_reason and at.position in ("disagree", "block"))
-    pr.roster, pr.counted, pr.reasons = packed, counted, reasons
+        for at in b.versions:
+            answered = by_hash.get(at.version_hash)
+            if (
+                at.has_reason
+                and at.position in ("disagree", "block")
+                and answered is not None
+                and answered.number < len(pr.versions)
+                and pr.versions[answered.number].at > at.at
+            ):
+                reasons.append((b.member_id, at))  # one that a new version followed: it may be in the trail
+    pr.roster, pr.counted, pr.reasons = f.roster_of(packed), counted, reasons
 
 
 def _withdrawn(f: Facts, e: Event, p: Payload, at: datetime) -> UUID:

@@ -53,6 +53,7 @@ def encode(facts: fx.Facts, root: bytes) -> bytes:
         "latest": _t(f.latest),
         "people": f.people,
         "group_sets": f.group_sets,
+        "rosters": f.rosters,
         "collectives": [_collective(c) for c in f.collectives.values()],
         "proposals": [_proposal(p) for p in f.proposals.values()],
         "ballots": [
@@ -109,6 +110,7 @@ def _snapshot(doc: dict[str, Any], start: datetime | None, end: datetime) -> Sna
     f.size, f.next_leaf, f.latest = _int(doc["size"]), _int(doc["next_leaf"]), _opt_time(doc["latest"])
     f.people = [_s(h) for h in doc["people"]]
     f.group_sets = [[_s(g) for g in gs] for gs in doc["group_sets"]]
+    f.rosters = [_ints(r) for r in doc["rosters"]]
     f.index_tables()
     for c in doc["collectives"]:
         cf = _collective_of(c)
@@ -150,11 +152,12 @@ def _snapshot(doc: dict[str, Any], start: datetime | None, end: datetime) -> Sna
     if f.next_leaf < f.size or len(root) != 32:
         raise _Bad("inconsistent")
     people, sets = len(f.people), len(f.group_sets)
-    for pf in f.proposals.values():  # every packed index must point into its table
-        if len(pf.roster) % 2 or len(pf.counted) % 2:
+    for r in f.rosters:  # every packed index must point into its table
+        if len(r) % 2 or any(not 0 <= i < people for i in r[::2]) or any(not 0 <= i < sets for i in r[1::2]):
+            raise _Bad("roster")
+    for pf in f.proposals.values():
+        if not -1 <= pf.roster < len(f.rosters) or len(pf.counted) % 2:
             raise _Bad("packed votes")
-        if any(not 0 <= i < people for i in pf.roster[::2]) or any(not 0 <= i < sets for i in pf.roster[1::2]):
-            raise _Bad("roster index")
         if any(not 0 <= i < people for i in pf.counted[::2]) or any(
             not 0 <= i < len(fx.POSITIONS) for i in pf.counted[1::2]
         ):
@@ -225,7 +228,7 @@ def _proposal_of(p: list[Any]) -> fx.ProposalFacts:
         _opt_time(closed),
         result,
         _opt_time(withdrawn),
-        _ints(roster),
+        _int(roster),
         _ints(counted),
         [(_u(m), _pos_of(at)) for m, at in reasons],
     )
