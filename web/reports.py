@@ -107,7 +107,7 @@ def index(collective_id: UUID) -> Response:
 @login_required
 def make(collective_id: UUID) -> Response:
     c = _steward(collective_id)
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = datetime.now(UTC)  # check_period rounds it up: the events of this very second are in
     try:
         start_text, end_text = form("from", 40).strip(), form("to", 40).strip()
         start = moment(start_text, end=False) if start_text else None
