@@ -51,8 +51,9 @@ def _usage(error: Exception) -> CoproError:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Build, pin, write and sign the report; print where it is and how to check it."""
-    from ledger.governance.report.build import build_report, check_out, live_records, read_previous
+    from ledger.governance.report.build import build_report, check_out, read_previous
     from ledger.governance.report.figures import ReportError
+    from ledger.governance.report_source import LiveSource, snapshot_path
     from ledger.log.application import Ledger
     from web.report_files import RENDERERS
 
@@ -73,10 +74,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     ledger = Ledger.open(config, keys)
     try:
         note = ledger.checkpoint()
-        size = int(note.split("\n")[1])
         try:
             built = build_report(
-                live_records(ledger.merkle_log, size),
+                LiveSource(ledger.merkle_log),
                 checkpoint=note,
                 out=out,
                 key=keys.report.signing_key,
@@ -85,6 +85,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 start=start,
                 end=end,
                 previous=previous,
+                snapshot=snapshot_path(config),
             )
         except ReportError as e:
             raise _usage(e) from None

@@ -27,11 +27,11 @@ from ledger.governance.report.build import (
     Previous,
     build_report,
     check_period,
-    live_records,
     moment,
     read_previous,
 )
 from ledger.governance.report.figures import ReportError
+from ledger.governance.report_source import LiveSource, snapshot_path
 from ledger.log.canonical import strict_loads
 from ledger.log.errors import CoproError
 from web.report_files import RENDERERS
@@ -123,10 +123,9 @@ def make(collective_id: UUID) -> Response:
         previous: Previous | None = read_previous(root / kept[0]["name"]) if kept else None
         gov = copro.gov
         note = gov.checkpoint()
-        size = int(note.split("\n")[1])
         try:
             build_report(
-                live_records(gov.merkle_log, size),
+                LiveSource(gov.merkle_log),
                 checkpoint=note,
                 out=out,
                 key=gov.keys.report.signing_key,
@@ -135,6 +134,7 @@ def make(collective_id: UUID) -> Response:
                 start=start,
                 end=end,
                 previous=previous,
+                snapshot=snapshot_path(gov.config),
             )
         except CoproError as e:
             return _page(collective_id, 409 if e.exit_code == 1 else 422, str(e))

@@ -27,9 +27,18 @@ from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.governance.report.figures import ReportError, report_document
-from ledger.governance.report.provenance import CheckedLog, ProvenanceError, b64
-from ledger.log import merkle
+from ledger.governance.replay.events import Event
+from ledger.governance.report.facts import Facts
+from ledger.governance.report.figures import ReportError, document_of, fold, report_document
+from ledger.governance.report.provenance import (
+    CheckedLog,
+    LogKeys,
+    ProvenanceError,
+    b64,
+    open_checkpoint,
+    report_key,
+)
+from ledger.governance.report.snapshot import decode, encode
 from ledger.log.canonical import strict_loads
 from ledger.log.file_signatures import sign_folder
 from ledger.log.keys import raw_public
@@ -168,20 +177,23 @@ def read_previous(folder: Path) -> Previous:
         raise ReportError(f"{path} is not a copro report ({e}); give the folder of the previous report.") from None
 
 
-def previous_link(previous: Previous | None, checked: CheckedLog, size: int) -> dict[str, Any] | None:
+class Tree(Protocol):
+    def root(self, size: int) -> bytes: ...
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]: ...
+
+
+def previous_link(previous: Previous | None, tree: Tree, origin: str, size: int) -> dict[str, Any] | None:
     """The previous report's checkpoint and the consistency proof from it to this one, from the same tree."""
     if previous is None:
         return None
-    if previous.origin != checked.keys.origin:
-        raise ReportError(
-            f"The previous report is for the log {previous.origin!r}, not this ledger's {checked.keys.origin!r}."
-        )
-    if previous.size > size or checked.tree.root(previous.size) != previous.root:
+    if previous.origin != origin:
+        raise ReportError(f"The previous report is for the log {previous.origin!r}, not this ledger's {origin!r}.")
+    if previous.size > size or tree.root(previous.size) != previous.root:
         raise ProvenanceError(
             f"The previous report pinned a log of {previous.size:,} events with root {b64(previous.root)}, "
             "which is not part of this log: the history was rewritten since, or it is another ledger's report."
         )
-    proof = merkle.consistency_proof(previous.size, size, checked.tree.read) if previous.size else []
+    proof = tree.consistency_proof(previous.size, size) if previous.size else []
     return {"size": previous.size, "root": b64(previous.root), "proof": [b64(h) for h in proof]}
 
 
@@ -207,10 +219,28 @@ class Built:
     files: list[str]
     size: int
     doc: dict[str, Any]
+    folded: int = 0  # events read by the fold: the report's cost
+    resumed_at: int = 0  # the leaf the fold started from (0: no snapshot fitted)
+
+
+class LogSource(Protocol):
+    """A log a report is built from without reading all of it: its keys, its stored tree, its tail.
+
+    ``keys`` come from the keyring's own events; ``root`` and ``consistency_proof`` from
+    the log's stored tiles (O(log n)); ``events(start, size)`` are leaves ``start`` up
+    to ``size``, each signature checked (``provenance.checked_events``).
+    """
+
+    @property
+    def keys(self) -> LogKeys: ...
+    def size(self) -> int: ...
+    def root(self, size: int) -> bytes: ...
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]: ...
+    def events(self, start: int, size: int) -> Iterator[Event]: ...
 
 
 def build_report(
-    records: Iterable[tuple[int, bytes]],
+    source: LogSource,
     *,
     checkpoint: str,
     out: Path,
@@ -220,30 +250,80 @@ def build_report(
     start: datetime | None = None,
     end: datetime,
     previous: Previous | None = None,
+    snapshot: Path | None = None,
 ) -> Built:
-    """Compute, pin, write and sign a report into ``out`` (which must be new or empty)."""
+    """Compute, pin, write and sign a report into ``out`` (which must be new or empty).
+
+    The checkpoint is checked against the log's stored tree; the figures are folded
+    from the snapshot at ``snapshot`` (a file path; a cache the build also refreshes),
+    when it fits this log and period, and the events after it, else from leaf 0. So a
+    report costs the events since the last one, not the log. ``copro report verify``
+    recomputes everything from leaf 0 all the same.
+    """
     check_out(out)
-    checked = CheckedLog()
-    doc = figures_over(checked, records, collective_id=collective_id, start=start, end=end)
-    cp = checked.open_checkpoint(checkpoint)
-    if cp.size != checked.tree.size:
-        raise ProvenanceError(
-            f"the checkpoint covers {cp.size:,} events but {checked.tree.size:,} were read; report again"
-        )
-    if raw_public(key.public_key()) != checked.report_key(cp.size):
+    keys = source.keys
+    cp = open_checkpoint(checkpoint, keys, source.size(), source.root)
+    if raw_public(key.public_key()) != report_key(keys, cp.size):
         raise ReportError(
             "The report key in the keys folder is not the report key the ledger's keyring names; "
             "restore the ledger's own report.key, or rotate it with 'copro keys rotate report'."
         )
+    resume = usable_snapshot(snapshot, source, size=cp.size, start=start, end=end)
+    first = 0 if resume is None else resume.next_leaf
+    facts = fold(source.events(first, cp.size), start=start, end=end, resume=resume)
+    if snapshot is not None and facts.next_leaf > first:
+        save_snapshot(snapshot, encode(facts, source.root(facts.next_leaf)))
+    doc = document_of(facts, collective_id)
     doc["log"] = {
         "origin": cp.origin,
         "size": cp.size,
         "root": b64(cp.root_hash),
         "checkpoint": checkpoint,
-        "previous": previous_link(previous, checked, cp.size),
+        "previous": previous_link(previous, source, keys.origin, cp.size),
     }
     files = write_folder(out, doc, renderers, key, origin=cp.origin, signed_on=end.date())
-    return Built(out, files, cp.size, doc)
+    return Built(out, files, cp.size, doc, facts.folded, first)
+
+
+def usable_snapshot(
+    path: Path | None, source: LogSource, *, size: int, start: datetime | None, end: datetime
+) -> Facts | None:
+    """The snapshot's state if it fits: it parses, has this version, lies within the checkpoint, is of
+    this log (the root at its leaf), and ends before the period does. Anything else: ``None``, fold from 0."""
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    snap = decode(data, start=start, end=end)
+    if snap is None:
+        return None
+    f = snap.facts
+    if f.next_leaf == 0 or f.next_leaf > size or (f.latest is not None and f.latest >= end):
+        return None
+    if source.root(f.next_leaf) != snap.root:
+        return None  # another ledger's, or a history rewritten since: the log is the truth
+    return f
+
+
+def save_snapshot(path: Path, data: bytes) -> None:
+    """Write the snapshot beside its place and rename it in, so a reader never sees half of one.
+
+    A cache that cannot be written costs the next report time, not this report: errors are ignored.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(name, path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass
 
 
 def principal(origin: str) -> str:

@@ -26,6 +26,7 @@ from uuid import UUID
 from ledger.governance.replay.events import Event, Payload, PayloadError
 
 PREFIX = "copro/1/"
+POSITIONS = ("agree", "abstain", "disagree", "block")
 
 
 def parse_time(text: str) -> datetime:
@@ -60,7 +61,10 @@ class CollectiveFacts:
     founded_at: datetime
     members: dict[UUID, Member] = field(default_factory=dict)
     roles: list[RoleTerm] = field(default_factory=list)
-    activity: int = 0  # events of this collective dated in the period
+    # The newest event of this collective (its own or its documents'): the period had
+    # activity when it is in the period. A time, not a count, so the fold does not
+    # depend on where the period starts and one snapshot serves every period.
+    last_activity: datetime | None = None
 
 
 @dataclass
@@ -85,6 +89,12 @@ class ProposalFacts:
     closed_at: datetime | None = None
     result: dict[str, Any] | None = None
     withdrawn_at: datetime | None = None
+    # Filled when it closes, from its result and ballots (which cannot change after that),
+    # so the ballots are dropped and the state does not grow with them. Packed as indexes
+    # into ``Facts.people`` and ``Facts.group_sets`` (``Facts.votes`` unpacks them):
+    roster: int = -1  # the recorded roster: an index into ``Facts.rosters`` (most decisions share one)
+    counted: list[int] = field(default_factory=list)  # counted ballots, result order: person, position, ...
+    reasons: list[tuple[UUID, Position]] = field(default_factory=list)  # disagree/block with a reason, cast order
 
 
 @dataclass(frozen=True)
@@ -182,9 +192,13 @@ class Facts:
     start: datetime | None
     end: datetime
     size: int = 0  # leaves folded: the log as it stood at the period's end
+    next_leaf: int = 0  # the first leaf not read: where a fold resumed from this state goes on
+    latest: datetime | None = None  # the newest event time read: this state serves periods ending after it
+    folded: int = 0  # events read by this fold (not by the one it resumed from): what a report costs
     collectives: dict[UUID, CollectiveFacts] = field(default_factory=dict)
     proposals: dict[UUID, ProposalFacts] = field(default_factory=dict)
-    ballots: dict[UUID, BallotFacts] = field(default_factory=dict)
+    ballots: dict[UUID, BallotFacts] = field(default_factory=dict)  # of proposals not closed
+    ballots_of: dict[UUID, list[UUID]] = field(default_factory=dict)  # proposal -> its ballots, in cast order
     objections: dict[UUID, ObjectionFacts] = field(default_factory=dict)
     agreements: dict[UUID, AgreementFacts] = field(default_factory=dict)
     reflections: dict[UUID, ReflectionFacts] = field(default_factory=dict)
@@ -192,39 +206,95 @@ class Facts:
     feedback: dict[UUID, FeedbackFacts] = field(default_factory=dict)
     narratives: dict[UUID, NarrativeFacts] = field(default_factory=dict)
 
+    people: list[str] = field(default_factory=list)  # member hex of every roster and counted ballot
+    group_sets: list[list[str]] = field(default_factory=list)  # each distinct roster entry's groups
+    rosters: list[list[int]] = field(default_factory=list)  # each distinct roster: person, group set, ...
+    _roster: dict[tuple[int, ...], int] = field(default_factory=dict)
+    _person: dict[str, int] = field(default_factory=dict)
+    _group_set: dict[tuple[str, ...], int] = field(default_factory=dict)
+
     def in_period(self, at: datetime) -> bool:
         return self.start is None or at >= self.start
+
+    def person(self, hex_id: str) -> int:
+        found = self._person.get(hex_id)
+        if found is None:
+            found = self._person[hex_id] = len(self.people)
+            self.people.append(hex_id)
+        return found
+
+    def group_set(self, groups: list[str]) -> int:
+        key = tuple(groups)
+        found = self._group_set.get(key)
+        if found is None:
+            found = self._group_set[key] = len(self.group_sets)
+            self.group_sets.append(list(key))
+        return found
+
+    def roster_of(self, packed: list[int]) -> int:
+        key = tuple(packed)
+        found = self._roster.get(key)
+        if found is None:
+            found = self._roster[key] = len(self.rosters)
+            self.rosters.append(packed)
+        return found
+
+    def index_tables(self) -> None:
+        """Rebuild the lookups of the shared tables (after they were read from a snapshot)."""
+        self._person = {h: i for i, h in enumerate(self.people)}
+        self._group_set = {tuple(g): i for i, g in enumerate(self.group_sets)}
+        self._roster = {tuple(r): i for i, r in enumerate(self.rosters)}
+
+    def votes(self, p: ProposalFacts) -> tuple[dict[str, frozenset[str]], list[tuple[str, str]]]:
+        """A closed proposal's roster (member hex -> groups) and counted ballots (member hex, position)."""
+        people, sets = self.people, self.group_sets
+        r, c = (self.rosters[p.roster] if p.roster >= 0 else []), p.counted
+        roster = {people[r[i]]: frozenset(sets[r[i + 1]]) for i in range(0, len(r), 2)}
+        return roster, [(people[c[i]], POSITIONS[c[i + 1]]) for i in range(0, len(c), 2)]
 
 
 Step = Callable[[Facts, Event, Payload, datetime], UUID | None]
 """A topic's step: fold the event in; the collective it belongs to (to count activity), if known."""
 
 
-def collect(events: Iterable[Event], *, start: datetime | None, end: datetime) -> Facts:
-    """Fold ``events`` (log order) up to the first one dated at or after ``end``."""
-    facts = Facts(start, end)
+def collect(events: Iterable[Event], *, start: datetime | None, end: datetime, resume: Facts | None = None) -> Facts:
+    """Fold ``events`` (log order) up to the first one dated at or after ``end``.
+
+    With ``resume`` (a state this fold left earlier, ``resume.latest`` before ``end``),
+    ``events`` start at ``resume.next_leaf`` and the fold goes on from that state: the
+    result is the same as folding from leaf 0, because nothing in the state depends on
+    the period (only ``start`` and ``end``, which are replaced).
+    """
+    if resume is None:
+        facts = Facts(start, end)
+    else:
+        facts, facts.start, facts.end, facts.folded = resume, start, end, 0
     for event in events:
+        facts.folded += 1
         step = STEPS.get(event.topic)
         try:
             payload = Payload(event.payload)
             at = parse_time(_timestamp(payload))
         except ValueError as e:
             if step is None:  # not ours to judge: the verifier refuses what is outside the vocabulary
+                facts.next_leaf = event.leaf + 1
                 continue
             raise UnreadableEvent(event, str(e)) from None
         if at >= end:
             break
-        facts.size = event.leaf + 1
+        facts.size = facts.next_leaf = event.leaf + 1
+        if facts.latest is None or at > facts.latest:
+            facts.latest = at
         if step is None:  # a topic no figure reads (keys, members' sealed details) or one we do not know
             continue
         try:
             cid = step(facts, event, payload, at)
-        except (ValueError, KeyError, IndexError) as e:
+        except (ValueError, KeyError, IndexError, TypeError) as e:
             raise UnreadableEvent(event, f"it does not follow from the events before it ({e})") from None
-        if cid is not None and facts.in_period(at):
+        if cid is not None:
             c = facts.collectives.get(cid)
-            if c is not None:
-                c.activity += 1
+            if c is not None and (c.last_activity is None or at > c.last_activity):
+                c.last_activity = at
     return facts
 
 
@@ -346,8 +416,54 @@ def _objection_registered(f: Facts, e: Event, p: Payload, at: datetime) -> UUID:
 
 def _closed(f: Facts, e: Event, p: Payload, at: datetime) -> UUID:
     pr = f.proposals[e.originator_id]
-    pr.state, pr.closed_at, pr.result = "closed", at, p.object("result")
+    result = p.object("result")
+    pr.state, pr.closed_at = "closed", at
+    _compact(f, pr, result)
+    pr.result = {k: result[k] for k in ("outcome",) if k in result}  # the roster and ballots are packed
     return pr.collective_id
+
+
+def _compact(f: Facts, pr: ProposalFacts, result: dict[str, Any]) -> None:
+    """Keep of a closed proposal's ballots only what the figures read, and drop the ballots.
+
+    ``counted``: each ballot the result cites at the version it cites, answering the
+    decided version, its member on the recorded roster (FORMAT.md §8), in the result's
+    order. ``reasons``: each position that was a disagree or block with a reason, in the
+    order the ballots were cast and their versions written, when a new version followed it
+    (only those can be in the trail; a closed proposal's versions are final). A ballot cannot change once
+    its proposal has closed, so this is what the figures would read at any later time.
+    """
+    packed: list[int] = []
+    roster: set[str] = set()
+    for m, groups in result.get("roster", []):
+        roster.add(str(m))
+        packed += [f.person(str(m)), f.group_set([str(g) for g in groups])]
+    version_hash = result.get("version_hash")
+    counted: list[int] = []
+    for ref, version in result.get("ballots", []):
+        b = f.ballots.get(UUID(hex=ref))
+        if b is None or not 1 <= version <= len(b.versions):
+            continue
+        position = b.versions[version - 1]
+        if position.version_hash == version_hash and b.member_id.hex in roster:
+            counted += [f.person(b.member_id.hex), POSITIONS.index(position.position)]
+    by_hash = {v.content_hash: v for v in pr.versions}  # final: a closed proposal is not revised
+    reasons: list[tuple[UUID, Position]] = []
+    for bid in f.ballots_of.pop(pr.id, []):
+        b = f.ballots.pop(bid, None)
+        if b is None:
+            continue
+        for at in b.versions:
+            answered = by_hash.get(at.version_hash)
+            if (
+                at.has_reason
+                and at.position in ("disagree", "block")
+                and answered is not None
+                and answered.number < len(pr.versions)
+                and pr.versions[answered.number].at > at.at
+            ):
+                reasons.append((b.member_id, at))  # one that a new version followed: it may be in the trail
+    pr.roster, pr.counted, pr.reasons = f.roster_of(packed), counted, reasons
 
 
 def _withdrawn(f: Facts, e: Event, p: Payload, at: datetime) -> UUID:
@@ -373,6 +489,7 @@ def _has_value(p: Payload, name: str) -> bool:
 def _cast(f: Facts, e: Event, p: Payload, at: datetime) -> UUID | None:
     b = BallotFacts(p.uuid("proposal_id"), p.uuid("member_id"), [_position(p, at)])
     f.ballots[e.originator_id] = b
+    f.ballots_of.setdefault(b.proposal_id, []).append(e.originator_id)
     return _collective_of(f, b.proposal_id)
 
 

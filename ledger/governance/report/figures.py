@@ -10,7 +10,6 @@ id is ever read into the document.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
@@ -56,15 +55,24 @@ def report_document(
     events: Iterable[Event], *, collective_id: UUID | None, start: datetime | None, end: datetime
 ) -> dict[str, Any]:
     """The report of one collective for ``[start, end)``, with ``"log": None`` for the build step to fill."""
+    return document_of(fold(events, start=start, end=end), collective_id)
+
+
+def fold(events: Iterable[Event], *, start: datetime | None, end: datetime, resume: fx.Facts | None = None) -> fx.Facts:
+    """The period checked, then ``events`` folded (from ``resume``'s state, if given) up to its end."""
     for name, moment in (("start", start), ("end", end)):
         if moment is not None and moment.utcoffset() is None:
             raise ReportError(f"The period's {name} must say its time zone (for example 2026-01-01T00:00:00Z).")
     if start is not None and start >= end:
         raise ReportError(f"The period starts ({_time(start)}) at or after it ends ({_time(end)}); swap the dates.")
     try:
-        facts = fx.collect(events, start=start, end=end)
+        return fx.collect(events, start=start, end=end, resume=resume)
     except fx.UnreadableEvent as e:
         raise ReportError(f"The log cannot be reported on: {e}; run copro verify to find what is wrong.") from None
+
+
+def document_of(facts: fx.Facts, collective_id: UUID | None) -> dict[str, Any]:
+    """The figures of one collective over folded facts (which it only reads)."""
     return Report(facts, _choose(facts, collective_id)).document()
 
 
@@ -129,10 +137,6 @@ class Report:
         self.positions: dict[UUID, list[tuple[str, str]]] = {}
         for p in self.decisions:
             self.rosters[p.id], self.positions[p.id] = self.counted(p)
-        self.ballots_of: dict[UUID, list[fx.BallotFacts]] = defaultdict(list)
-        for b in facts.ballots.values():
-            if b.proposal_id in self.decided:
-                self.ballots_of[b.proposal_id].append(b)
         self.changed: set[UUID] = set()
         self.minutes = 0
         self.objections_total = Cell(0)
@@ -178,19 +182,12 @@ class Report:
         return self._methods[key]
 
     def counted(self, p: fx.ProposalFacts) -> tuple[dict[str, frozenset[str]], list[tuple[str, str]]]:
-        """The roster (member hex -> groups) and the counted ballots (member hex, position) of a decision."""
-        result = p.result or {}
-        roster = {str(m): frozenset(g) for m, g in result.get("roster", [])}
-        version_hash = result.get("version_hash")
-        ballots: list[tuple[str, str]] = []
-        for ref, version in result.get("ballots", []):
-            b = self.f.ballots.get(UUID(hex=ref))
-            if b is None or not 1 <= version <= len(b.versions):
-                continue
-            at = b.versions[version - 1]
-            if at.version_hash == version_hash and b.member_id.hex in roster:
-                ballots.append((b.member_id.hex, at.position))
-        return roster, ballots
+        """The roster (member hex -> groups) and the counted ballots (member hex, position) of a decision.
+
+        The counted ballots were picked out when it closed (``facts._compact``); the
+        roster is read here, for the period's decisions only.
+        """
+        return self.f.votes(p)
 
     def participation(
         self, eligible: dict[str, set[str]], took: dict[str, set[str]], everyone: set[str], voted: set[str]
@@ -382,19 +379,16 @@ class Report:
                     True,
                     changed_outcome("The block stopped the proposal."),
                 )
-        for b in self.ballots_of.get(p.id, []):
-            for at in b.versions:
-                if not at.has_reason or at.position not in ("disagree", "block"):
-                    continue
-                if at.position == "block" and b.member_id in objectors:
-                    continue  # the block raised an objection, which is in the trail as one
-                answered = by_hash.get(at.version_hash)
-                if answered is None or answered.number >= len(p.versions) or (b.member_id, at.version_hash) in seen:
-                    continue
-                nxt = p.versions[answered.number]
-                if nxt.at > at.at:
-                    seen.add((b.member_id, at.version_hash))
-                    entry(at.at, "reason", b.member_id, False, revision(nxt, "After it, the author wrote"))
+        for member_id, at in p.reasons:  # disagree or block with a reason, in the order given
+            if at.position == "block" and member_id in objectors:
+                continue  # the block raised an objection, which is in the trail as one
+            answered = by_hash.get(at.version_hash)
+            if answered is None or answered.number >= len(p.versions) or (member_id, at.version_hash) in seen:
+                continue
+            nxt = p.versions[answered.number]
+            if nxt.at > at.at:
+                seen.add((member_id, at.version_hash))
+                entry(at.at, "reason", member_id, False, revision(nxt, "After it, the author wrote"))
         return [e for _, _, e in sorted(found, key=lambda t: (t[0], t[1]))]
 
     def why_none(self, p: fx.ProposalFacts) -> str:
@@ -651,7 +645,8 @@ class Report:
             for i in decisions["items"]
         )
         share = None if not every_shown or eligible < THRESHOLD else (200 * took + eligible) // (2 * eligible)
-        quiet = self.c.activity == 0
+        last = self.c.last_activity
+        quiet = last is None or not self.in_period(last)
         hours = self.hours_total.render()
         statement = say.headline(quiet=quiet, decisions=n, changed=len(self.changed), share=share, hours_given=hours)
         return {

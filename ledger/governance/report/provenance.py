@@ -15,7 +15,7 @@ database driver or eventsourcing to check a report against a bundle.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -45,6 +45,15 @@ class LogKeys:
     event: KeySchedule = field(default_factory=KeySchedule)
     checkpoint: KeySchedule = field(default_factory=KeySchedule)
     report: KeySchedule = field(default_factory=KeySchedule)
+
+
+def log_keys(origin: str, periods: Iterable[tuple[str, bytes, int]]) -> LogKeys:
+    """The schedules from (purpose, public key, first leaf in force) triples, in order of leaf."""
+    keys = LogKeys(origin)
+    schedules = {"event": keys.event, "checkpoint": keys.checkpoint, "report": keys.report}
+    for purpose, key, first_leaf in periods:
+        schedules[purpose].add(first_leaf, key)
+    return keys
 
 
 class CheckedLog:
@@ -94,40 +103,80 @@ class CheckedLog:
 
     def report_key(self, size: int) -> bytes:
         """The report key in force once the first ``size`` leaves are in the log."""
-        key = self.keys.report.at(max(size - 1, 0))
-        assert key is not None
-        return key
+        return report_key(self.keys, size)
 
     def open_checkpoint(self, note: str) -> Checkpoint:
         """The checkpoint ``note`` signs, checked: this log's origin, its checkpoint key, this tree's root."""
-        try:
-            cp = Checkpoint.parse(note.split("\n\n", 1)[0] + "\n")
-        except (NoteError, ValueError) as e:
-            raise ProvenanceError(f"the report's checkpoint is not a checkpoint ({e})") from None
-        keys = self.keys
-        if cp.origin != keys.origin:
-            raise ProvenanceError(f"the report's checkpoint is for the log {cp.origin!r}, not {keys.origin!r}")
-        key = keys.checkpoint.at(cp.size)
-        assert key is not None
-        verifier = NoteVerifier(
-            keys.origin, signed_note.key_id(keys.origin, key), Ed25519PublicKey.from_public_bytes(key)
+        return open_checkpoint(note, self.keys, self.tree.size, self.tree.root)
+
+
+def open_checkpoint(note: str, keys: LogKeys, log_size: int, root_at: Callable[[int], bytes]) -> Checkpoint:
+    """The checkpoint ``note`` signs, checked: the log's origin, its checkpoint key, the log's root at its size.
+
+    ``root_at`` is the root of the log's first ``n`` leaves: a tree rebuilt from every
+    leaf (verify), or the log's stored tiles (building a report, O(log n)).
+    """
+    try:
+        cp = Checkpoint.parse(note.split("\n\n", 1)[0] + "\n")
+    except (NoteError, ValueError) as e:
+        raise ProvenanceError(f"the report's checkpoint is not a checkpoint ({e})") from None
+    if cp.origin != keys.origin:
+        raise ProvenanceError(f"the report's checkpoint is for the log {cp.origin!r}, not {keys.origin!r}")
+    key = keys.checkpoint.at(cp.size)
+    assert key is not None
+    verifier = NoteVerifier(keys.origin, signed_note.key_id(keys.origin, key), Ed25519PublicKey.from_public_bytes(key))
+    try:
+        open_note(note, [verifier])
+    except NoteError as e:
+        raise ProvenanceError(
+            f"the report's checkpoint has no valid signature by the log's checkpoint key ({e})"
+        ) from None
+    if cp.size > log_size:
+        raise ProvenanceError(f"the report's checkpoint covers {cp.size:,} events but the log holds only {log_size:,}")
+    if root_at(cp.size) != cp.root_hash:
+        raise ProvenanceError(
+            f"the log's first {cp.size:,} events do not hash to the root the report's checkpoint signs "
+            f"({b64(cp.root_hash)}): that history was rewritten"
         )
+    return cp
+
+
+def report_key(keys: LogKeys, size: int) -> bytes:
+    """The report key in force once the first ``size`` leaves are in the log."""
+    key = keys.report.at(max(size - 1, 0))
+    assert key is not None
+    return key
+
+
+def checked_events(records: Iterable[tuple[int, bytes]], keys: LogKeys, start: int) -> Iterator[Event]:
+    """The events of ``records`` (leaf ``start`` on, in order), each signature checked with the event key in force.
+
+    The keys come from the keyring's events (``LogKeys``, read apart from the rest of
+    the log), so reading the tail of a log costs the tail, not the log.
+    """
+    expected = start
+    verifiers: dict[bytes, dict[bytes, Ed25519PublicKey]] = {}
+    for leaf, record in records:
+        if leaf != expected:
+            raise ProvenanceError(f"the log skips from leaf {expected - 1} to leaf {leaf}")
+        expected += 1
         try:
-            open_note(note, [verifier])
-        except NoteError as e:
+            parsed = parse_record(record)
+        except RecordFormatError as e:
+            raise ProvenanceError(f"leaf {leaf} is not a signed copro record ({e})") from None
+        key = keys.event.at(leaf)
+        assert key is not None  # the schedule starts at leaf 0
+        verifier = verifiers.get(key)
+        if verifier is None:
+            verifier = verifiers[key] = {event_key_id(key): Ed25519PublicKey.from_public_bytes(key)}
+        try:
+            verify_record(record, verifier)
+        except SignatureError as e:
             raise ProvenanceError(
-                f"the report's checkpoint has no valid signature by the log's checkpoint key ({e})"
+                f"leaf {leaf} (aggregate {parsed.originator_id}, version {parsed.version}) "
+                f"is not signed by the event key in force there ({e})"
             ) from None
-        if cp.size > self.tree.size:
-            raise ProvenanceError(
-                f"the report's checkpoint covers {cp.size:,} events but the log holds only {self.tree.size:,}"
-            )
-        if self.tree.root(cp.size) != cp.root_hash:
-            raise ProvenanceError(
-                f"the log's first {cp.size:,} events do not hash to the root the report's checkpoint signs "
-                f"({b64(cp.root_hash)}): that history was rewritten"
-            )
-        return cp
+        yield Event(leaf, parsed.originator_id, parsed.version, parsed.topic, parsed.payload)
 
 
 def _started(originator_id: object, topic: str, payload: bytes) -> LogKeys:

@@ -1,0 +1,357 @@
+"""The report fold's state at a leaf, as versioned JSON, so the next report folds only the events after it.
+
+A snapshot is a cache: the log is the truth. So it is plain data (JSON, never pickle:
+a tampered cache must never run code), it names its format version and the root of
+the tree it was folded from, and ``decode`` gives ``None`` for anything it cannot take
+(not JSON, another version, a field missing or of the wrong type); the caller then
+folds from leaf 0. Whether a snapshot fits a request (its leaf within the checkpoint,
+its root that of this log at that leaf, its newest event before the period's end) is
+the builder's check, since only it knows the log.
+
+Nothing in the state depends on the period (``facts.collect`` keeps times, not counts
+of the period), so one snapshot serves every period that ends after it. Closed
+proposals keep only what the figures read (``facts._compact``), so it grows with the
+log's decisions and documents, not with its ballots.
+
+Pure (the standard library): the file's I/O belongs to whoever holds the path.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from ledger.governance.report import facts as fx
+
+VERSION = "copro-report-facts/1"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A fold's state, and the root of the log's first ``facts.next_leaf`` leaves it was folded from."""
+
+    facts: fx.Facts
+    root: bytes
+
+
+class _Bad(Exception):
+    """Raised inside decoding; ``decode`` turns it into ``None``."""
+
+
+def encode(facts: fx.Facts, root: bytes) -> bytes:
+    """The state as JSON bytes (without the period, which the next fold supplies)."""
+    f = facts
+    doc = {
+        "version": VERSION,
+        "root": base64.b64encode(root).decode("ascii"),
+        "size": f.size,
+        "next_leaf": f.next_leaf,
+        "latest": _t(f.latest),
+        "people": f.people,
+        "group_sets": f.group_sets,
+        "rosters": f.rosters,
+        "collectives": [_collective(c) for c in f.collectives.values()],
+        "proposals": [_proposal(p) for p in f.proposals.values()],
+        "ballots": [
+            [k.hex, b.proposal_id.hex, b.member_id.hex, [_pos(v) for v in b.versions]] for k, b in f.ballots.items()
+        ],
+        "ballots_of": [[k.hex, [b.hex for b in v]] for k, v in f.ballots_of.items()],
+        "objections": [_objection(o) for o in f.objections.values()],
+        "agreements": [_agreement(a) for a in f.agreements.values()],
+        "reflections": [
+            [k.hex, r.collective_id.hex, r.subject, r.review_outcome, _t(r.at), r.actions, r.done]
+            for k, r in f.reflections.items()
+        ],
+        "contributions": [
+            [
+                k.hex,
+                c.collective_id.hex,
+                c.member_id.hex,
+                c.minutes,
+                _t(c.at),
+                c.recognition,
+                c.kind,
+                c.amount_minor,
+                c.currency,
+                c.rate_table,
+            ]
+            for k, c in f.contributions.items()
+        ],
+        "feedback": [
+            [k.hex, b.collective_id.hex, b.proposal_id.hex, b.member_id.hex, b.answers, _t(b.at)]
+            for k, b in f.feedback.items()
+        ],
+        "narratives": [[k.hex, n.collective_id.hex, n.texts, n.leaf] for k, n in f.narratives.items()],
+    }
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def decode(data: bytes, *, start: datetime | None, end: datetime) -> Snapshot | None:
+    """The snapshot in ``data``, its period set to ``[start, end)``; ``None`` for anything else."""
+    try:
+        doc = json.loads(data, parse_constant=_no_constant)
+        if not isinstance(doc, dict) or doc.get("version") != VERSION:
+            return None
+        return _snapshot(doc, start, end)
+    except (_Bad, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+        return None
+
+
+def _no_constant(name: str) -> Any:
+    raise _Bad(name)
+
+
+def _snapshot(doc: dict[str, Any], start: datetime | None, end: datetime) -> Snapshot:
+    f = fx.Facts(start, end)
+    f.size, f.next_leaf, f.latest = _int(doc["size"]), _int(doc["next_leaf"]), _opt_time(doc["latest"])
+    f.people = [_s(h) for h in doc["people"]]
+    f.group_sets = [[_s(g) for g in gs] for gs in doc["group_sets"]]
+    f.rosters = [_ints(r) for r in doc["rosters"]]
+    f.index_tables()
+    for c in doc["collectives"]:
+        cf = _collective_of(c)
+        f.collectives[cf.id] = cf
+    for p in doc["proposals"]:
+        pf = _proposal_of(p)
+        f.proposals[pf.id] = pf
+    for k, pid, mid, versions in doc["ballots"]:
+        f.ballots[_u(k)] = fx.BallotFacts(_u(pid), _u(mid), [_pos_of(v) for v in versions])
+    for k, ids in doc["ballots_of"]:
+        f.ballots_of[_u(k)] = [_u(b) for b in ids]
+    for o in doc["objections"]:
+        of = _objection_of(o)
+        f.objections[of.id] = of
+    for a in doc["agreements"]:
+        af = _agreement_of(a)
+        f.agreements[af.id] = af
+    for k, cid, subject, outcome, at, actions, done in doc["reflections"]:
+        f.reflections[_u(k)] = fx.ReflectionFacts(
+            _u(cid), _s(subject), _opt_s(outcome), _time(at), _int(actions), _int(done)
+        )
+    for k, cid, mid, minutes, at, recognition, kind, amount, currency, table in doc["contributions"]:
+        f.contributions[_u(k)] = fx.ContributionFacts(
+            _u(cid),
+            _u(mid),
+            _int(minutes),
+            _time(at),
+            _s(recognition),
+            _opt_s(kind),
+            _int(amount),
+            _s(currency),
+            _s(table),
+        )
+    for k, cid, pid, mid, answers, at in doc["feedback"]:
+        f.feedback[_u(k)] = fx.FeedbackFacts(_u(cid), _u(pid), _u(mid), _answers(answers), _time(at))
+    for k, cid, texts, leaf in doc["narratives"]:
+        f.narratives[_u(k)] = fx.NarrativeFacts(_u(cid), _texts(texts), _int(leaf))
+    root = base64.b64decode(_s(doc["root"]), validate=True)
+    if f.next_leaf < f.size or len(root) != 32:
+        raise _Bad("inconsistent")
+    people, sets = len(f.people), len(f.group_sets)
+    for r in f.rosters:  # every packed index must point into its table
+        if len(r) % 2 or any(not 0 <= i < people for i in r[::2]) or any(not 0 <= i < sets for i in r[1::2]):
+            raise _Bad("roster")
+    for pf in f.proposals.values():
+        if not -1 <= pf.roster < len(f.rosters) or len(pf.counted) % 2:
+            raise _Bad("packed votes")
+        if any(not 0 <= i < people for i in pf.counted[::2]) or any(
+            not 0 <= i < len(fx.POSITIONS) for i in pf.counted[1::2]
+        ):
+            raise _Bad("counted index")
+    return Snapshot(f, root)
+
+
+# -- each kind of state, both ways -------------------------------------------------------------
+
+
+def _collective(c: fx.CollectiveFacts) -> list[Any]:
+    return [
+        c.id.hex,
+        c.name,
+        c.purpose,
+        [[k, v] for k, v in c.groups.items()],
+        _t(c.founded_at),
+        [[m.hex, sorted(mem.groups), mem.left] for m, mem in c.members.items()],
+        [[t.member_id.hex, t.role, t.starts, t.ends, _t(t.at), t.rotated] for t in c.roles],
+        _t(c.last_activity),
+    ]
+
+
+def _collective_of(c: list[Any]) -> fx.CollectiveFacts:
+    cid, name, purpose, groups, founded, members, roles, last = c
+    out = fx.CollectiveFacts(_u(cid), _s(name), _s(purpose), {_s(k): _s(v) for k, v in groups}, _time(founded))
+    for m, gs, left in members:
+        out.members[_u(m)] = fx.Member(frozenset(_s(g) for g in gs), _bool(left))
+    for m, role, starts, ends, at, rotated in roles:
+        out.roles.append(fx.RoleTerm(_u(m), _s(role), _s(starts), _opt_s(ends), _time(at), _bool(rotated)))
+    out.last_activity = _opt_time(last)
+    return out
+
+
+def _proposal(p: fx.ProposalFacts) -> list[Any]:
+    return [
+        p.id.hex,
+        p.collective_id.hex,
+        p.category,
+        [[v.number, v.content_hash, v.author_id.hex, v.title, _t(v.at)] for v in p.versions],
+        p.state,
+        None if p.agreement_id is None else p.agreement_id.hex,
+        p.policy_name,
+        [o.hex for o in p.objection_ids],
+        _t(p.closed_at),
+        p.result,
+        _t(p.withdrawn_at),
+        p.roster,
+        p.counted,
+        [[m.hex, _pos(at)] for m, at in p.reasons],
+    ]
+
+
+def _proposal_of(p: list[Any]) -> fx.ProposalFacts:
+    (pid, cid, category, versions, state, agreement, policy, objections, closed, result, withdrawn) = p[:11]
+    roster, counted, reasons = p[11:]
+    if result is not None and not isinstance(result, dict):
+        raise _Bad("result")
+    return fx.ProposalFacts(
+        _u(pid),
+        _u(cid),
+        _s(category),
+        [fx.Version(_int(n), _s(h), _u(a), _s(t), _time(at)) for n, h, a, t, at in versions],
+        _s(state),
+        None if agreement is None else _u(agreement),
+        _s(policy),
+        [_u(o) for o in objections],
+        _opt_time(closed),
+        result,
+        _opt_time(withdrawn),
+        _int(roster),
+        _ints(counted),
+        [(_u(m), _pos_of(at)) for m, at in reasons],
+    )
+
+
+def _pos(v: fx.Position) -> list[Any]:
+    return [v.position, v.version_hash, v.has_reason, _t(v.at)]
+
+
+def _pos_of(v: list[Any]) -> fx.Position:
+    position, version_hash, has_reason, at = v
+    return fx.Position(_s(position), _s(version_hash), _bool(has_reason), _time(at))
+
+
+def _objection(o: fx.ObjectionFacts) -> list[Any]:
+    return [
+        o.id.hex,
+        o.proposal_id.hex,
+        o.member_id.hex,
+        o.paramount,
+        o.from_block,
+        o.version_hash,
+        _t(o.raised_at),
+        o.status,
+        _t(o.resolved_at),
+        o.resolved_into,
+    ]
+
+
+def _objection_of(o: list[Any]) -> fx.ObjectionFacts:
+    oid, pid, mid, paramount, from_block, version_hash, raised, status, resolved, into = o
+    return fx.ObjectionFacts(
+        _u(oid),
+        _u(pid),
+        _u(mid),
+        _bool(paramount),
+        _bool(from_block),
+        _s(version_hash),
+        _time(raised),
+        _s(status),
+        _opt_time(resolved),
+        _s(into),
+    )
+
+
+def _agreement(a: fx.AgreementFacts) -> list[Any]:
+    return [
+        a.id.hex,
+        a.collective_id.hex,
+        a.parties,
+        a.review_date,
+        a.policies,
+        [[m.hex, g] for m, g in a.signatures.items()],
+        _t(a.in_force_at),
+        a.superseded,
+    ]
+
+
+def _agreement_of(a: list[Any]) -> fx.AgreementFacts:
+    aid, cid, parties, review, texts, signatures, in_force, superseded = a
+    out = fx.AgreementFacts(_u(aid), _u(cid), [_s(p) for p in parties], _s(review), _texts(texts))
+    out.signatures = {_u(m): _s(g) for m, g in signatures}
+    out.in_force_at, out.superseded = _opt_time(in_force), _bool(superseded)
+    return out
+
+
+# -- checked scalars -----------------------------------------------------------------------------
+
+
+def _t(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def _time(text: Any) -> datetime:
+    at = fx.parse_time(_s(text))
+    if at.utcoffset() is None:
+        raise _Bad("a time without its offset")
+    return at
+
+
+def _opt_time(text: Any) -> datetime | None:
+    return None if text is None else _time(text)
+
+
+def _u(text: Any) -> UUID:
+    return UUID(hex=_s(text))
+
+
+def _s(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad("not text")
+    return value
+
+
+def _opt_s(value: Any) -> str | None:
+    return None if value is None else _s(value)
+
+
+def _int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _Bad("not a whole number")
+    return value
+
+
+def _ints(value: Any) -> list[int]:
+    if not isinstance(value, list) or not all(type(v) is int for v in value):
+        raise _Bad("not a list of whole numbers")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad("not true or false")
+    return value
+
+
+def _texts(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise _Bad("not an object")
+    return {_s(k): _s(v) for k, v in value.items()}
+
+
+def _answers(value: Any) -> dict[str, int | None]:
+    if not isinstance(value, dict):
+        raise _Bad("not an object")
+    return {_s(k): None if v is None else _int(v) for k, v in value.items()}
