@@ -18,7 +18,7 @@ import base64
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -28,6 +28,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.governance.replay.events import Event
+from ledger.governance.replay.live import Leaves
 from ledger.governance.report.facts import Facts
 from ledger.governance.report.figures import ReportError, document_of, fold, report_document
 from ledger.governance.report.provenance import (
@@ -55,24 +56,7 @@ class PeriodError(ReportError):
     """A period that is malformed, inverted, or starts in the future."""
 
 
-class LogRow(Protocol):
-    @property
-    def leaf_index(self) -> int: ...
-    @property
-    def originator_id(self) -> UUID: ...
-    @property
-    def originator_version(self) -> int: ...
-    @property
-    def topic(self) -> str: ...
-    @property
-    def state(self) -> bytes: ...
-
-
-class Scannable(Protocol):
-    def scan(self, start: int = 0, batch: int = 5000) -> Iterator[Sequence[LogRow]]: ...
-
-
-def live_records(log: Scannable, size: int) -> Iterator[tuple[int, bytes]]:
+def live_records(log: Leaves, size: int) -> Iterator[tuple[int, bytes]]:
     """The first ``size`` records of a live log, rebuilt from its rows (docs/FORMAT.md §2)."""
     for rows in log.scan():
         for row in rows:
