@@ -38,6 +38,7 @@ from copro.cli_args import (
 )
 from copro.opening import config_of, load_keys
 from copro.report_cli import add_report_parser
+from copro.witness_cli import add_witness_parser
 from ledger.log.errors import ConfigurationError, CoproError
 from ledger.log.keys import Purpose, b64, openssh_public, pem_public, raw_public
 from ledger.log.keystore import KeysFolder
@@ -646,6 +647,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(handler=cmd_export)
     add_show_parser(sub)
     add_report_parser(sub)
+    add_witness_parser(sub)
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
     e.add_argument("person", metavar="PERSON_ID", type=uuid_arg)
     e.set_defaults(handler=cmd_erase)

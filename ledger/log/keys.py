@@ -52,6 +52,19 @@ class Purpose(StrEnum):
     SEAL = "seal"
 
 
+class ServicePurpose(StrEnum):
+    """Keys of services that sit beside a ledger, not in it: never part of a ledger's key set.
+
+    A witness run by a partner organisation signs cosignatures with its own key,
+    kept in the same encrypted file format as the ledger's keys.
+    """
+
+    WITNESS = "witness"
+
+
+AnyPurpose = Purpose | ServicePurpose
+
+
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -95,7 +108,7 @@ def _aad(purpose: str, public: str) -> bytes:
 class KeyFile:
     """A decrypted private key and what it is for."""
 
-    purpose: Purpose
+    purpose: AnyPurpose
     secret: bytes  # the Ed25519 seed, or the AES key for Purpose.SEAL
     insecure: bool = False
 
@@ -111,7 +124,7 @@ class KeyFile:
         return "" if self.purpose is Purpose.SEAL else b64(raw_public(self.public_key))
 
 
-def new_key(purpose: Purpose) -> KeyFile:
+def new_key(purpose: AnyPurpose) -> KeyFile:
     if purpose is Purpose.SEAL:
         return KeyFile(purpose, AESGCM.generate_key(bit_length=256))
     seed = Ed25519PrivateKey.generate().private_bytes(
@@ -144,7 +157,7 @@ def dump_key(key: KeyFile, passphrase: str | None) -> bytes:
     return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
 
 
-def load_key(path: Path, purpose: Purpose, passphrase: str | None) -> KeyFile:
+def load_key(path: Path, purpose: AnyPurpose, passphrase: str | None) -> KeyFile:
     """Read and decrypt one key file, explaining exactly what went wrong if it fails."""
     try:
         raw = path.read_bytes()

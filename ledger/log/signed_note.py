@@ -49,6 +49,7 @@ __all__ = [
     "open_note",
     "private_signer_key",
     "sign_note",
+    "split_note",
     "verifier_key",
 ]
 
@@ -426,6 +427,34 @@ def _index_verifiers(
         if v not in same:
             same.append(v)
     return index
+
+
+@dataclass(frozen=True)
+class SignatureLine:
+    """One parsed signature line: the line itself, its key name and id, and the bytes after the id."""
+
+    line: str
+    name: str
+    key_id: int
+    signature: bytes
+
+
+def split_note(note: str) -> tuple[str, list[SignatureLine]]:
+    """Split a signed note into its text and its parsed signature lines, checking nothing but form.
+
+    Cosignature verifiers (``ledger.log.cosignature``) need the lines that
+    :func:`open_note` ignores; they read them through this function so that both
+    apply the same rules of form.
+    """
+    if not isinstance(note, str):
+        raise NoteError(f"Note must be a str, got {type(note).__name__}.")
+    _check_note_chars(note, "Note")
+    split = note.rfind("\n\n")
+    if split < 0:
+        raise NoteError("Note has no blank line between its text and its signatures.")
+    text, block = note[: split + 1], note[split + 2 :]
+    lines = [SignatureLine(s.line, s.name, s.key_id, s.signature) for s in _parse_signature_lines(block)]
+    return text, lines
 
 
 def open_note(note: str, verifiers: Sequence[NoteVerifier]) -> OpenedNote:
