@@ -230,8 +230,11 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
     # being made. If writing fails after storing (a full disk), running the command again
     # gives the same stored checkpoint for the same log.
     output = _PendingOutput(args.output) if args.output else None
+    inconsistent = False
     try:
-        note = _open(args).checkpoint()
+        ledger = _open(args)
+        note = ledger.checkpoint()
+        note, inconsistent = _witness(ledger, note)
         if output is not None:
             output.commit(note)
     except BaseException:
@@ -239,6 +242,47 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
             output.discard()
         raise
     print(note, end="")
+    return 1 if inconsistent else 0
+
+
+def _witness(ledger, note: str) -> tuple[str, bool]:  # type: ignore[no-untyped-def]
+    """Ask the witnesses in <data>/witnesses.policy to cosign; say on stderr what each answered."""
+    from ledger.log.signed_note import Checkpoint
+    from ledger.log.witnessing import collect_cosignatures, load_witness_policy
+
+    policy = load_witness_policy(ledger.config.data_dir)
+    if policy is None or not policy.urls:
+        return note, False
+    size = Checkpoint.parse(note[: note.rfind("\n\n") + 1]).size
+    note, outcomes = collect_cosignatures(ledger.merkle_log, size, note, policy)
+    for outcome in outcomes:
+        mark = "ALERT: " if outcome.result == "inconsistent" else ""
+        print(f"copro: {mark}{outcome.sentence}", file=sys.stderr)
+    return note, any(o.result == "inconsistent" for o in outcomes)
+
+
+def _check_policy(path: str, note: str, label: str) -> int:
+    """``--policy FILE``: the newest checkpoint meets the policy's quorum of witness cosignatures."""
+    from ledger.log.tlog_policy import PolicyError, QuorumError, parse_policy
+
+    try:
+        policy = parse_policy(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        raise ConfigurationError(f"Cannot read the policy file {path}; give a tlog-policy text file.") from None
+    except PolicyError as e:
+        raise ConfigurationError(f"{path}: {e}") from None
+    if not policy.logs:
+        raise ConfigurationError(
+            f"The policy {path} names no log; add a line 'log <key>' with the key that "
+            "'copro keys export checkpoint --format c2sp' prints."
+        )
+    try:
+        cosigned = policy.check(note)
+    except (QuorumError, NoteError) as e:
+        print(f"FAILED: {label} does not meet the policy {path}: {e}", file=sys.stderr)
+        return 1
+    names = ", ".join(sorted(cosigned)) or "no witness (the policy asks for none)"
+    print(f"OK: {label} meets the policy {path}: cosigned by {names}.")
     return 0
 
 
@@ -288,6 +332,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 f"{report.checkpoints} checkpoints verify ({report.event_keys} event keys); "
                 f"{report.outcomes} recorded outcomes recompute from the rules in force."
             )
+        if args.policy is not None:
+            stored = recorder.checkpoints()
+            if not stored:
+                raise ConfigurationError("The ledger has no checkpoint yet; run 'copro checkpoint' first.")
+            size, note = stored[-1]
+            return _check_policy(args.policy, note, f"the checkpoint of size {size}")
         return 0
     first = report.first
     assert first is not None
@@ -378,7 +428,12 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
             workers=args.workers,
             replay=governance_replay,
         )
-    return run(str(args.bundle), as_json=args.json, workers=args.workers, replay=governance_replay)
+    code = run(str(args.bundle), as_json=args.json, workers=args.workers, replay=governance_replay)
+    if code != 0 or args.policy is None:
+        return code
+    from ledger.log.bundle.reader import open_bundle
+
+    return _check_policy(args.policy, open_bundle(args.bundle).checkpoint, "the bundle's checkpoint")
 
 
 def cmd_verify_update(args: argparse.Namespace) -> int:
@@ -621,6 +676,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=path_arg,
         default=None,
         help="with --bundle: remember the last verified checkpoint",
+    )
+    v.add_argument(
+        "--policy",
+        metavar="FILE",
+        type=path_arg,
+        default=None,
+        help="also require the newest checkpoint to be cosigned as this C2SP tlog-policy file says",
     )
     v.set_defaults(handler=cmd_verify)
     vu = sub.add_parser("verify-update", help="check that bundle NEW extends bundle OLD (evidence if it does not)")

@@ -12,13 +12,7 @@ from __future__ import annotations
 import base64
 import http.client
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,6 +29,7 @@ from ledger.log.merkle import MemoryTree, consistency_proof, leaf_hash
 from ledger.log.signed_note import BadSignatureError, Checkpoint, NoteError, NoteSigner, sign_note
 from ledger.log.witness import SIZE_TYPE, WitnessState
 from ledger.log.witness_folder import WitnessFolder
+from tests.witness_support import post, run_copro, witness_server
 
 ORIGIN = "example.org/copro/riverside"
 NOW = 1_790_000_000
@@ -264,50 +259,6 @@ def test_two_racing_requests_from_the_same_old_size_cosign_only_one(witness: Wit
 # -- two witnesses over real HTTP --------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "copro", *args], capture_output=True, text=True, env=env, timeout=120)
-
-
-@contextmanager
-def _witness_server(folder: Path, env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[str]]]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "copro", "witness", "serve", "--dir", str(folder), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        for _ in range(600):
-            if process.poll() is not None:
-                pytest.fail(f"copro witness serve stopped: {process.communicate()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield port, process
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
-
-
-def _post(port: int, body: bytes) -> tuple[int, str, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("POST", "/add-checkpoint", body=body)
-    response = connection.getresponse()
-    text = response.read().decode()
-    connection.close()
-    return response.status, response.getheader("Content-Type") or "", text
-
-
 def test_two_witness_processes_cosign_over_http_and_refuse_a_rewrite(tmp_path: Path) -> None:
     env = {**os.environ, "COPRO_KEY_PASSPHRASE": "correct horse battery staple"}
     log_vkey = _log_signer().verifier()
@@ -316,19 +267,21 @@ def test_two_witness_processes_cosign_over_http_and_refuse_a_rewrite(tmp_path: P
     folders = [tmp_path / "w1", tmp_path / "w2"]
     vkeys = []
     for n, folder in enumerate(folders, start=1):
-        made = _run("witness", "init", f"partner{n}.example/witness", "--dir", str(folder), env=env)
+        made = run_copro("witness", "init", f"partner{n}.example/witness", "--dir", str(folder), env=env)
         assert made.returncode == 0, made.stderr
         vkeys.append(made.stdout.strip().splitlines()[-1])
-        trusted = _run("witness", "trust", verifier_key(ORIGIN, log_vkey.public_key), "--dir", str(folder), env=env)
+        trusted = run_copro(
+            "witness", "trust", verifier_key(ORIGIN, log_vkey.public_key), "--dir", str(folder), env=env
+        )
         assert trusted.returncode == 0 and "now follows the log" in trusted.stdout
     assert (folders[0] / "witness.key").stat().st_mode & 0o777 == 0o600
     assert b"ciphertext" in (folders[0] / "witness.key").read_bytes()
 
     tree, grown, forked = _tree(10), _tree(25), _tree(25, tag="rewritten")
-    with _witness_server(folders[0], env) as (port1, _), _witness_server(folders[1], env) as (port2, second):
+    with witness_server(folders[0], env) as (port1, _), witness_server(folders[1], env) as (port2, second):
         lines = []
         for port in (port1, port2):
-            status, _, body = _post(port, _request(0, [], _checkpoint(tree)))
+            status, _, body = post(port, _request(0, [], _checkpoint(tree)))
             assert status == 200
             lines.append(body)
         note = _checkpoint(tree) + "".join(lines)
@@ -338,15 +291,15 @@ def test_two_witness_processes_cosign_over_http_and_refuse_a_rewrite(tmp_path: P
         # One witness stops; the other still cosigns the grown log.
         second.terminate()
         second.communicate(timeout=30)
-        status, _, _ = _post(port1, _request(10, consistency_proof(10, 25, grown.read), _checkpoint(grown)))
+        status, _, _ = post(port1, _request(10, consistency_proof(10, 25, grown.read), _checkpoint(grown)))
         assert status == 200
 
         # A rewritten history cannot be cosigned: wrong old size (409) or a bad proof (422).
-        status, content_type, body = _post(
+        status, content_type, body = post(
             port1, _request(10, consistency_proof(10, 25, forked.read), _checkpoint(forked))
         )
         assert (status, content_type, body) == (409, SIZE_TYPE, "25\n")
-        status, _, body = _post(port1, _request(25, [], _checkpoint(forked)))
+        status, _, body = post(port1, _request(25, [], _checkpoint(forked)))
         assert status == 409 and "another root hash" in body
 
         # Anything but POST /add-checkpoint is refused plainly.
@@ -360,13 +313,13 @@ def test_two_witness_processes_cosign_over_http_and_refuse_a_rewrite(tmp_path: P
 
 def test_witness_init_refuses_an_existing_witness_folder_and_a_short_passphrase(tmp_path: Path) -> None:
     env = {**os.environ, "COPRO_KEY_PASSPHRASE": "correct horse battery staple"}
-    assert _run("witness", "init", "w.example/a", "--dir", str(tmp_path / "w"), env=env).returncode == 0
-    again = _run("witness", "init", "w.example/a", "--dir", str(tmp_path / "w"), env=env)
+    assert run_copro("witness", "init", "w.example/a", "--dir", str(tmp_path / "w"), env=env).returncode == 0
+    again = run_copro("witness", "init", "w.example/a", "--dir", str(tmp_path / "w"), env=env)
     assert again.returncode == 2 and "already holds a witness" in again.stderr
-    short = _run(
+    short = run_copro(
         "witness", "init", "w.example/b", "--dir", str(tmp_path / "v"), env={**env, "COPRO_KEY_PASSPHRASE": "short"}
     )
     assert short.returncode == 2 and "at least 12 characters" in short.stderr
     assert not (tmp_path / "v").exists()
-    bad = _run("witness", "trust", "not a key", "--dir", str(tmp_path / "w"), env=env)
+    bad = run_copro("witness", "trust", "not a key", "--dir", str(tmp_path / "w"), env=env)
     assert bad.returncode == 2 and "cannot be used" in bad.stderr and "Traceback" not in bad.stderr

@@ -123,6 +123,22 @@ class MerkleLogMixin:
             c.execute(d.sql("INSERT INTO copro_checkpoints (tree_size, note) VALUES (?, ?)"), (size, note))
             return True
 
+    def add_cosignatures(self, size: int, note: str) -> bool:
+        """Replace a stored checkpoint by the same note with witness cosignature lines appended.
+
+        Only appending is allowed: the stored note must be a prefix of ``note``, so the
+        checkpoint body and the log's own signature can never change.  False if the
+        checkpoint is not stored or ``note`` does not extend it.
+        """
+        d = self.dialect
+        with self._log_txn(commit=True) as c:
+            c.execute(d.sql("SELECT note FROM copro_checkpoints WHERE tree_size = ?"), (size,))
+            row = c.fetchone()
+            if row is None or not note.startswith(str(_value(row, 0))):
+                return False
+            c.execute(d.sql("UPDATE copro_checkpoints SET note = ? WHERE tree_size = ?"), (note, size))
+            return True
+
     def meta(self) -> dict[str, str]:
         with self._log_txn(commit=False) as c:
             c.execute("SELECT name, value FROM copro_meta")
