@@ -96,11 +96,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         involvement,
         members,
         proposals,
+        public_log,
         reflections,
         reports,
     )
 
     for module in (auth, home, proposals, involvement, agreement, reflections, contributions, members, reports, audit):
         app.register_blueprint(module.bp)
+    app.register_blueprint(public_log.bp)
     errors.init_app(app)
     return app

@@ -43,7 +43,9 @@ def init_app(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if request.path.startswith("/static/"):
+        if request.path.startswith("/log/") and "Cache-Control" in response.headers:
+            pass  # the served log sets its own: tlog-tiles' caching rules (web/public_log.py)
+        elif request.path.startswith("/static/"):
             response.headers["Cache-Control"] = "public, max-age=3600"
         else:
             response.headers["Cache-Control"] = "no-store"

@@ -17,6 +17,7 @@ from ledger.log.storage.merkle_tables import (
     TileTree,
     _value,
     as_uuid,
+    event_rows,
     read_tile,
     tree_size,
 )
@@ -70,6 +71,21 @@ class MerkleLogMixin:
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         with self._log_txn(commit=False) as c:
             return merkle.consistency_proof(old_size, new_size, self._tree(c).read)
+
+    def tile_hashes(self, level: int, start: int, end: int) -> bytes:
+        """The hashes of tile level ``level`` (tree level ``8 * level``), nodes ``[start, end)``, all complete."""
+        with self._log_txn(commit=False) as c:
+            return b"".join(self._tree(c).hashes(level, start, end))
+
+    def entries(self, start: int, end: int) -> list[bytes]:
+        """The records of leaves ``[start, end)``, exactly as hashed into the tree (C2SP entries)."""
+        with self._log_txn(commit=False) as c:
+            rows = event_rows(c, self.dialect, self.events_table_name, start, end)
+        if len(rows) != end - start:
+            raise LookupError(f"events of leaves {start} to {end - 1} are missing; run 'copro verify'")
+        return [
+            record_bytes(as_uuid(_value(r, 1)), int(_value(r, 2)), str(_value(r, 3)), bytes(_value(r, 4))) for r in rows
+        ]
 
     def leaf_index_of(self, originator_id: UUID, version: int) -> int | None:
         d = self.dialect
