@@ -38,6 +38,7 @@ from copro.cli_args import (
 )
 from copro.monitor_cli import add_monitor_parser
 from copro.opening import config_of, load_keys
+from copro.receipt_cli import add_receipt_parser
 from copro.report_cli import add_report_parser
 from copro.witness_cli import add_witness_parser
 from ledger.log.errors import ConfigurationError, CoproError
@@ -712,6 +713,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub)
     add_witness_parser(sub)
     add_monitor_parser(sub)
+    add_receipt_parser(sub)
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
     e.add_argument("person", metavar="PERSON_ID", type=uuid_arg)
     e.set_defaults(handler=cmd_erase)

@@ -97,6 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         members,
         proposals,
         public_log,
+        receipts,
         reflections,
         reports,
     )
@@ -104,5 +105,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (auth, home, proposals, involvement, agreement, reflections, contributions, members, reports, audit):
         app.register_blueprint(module.bp)
     app.register_blueprint(public_log.bp)
+    app.register_blueprint(receipts.bp)
     errors.init_app(app)
     return app

@@ -19,12 +19,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Protocol
+from uuid import UUID
 
 from ledger.log.bundle.layout import MAX_ENTRY, MAX_LEVEL, pack_entries
 from ledger.log.signed_note import Checkpoint, NoteError
 from ledger.log.tile_math import TILE_HEIGHT, TILE_WIDTH
 
-__all__ = ["NotServed", "ServedLog", "parse_tile_path"]
+__all__ = ["NotServed", "ServedLog", "issue_receipt", "parse_tile_path"]
 
 _INDEX = re.compile(r"(?:x[0-9]{3}/)*[0-9]{3}")
 _LEVEL = re.compile(r"0|[1-9][0-9]?")
@@ -132,3 +133,27 @@ class ServedLog:
         if request.wide and not too_long:
             raise NotServed(404, "This bundle fits tlog-tiles; fetch tile/entries/ at the same index instead.")
         return pack_entries(entries, wide=request.wide)
+
+
+class ReceiptSource(TileSource, Protocol):
+    def leaf_index_of(self, originator_id: UUID, version: int) -> int | None: ...
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]: ...
+
+
+def issue_receipt(log: ReceiptSource, aggregate_id: UUID, version: int) -> str | None:
+    """A receipt for an event under the newest stored checkpoint that covers it.
+
+    None if the event is not in the log or no checkpoint covers it yet (the caller
+    makes a checkpoint and asks again).  The newest covering checkpoint carries the
+    most cosignatures; any later one proves the same, so members' receipts stay valid.
+    """
+    from ledger.log.receipt import make_receipt
+
+    index = log.leaf_index_of(aggregate_id, version)
+    if index is None:
+        return None
+    covering = [(size, note) for size, note in log.checkpoints() if size > index]
+    if not covering:
+        return None
+    size, note = covering[-1]
+    return make_receipt(index, log.inclusion_proof(index, size), note, log.entries(index, index + 1)[0])
