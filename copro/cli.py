@@ -111,6 +111,21 @@ def cmd_keys_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_add_post_quantum(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PrivateKey
+
+    from ledger.log.cosignature import MLDSA44CosignerVerifier
+    from ledger.log.keys import passphrase_from_env
+
+    config = _config(args)
+    folder = KeysFolder(config.keys_dir)
+    key = folder.add_post_quantum(passphrase_from_env(required=False))
+    public = MLDSA44PrivateKey.from_seed_bytes(key.secret).public_key().public_bytes_raw()
+    print("Every new checkpoint will also carry an ML-DSA-44 signature. Its key, for policy files:")
+    print(MLDSA44CosignerVerifier(folder.origin(), public).vkey())
+    return 0
+
+
 def cmd_keys_history(args: argparse.Namespace) -> int:
     """Every key the log's keyring names, with the leaves it was in force; needs only the database."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -637,6 +652,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     k.set_defaults(handler=cmd_keys_init)
     add_keys_export_parser(ksub)
+    pq = ksub.add_parser(
+        "add-post-quantum",
+        help="add an ML-DSA-44 key: every new checkpoint is signed with it too",
+        epilog="Example: copro keys add-post-quantum  (prints the key to put in auditors' policy files)",
+    )
+    pq.set_defaults(handler=cmd_keys_add_post_quantum)
     k = ksub.add_parser("rotate", help="replace a signing key (a logged event)")
     k.add_argument("purpose", choices=[p.value for p in Purpose if p is not Purpose.SEAL])
     k.add_argument("--reason", default="scheduled rotation", type=text_arg)

@@ -147,8 +147,22 @@ class Ledger(Application[UUID]):
                 return note
         cp = Checkpoint(self.keys.origin, size, self.merkle_log.root(size))
         note = sign_note(cp.to_text(), [self.checkpoint_signer])
+        if self.keys.post_quantum is not None:
+            note += self._post_quantum_line(cp)
         self.merkle_log.add_checkpoint(size, note)
         return note
+
+    def _post_quantum_line(self, cp: Checkpoint) -> str:
+        """The log's ML-DSA-44 signature (a C2SP tlog-cosignature of type 0x06 by the log's own PQ key)."""
+        import time
+
+        from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PrivateKey
+
+        from ledger.log.cosignature import MLDSA44Cosigner
+
+        assert self.keys.post_quantum is not None
+        signer = MLDSA44Cosigner(self.keys.origin, MLDSA44PrivateKey.from_seed_bytes(self.keys.post_quantum.secret))
+        return signer.cosign(cp.to_text(), int(time.time()))
 
     def inclusion_proof(self, aggregate_id: UUID, version: int, size: int | None = None) -> dict[str, Any]:
         """Everything needed to check offline that an event is in the log at ``size``."""

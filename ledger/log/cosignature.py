@@ -23,6 +23,7 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -42,6 +43,7 @@ __all__ = [
     "cosignature_timestamp",
     "cosigned_message",
     "cosigner_key_id",
+    "parse_cosigner_key",
     "verified_cosignatures",
 ]
 
@@ -163,7 +165,9 @@ class Cosigner:
         return f"\u2014 {self.name} {_b64(blob)}\n"
 
 
-def verified_cosignatures(note: str, witnesses: Sequence[CosignerVerifier]) -> dict[CosignerVerifier, int]:
+def verified_cosignatures(
+    note: str, witnesses: Sequence[CosignerVerifier | MLDSA44CosignerVerifier]
+) -> dict[CosignerVerifier | MLDSA44CosignerVerifier, int]:
     """The witnesses whose cosignatures on ``note`` verify, with their timestamps.
 
     Lines from keys not in ``witnesses`` are ignored, as the specification
@@ -173,7 +177,7 @@ def verified_cosignatures(note: str, witnesses: Sequence[CosignerVerifier]) -> d
     """
     text, lines = split_note(note)
     known = {(w.name, w.key_id): w for w in witnesses}
-    found: dict[CosignerVerifier, int] = {}
+    found: dict[CosignerVerifier | MLDSA44CosignerVerifier, int] = {}
     for line in lines:
         witness = known.get((line.name, line.key_id))
         if witness is None:
@@ -183,3 +187,119 @@ def verified_cosignatures(note: str, witnesses: Sequence[CosignerVerifier]) -> d
             raise BadSignatureError(f"The cosignature by witness {line.name} does not verify.")
         found[witness] = max(timestamp, found.get(witness, 0))
     return found
+
+
+# -- ML-DSA-44 (type 0x06): post-quantum cosignatures, over the subtree/v1 message ---------------
+
+ALG_MLDSA44 = 0x06
+"""Signature type byte of ML-DSA-44 cosignatures (tlog-cosignature v1.0.1)."""
+
+MLDSA44_PUBLIC_SIZE = 1312
+MLDSA44_SIGNATURE_SIZE = 2420
+_SUBTREE_LABEL = b"subtree/v1\n\x00"
+
+
+def mldsa44_key_id(name: str, public_key: bytes) -> int:
+    """SHA-256(name || "\\n" || 0x06 || 1312-byte ML-DSA-44 public key)[:4], big-endian."""
+    if len(public_key) != MLDSA44_PUBLIC_SIZE:
+        raise NoteError(f"ML-DSA-44 public key has {len(public_key)} bytes, expected {MLDSA44_PUBLIC_SIZE}.")
+    digest = hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ALG_MLDSA44]) + bytes(public_key)).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def subtree_message(cosigner: str, timestamp: int, origin: str, start: int, end: int, root: bytes) -> bytes:
+    """The TLS-encoded ``cosigned_message`` an ML-DSA-44 cosigner signs (checkpoints: start 0, end = size)."""
+    name, log = cosigner.encode("utf-8"), origin.encode("utf-8")
+    if not 1 <= len(name) <= 255 or not 1 <= len(log) <= 255:
+        raise NoteError("A cosigner name and a log origin must each be 1 to 255 bytes for ML-DSA-44 cosignatures.")
+    if start and timestamp:
+        raise NoteError("A subtree cosignature that does not start at 0 must have timestamp 0.")
+    if len(root) != 32:
+        raise NoteError(f"The subtree hash has {len(root)} bytes, expected 32.")
+    return (
+        _SUBTREE_LABEL
+        + bytes([len(name)])
+        + name
+        + timestamp.to_bytes(8, "big")
+        + bytes([len(log)])
+        + log
+        + start.to_bytes(8, "big")
+        + end.to_bytes(8, "big")
+        + root
+    )
+
+
+@dataclass(frozen=True)
+class MLDSA44CosignerVerifier:
+    """An ML-DSA-44 cosigner's public key: checks post-quantum cosignatures on checkpoints."""
+
+    name: str
+    public_key: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        mldsa44_key_id(self.name, self.public_key)
+
+    @property
+    def key_id(self) -> int:
+        return mldsa44_key_id(self.name, self.public_key)
+
+    def vkey(self) -> str:
+        return f"{self.name}+{self.key_id:08x}+{_b64(bytes([ALG_MLDSA44]) + self.public_key)}"
+
+    def timestamp_if_valid(self, checkpoint_text: str, blob: bytes) -> int | None:
+        from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PublicKey
+
+        from ledger.log.signed_note import Checkpoint
+
+        if len(blob) != 8 + MLDSA44_SIGNATURE_SIZE:
+            return None
+        timestamp = int.from_bytes(blob[:8], "big")
+        try:
+            cp = Checkpoint.parse(checkpoint_text)
+            message = subtree_message(self.name, timestamp, cp.origin, 0, cp.size, cp.root_hash)
+            MLDSA44PublicKey.from_public_bytes(self.public_key).verify(blob[8:], message)
+        except (NoteError, InvalidSignature, ValueError):
+            return None
+        return timestamp
+
+
+@dataclass(frozen=True)
+class MLDSA44Cosigner:
+    """An ML-DSA-44 private key and its cosigner name (a log's second, post-quantum, signature)."""
+
+    name: str
+    private_key: Any = field(repr=False)  # MLDSA44PrivateKey
+
+    def verifier(self) -> MLDSA44CosignerVerifier:
+        return MLDSA44CosignerVerifier(self.name, self.private_key.public_key().public_bytes_raw())
+
+    def cosign(self, checkpoint_text: str, timestamp: int) -> str:
+        from ledger.log.signed_note import Checkpoint
+
+        cp = Checkpoint.parse(checkpoint_text)
+        message = subtree_message(self.name, timestamp, cp.origin, 0, cp.size, cp.root_hash)
+        blob = self.verifier().key_id.to_bytes(4, "big") + timestamp.to_bytes(8, "big") + self.private_key.sign(message)
+        return f"\u2014 {self.name} {_b64(blob)}\n"
+
+
+AnyCosignerVerifier = CosignerVerifier | MLDSA44CosignerVerifier
+
+
+def parse_cosigner_key(vkey: str) -> AnyCosignerVerifier:
+    """A witness (or log) cosigner vkey of type 0x04, 0x01 (as 0x04) or 0x06 (ML-DSA-44)."""
+    name, _, rest = vkey.partition("+")
+    hex8, _, key64 = rest.partition("+")
+    try:
+        raw = base64.b64decode(key64.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        raw = b""
+    if raw[:1] == bytes([ALG_MLDSA44]):
+        if len(raw) != 1 + MLDSA44_PUBLIC_SIZE or len(hex8) != 8:
+            raise NoteError("Witness key is an ML-DSA-44 key of the wrong size.")
+        verifier = MLDSA44CosignerVerifier(name, raw[1:])
+        if f"{verifier.key_id:08x}" != hex8.lower():
+            raise NoteError(
+                f"Witness key for {name} has key id {hex8}, expected {verifier.key_id:08x} for its public key."
+            )
+        return verifier
+    return CosignerVerifier.parse(vkey)

@@ -60,6 +60,7 @@ class ServicePurpose(StrEnum):
     """
 
     WITNESS = "witness"
+    CHECKPOINT_MLDSA44 = "checkpoint-mldsa44"  # the log's optional second, post-quantum, checkpoint signature
 
 
 AnyPurpose = Purpose | ServicePurpose
@@ -121,12 +122,18 @@ class KeyFile:
         return self.signing_key.public_key()
 
     def public_text(self) -> str:
+        if self.purpose is ServicePurpose.CHECKPOINT_MLDSA44:
+            from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PrivateKey
+
+            return b64(MLDSA44PrivateKey.from_seed_bytes(self.secret).public_key().public_bytes_raw())
         return "" if self.purpose is Purpose.SEAL else b64(raw_public(self.public_key))
 
 
 def new_key(purpose: AnyPurpose) -> KeyFile:
     if purpose is Purpose.SEAL:
         return KeyFile(purpose, AESGCM.generate_key(bit_length=256))
+    if purpose is ServicePurpose.CHECKPOINT_MLDSA44:
+        return KeyFile(purpose, os.urandom(32))  # the ML-DSA-44 seed (FIPS 204 xi)
     seed = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.Raw,
         serialization.PrivateFormat.Raw,
@@ -140,7 +147,11 @@ def dump_key(key: KeyFile, passphrase: str | None) -> bytes:
     doc: dict[str, object] = {
         "format": FILE_FORMAT,
         "purpose": key.purpose.value,
-        "algorithm": "aes-256-gcm" if key.purpose is Purpose.SEAL else "ed25519",
+        "algorithm": "aes-256-gcm"
+        if key.purpose is Purpose.SEAL
+        else "ml-dsa-44"
+        if key.purpose is ServicePurpose.CHECKPOINT_MLDSA44
+        else "ed25519",
         "public_key": key.public_text(),
     }
     if passphrase is None:

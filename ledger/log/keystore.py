@@ -23,6 +23,7 @@ from ledger.log.keys import (
     INSECURE_WARNING,
     KeyFile,
     Purpose,
+    ServicePurpose,
     dump_key,
     event_key_id,
     load_key,
@@ -44,6 +45,9 @@ def check_origin(origin: str) -> str:
     return origin
 
 
+PQ_KEY_FILE = "checkpoint-mldsa44.key"
+
+
 @dataclass
 class LedgerKeys:
     """Every private key a running ledger needs, decrypted, and the public history."""
@@ -55,6 +59,7 @@ class LedgerKeys:
     seal: KeyFile
     event_history: dict[bytes, Ed25519PublicKey] = field(default_factory=dict)
     insecure: bool = False
+    post_quantum: KeyFile | None = None  # ML-DSA-44: a second checkpoint signature, if the operator added one
 
 
 class KeysFolder:
@@ -113,6 +118,9 @@ class KeysFolder:
         origin = self.origin()
         keys = {p: load_key(self.key_path(p), p, passphrase) for p in Purpose}
         loaded = self._assemble(origin, keys)
+        pq = self.path / PQ_KEY_FILE
+        if pq.exists():
+            loaded.post_quantum = load_key(pq, ServicePurpose.CHECKPOINT_MLDSA44, passphrase)
         if loaded.insecure:
             print(INSECURE_WARNING.format(path=self.path), file=sys.stderr)
         return loaded
@@ -132,6 +140,16 @@ class KeysFolder:
             history,
             insecure=any(k.insecure for k in keys.values()),
         )
+
+    def add_post_quantum(self, passphrase: str | None) -> KeyFile:
+        """Create the ML-DSA-44 checkpoint key; every checkpoint from now on carries both signatures."""
+        self.origin()
+        path = self.path / PQ_KEY_FILE
+        if path.exists():
+            raise ConfigurationError(f"{path} already exists; this ledger already signs checkpoints with ML-DSA-44.")
+        key = new_key(ServicePurpose.CHECKPOINT_MLDSA44)
+        write_private(path, dump_key(key, passphrase))
+        return key
 
     def stage_rotation(self, purpose: Purpose, passphrase: str | None) -> tuple[KeyFile, Path]:
         """Write the next key beside the current one; it replaces it once the rotation is logged."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ledger.log.cosignature import CosignerVerifier, verified_cosignatures
+from ledger.log.cosignature import AnyCosignerVerifier, parse_cosigner_key, verified_cosignatures
 from ledger.log.signed_note import NoteError, NoteVerifier, open_note
 
 __all__ = ["Policy", "PolicyError", "QuorumError", "parse_policy"]
@@ -47,7 +47,7 @@ class Policy:
     """A parsed policy: trusted logs, named witnesses, groups, and the quorum name."""
 
     logs: tuple[NoteVerifier, ...]
-    witnesses: dict[str, CosignerVerifier]
+    witnesses: dict[str, AnyCosignerVerifier]
     groups: dict[str, Group]
     quorum: str
     urls: dict[str, str]
@@ -86,7 +86,7 @@ class Policy:
 def parse_policy(text: str) -> Policy:
     """Read a policy file, or raise :class:`PolicyError` naming the first wrong line."""
     logs: list[NoteVerifier] = []
-    witnesses: dict[str, CosignerVerifier] = {}
+    witnesses: dict[str, AnyCosignerVerifier] = {}
     groups: dict[str, Group] = {}
     urls: dict[str, str] = {}
     quorum: str | None = None
@@ -127,7 +127,7 @@ def parse_policy(text: str) -> Policy:
             if name == "none" or name in witnesses or name in groups:
                 raise fail(f"defines the name {name!r}, which is already taken")
             try:
-                cosigner = CosignerVerifier.parse(args[1])
+                cosigner = parse_cosigner_key(args[1])
             except NoteError as e:
                 raise fail(f"has a witness key that cannot be read: {e}") from None
             if cosigner.public_key in seen_keys:
