@@ -36,6 +36,7 @@ from copro.cli_args import (
     whole_number,
     workers_arg,
 )
+from copro.log_access_cli import add_log_access_parser
 from copro.monitor_cli import add_monitor_parser
 from copro.opening import config_of, load_keys
 from copro.receipt_cli import add_receipt_parser
@@ -735,6 +736,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_witness_parser(sub)
     add_monitor_parser(sub)
     add_receipt_parser(sub)
+    add_log_access_parser(sub)
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
     e.add_argument("person", metavar="PERSON_ID", type=uuid_arg)
     e.set_defaults(handler=cmd_erase)

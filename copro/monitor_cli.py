@@ -26,7 +26,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             key = NoteVerifier.parse(args.key)
         except NoteError as e:
             raise ConfigurationError(f"The --key is not a C2SP verifier key: {e}") from None
-    fetch, fetched = http_fetcher(args.url)
+    import os
+
+    fetch, fetched = http_fetcher(args.url, token=os.environ.get("COPRO_LOG_TOKEN"))
     try:
         result = monitor_once(fetch, Path(args.state), key)
     except OSError as e:
@@ -46,7 +48,7 @@ def add_monitor_parser(sub: Any) -> None:
         description="Follow a copro log served at URL (C2SP tlog-tiles): check each new entry's signature "
         "and that the new checkpoint extends the one trusted before; exit 1 with evidence if not.",
         epilog="Example: copro monitor https://riverside.example/log/ --state riverside.json "
-        "--key 'riverside.example/log+1234abcd+AQ...'",
+        "--key 'riverside.example/log+1234abcd+AQ...'  (a log open to named auditors only: set COPRO_LOG_TOKEN)",
     )
     m.add_argument("url", type=text_arg, help="the log's address, ending in /log/")
     m.add_argument("--state", required=True, type=path_arg, help="file where the monitor keeps what it trusts")

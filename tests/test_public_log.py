@@ -30,6 +30,7 @@ from ledger.log.config import LedgerConfig
 from ledger.log.served_log import NotServed, parse_tile_path
 from tests.sized_world import build_sized_world
 from tests.test_serving import copro_serve
+from tests.web_support import Site
 
 # -- an independent RFC 6962 client: hashlib only -----------------------------------------
 
@@ -227,3 +228,24 @@ def test_an_unknown_path_is_not_found() -> None:
     with pytest.raises(NotServed) as refused:
         parse_tile_path("manifest.json")
     assert refused.value.status == 404
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_collective_can_show_its_log_to_named_auditors_only(site: Site, config: LedgerConfig) -> None:
+    from copro.cli import main
+    from ledger.log.log_access import LogAccess
+
+    site.world.gov.checkpoint()
+    client = site.app.test_client()
+    assert client.get("/log/checkpoint").status_code == 200  # public by default
+    token = LogAccess(config.data_dir).add("riverside-auditor")
+    assert (config.data_dir / "log-auditors").stat().st_mode & 0o777 == 0o600
+    assert token not in (config.data_dir / "log-auditors").read_text()
+    refused = client.get("/log/checkpoint")
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "named auditors" in refused.get_data(as_text=True)
+    assert client.get("/log/tile/0/000.p/1", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/log/checkpoint", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert main(["--data", str(config.data_dir), "log-access", "remove", "riverside-auditor"]) == 0
+    assert client.get("/log/checkpoint", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert main(["--data", str(config.data_dir), "log-access", "remove", "nobody"]) == 2

@@ -13,10 +13,32 @@ import gzip
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
+from ledger.log.log_access import LogAccess
 from ledger.log.served_log import NotServed, ServedLog, parse_tile_path
 from web.state import copro
 
 bp = Blueprint("public_log", __name__, url_prefix="/log")
+
+
+@bp.before_request
+def only_named_auditors() -> Response | None:
+    """When the operator has named auditors (``copro log-access add``), the log is theirs only."""
+    access = LogAccess(copro.gov.config.data_dir)
+    if not access.restricted():
+        return None
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.startswith("Bearer ") else None
+    if access.allows(token):
+        return None
+    response = Response(
+        "This collective shows its log only to named auditors; ask its operator for a token.\n",
+        status=401,
+        content_type="text/plain; charset=utf-8",
+    )
+    response.headers["WWW-Authenticate"] = 'Bearer realm="copro log"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
 
 CHECKPOINT_CACHE = "public, max-age=5"
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"

@@ -49,20 +49,25 @@ Fetcher = Callable[[str], bytes | None]
 """Fetch a path under the log's prefix; None for 404, raise OSError for anything else."""
 
 
-def http_fetcher(prefix: str, timeout: float = 30.0) -> tuple[Fetcher, list[str]]:
+def http_fetcher(prefix: str, timeout: float = 30.0, token: str | None = None) -> tuple[Fetcher, list[str]]:
     """A fetcher over HTTP(S), and the list of the paths it fetched (for the benchmark and the tests)."""
     fetched: list[str] = []
     base = prefix.rstrip("/") + "/"
 
     def fetch(path: str) -> bytes | None:
         fetched.append(path)
-        request = urllib.request.Request(base + path, headers={"Accept-Encoding": "identity"})
+        headers = {"Accept-Encoding": "identity"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(base + path, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return bytes(response.read())
         except urllib.error.HTTPError as e:
             if e.code == 404:
                 return None
+            if e.code == 401:
+                raise OSError("the log is open to named auditors only; give your token with --token") from None
             raise OSError(f"{base + path} answered {e.code}") from None
 
     return fetch, fetched
