@@ -91,16 +91,31 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         audit,
         auth,
         contributions,
+        details,
         errors,
         home,
         involvement,
         members,
         proposals,
         reflections,
+        reminders,
         reports,
     )
 
-    for module in (auth, home, proposals, involvement, agreement, reflections, contributions, members, reports, audit):
+    for module in (
+        auth,
+        home,
+        proposals,
+        reminders,
+        involvement,
+        agreement,
+        reflections,
+        contributions,
+        members,
+        details,
+        reports,
+        audit,
+    ):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     return app
