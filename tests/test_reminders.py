@@ -22,8 +22,8 @@ from uuid import UUID
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from aiosmtpd.smtp import SMTP as SMTPServer
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -49,7 +49,7 @@ class Inbox:
     messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
 
-    async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
         parsed = email.message_from_bytes(content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
@@ -445,5 +445,3 @@ def test_an_erased_member_gets_no_email(site: Site, smtp_server: tuple[Inbox, in
     assert site.world.gov.email_of(site.world.member("ben")) is None
     _remind(site, pid, "lived_experience")
     assert [rcpt for rcpt, _ in inbox.messages] == [["chloe.private@example.net"]]
-
-
