@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from ledger.governance.commands.reminders import check_email
 from ledger.governance.deadlines import closing_words
 from ledger.governance.errors import Invalid, NotAllowed
 from tests.nothing_written import held
@@ -445,3 +446,10 @@ def test_an_erased_member_gets_no_email(site: Site, smtp_server: tuple[Inbox, in
     assert site.world.gov.email_of(site.world.member("ben")) is None
     _remind(site, pid, "lived_experience")
     assert [rcpt for rcpt, _ in inbox.messages] == [["chloe.private@example.net"]]
+
+
+@pytest.mark.parametrize("address", ["ben at home", "ben@home", "ben@@example.org", "ben@example..org", "<ben@x.org>"])
+def test_what_is_not_an_email_address_is_refused_with_a_sentence(address: str) -> None:
+    with pytest.raises(Invalid, match="That does not look like an email address"):
+        check_email(address)
+    assert check_email("  ben.private@example.net ") == "ben.private@example.net"

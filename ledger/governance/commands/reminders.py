@@ -29,8 +29,15 @@ def check_email(value: str) -> str:
     address = text.clean(value, "email address", limit=EMAIL_MAX, required=False)
     if not address:
         return ""
-    local, at, domain = address.rpartition("@")
-    if not at or not local or "." not in domain.strip(".") or any(c.isspace() or c in '<>,;"' for c in address):
+    local, _, domain = address.partition("@")
+    labels = domain.split(".")
+    if (
+        address.count("@") != 1
+        or not local
+        or len(labels) < 2
+        or not all(labels)
+        or any(c.isspace() or c in '<>()[],;:\\"' for c in address)
+    ):
         raise Invalid("That does not look like an email address; write it as name@example.org, or leave it empty.")
     return address
 
