@@ -453,3 +453,12 @@ def test_what_is_not_an_email_address_is_refused_with_a_sentence(address: str) -
     with pytest.raises(Invalid, match="That does not look like an email address"):
         check_email(address)
     assert check_email("  ben.private@example.net ") == "ben.private@example.net"
+
+
+def test_unusable_mail_settings_keep_the_reminder_and_tell_the_facilitator_to_ask_the_operator(site: Site) -> None:
+    _mail_toml(site, 'host = "127.0.0.1"\nfrom = "copro@example.org"\npassword = "hunter22"\n')
+    pid = _open_budget(site)
+    _, landed = _remind(site, pid, "lived_experience")
+    assert "No email was sent: the mail settings cannot be used" in landed
+    assert "hunter22" not in landed and str(site.config.data_dir) not in landed
+    assert len(site.copro.views.reminders_of(pid)) == 1

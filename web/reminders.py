@@ -45,7 +45,8 @@ def _email(collective_id: UUID, proposal_id: UUID, groups: list[str]) -> str:
     try:
         settings = _settings()
     except mail.MailConfigError as e:
-        return f"No email was sent: {e}"
+        current_app.logger.warning("reminder email not sent: %s", e)  # the operator's file paths stay in the log
+        return "No email was sent: the mail settings cannot be used, and the operator should check the server log."
     if settings is None:
         return "No email was sent, as this copro has no mail server set up."
     _, c = member_of(collective_id)
