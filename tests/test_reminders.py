@@ -32,6 +32,11 @@ from cryptography.x509.oid import NameOID
 from ledger.governance.commands.reminders import check_email
 from ledger.governance.deadlines import closing_words
 from ledger.governance.errors import Invalid, NotAllowed
+from ledger.governance.recompute import OUTCOMES
+from ledger.governance.replay.events import ReplayError
+from ledger.governance.replay.fold import fold
+from ledger.log.application import Ledger
+from ledger.log.verify import verify_log
 from tests.nothing_written import held
 from tests.replay_support import events_of
 from tests.web_support import Person, Site
@@ -299,10 +304,10 @@ def test_reminders_are_rebuilt_from_the_log_and_the_replay_accepts_them(site: Si
     assert [sorted(g) for g, _ in sent] == [["lived_experience", "practitioners"]]
     views.rebuild()
     assert views.reminders_of(pid) == sent
-    from ledger.governance.replay.fold import fold
-
     world = fold(events_of(site.config))
     assert sum(1 for a in world.aggregates.values() if a.kind == "Reminder") == 1
+    report = verify_log(Ledger.recorder_only(site.config), outcomes=OUTCOMES)
+    assert report.ok, [p.sentence() for p in report.problems[:3]]
 
 
 # -- email -------------------------------------------------------------------------------------
@@ -462,3 +467,15 @@ def test_unusable_mail_settings_keep_the_reminder_and_tell_the_facilitator_to_as
     assert "No email was sent: the mail settings cannot be used" in landed
     assert "hunter22" not in landed and str(site.config.data_dir) not in landed
     assert len(site.copro.views.reminders_of(pid)) == 1
+
+
+def test_the_replay_refuses_a_reminder_about_a_proposal_that_is_not_open(site: Site) -> None:
+    pid = _open_budget(site)
+    _remind(site, pid, "lived_experience")
+    events = events_of(site.config)
+    [sent] = [e for e in events if e.topic == "copro/1/Reminder.Sent"]
+    opened = next(i for i, e in enumerate(events) if e.topic == "copro/1/Proposal.Opened" and e.originator_id == pid)
+    events.remove(sent)
+    events.insert(opened, sent)  # as if it had been recorded while the proposal was still a draft
+    with pytest.raises(ReplayError, match=f"it reminds about proposal {pid}, which is draft, not open"):
+        fold(events)
