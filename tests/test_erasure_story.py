@@ -95,6 +95,8 @@ def fill_every_form(site: Site, marker: str) -> tuple[UUID, Person]:
     second = _newest_objection(site, pid)
     post("/proposals/{p}/objections/{o}/resolve", {"how": "uphold", "why": _mark(marker, "upheld")}, p=pid, o=second)
     post("/proposals/{p}/withdraw", {"reason": _mark(marker, "withdrawal reason")}, p=other)
+    # The address reminders are emailed to: contact details, sealed like their name.
+    post("/details/", {"email": f"{marker}@example.org"})
     # Reflection and recognition.
     post(
         "/reflections/",

@@ -91,6 +91,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         audit,
         auth,
         contributions,
+        details,
         errors,
         home,
         involvement,
@@ -99,10 +100,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         public_log,
         receipts,
         reflections,
+        reminders,
         reports,
     )
 
-    for module in (auth, home, proposals, involvement, agreement, reflections, contributions, members, reports, audit):
+    for module in (
+        auth,
+        home,
+        proposals,
+        reminders,
+        involvement,
+        agreement,
+        reflections,
+        contributions,
+        members,
+        details,
+        reports,
+        audit,
+    ):
         app.register_blueprint(module.bp)
     app.register_blueprint(public_log.bp)
     app.register_blueprint(receipts.bp)

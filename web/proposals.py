@@ -57,7 +57,7 @@ def _detail(
 @login_required
 def index(collective_id: UUID) -> Response:
     _, c = member_of(collective_id)
-    proposals = copro.views.proposals(c.id)
+    proposals = copro.pages.proposal_list(c, copro.gov.clock())
     order = {"open": 0, "draft": 1, "closed": 2, "withdrawn": 3}
     proposals.sort(key=lambda p: (order.get(p["state"], 9), p["title"].lower()))
     return page("proposals/index.html", c=c, proposals=proposals)

@@ -19,4 +19,5 @@ from ledger.governance import (  # noqa: F401
     objection,
     proposal,
     reflection,
+    reminder,
 )

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from ledger.governance.agreement import Agreement
 from ledger.governance.collective import Collective, Role
+from ledger.governance.deadlines import closing_words
 from ledger.governance.service import Governance
 from ledger.governance.views import GovernanceViews
 
@@ -44,7 +45,9 @@ def waiting_for(gov: Governance, views: GovernanceViews, c: Collective, me: UUID
     facilitator = c.has_role(me, Role.FACILITATOR)
     agreement = gov.agreement_in_force(c.id)
     respond, to_open, to_close, objections = [], [], [], []
-    for p in views.proposals(c.id):
+    now = gov.clock()
+    for row in views.proposals(c.id):
+        p = dict(row, closing=closing_words(row["state"], row["closes_at"], row["closed_at"], now))
         pid = p["id"]
         if p["state"] == "draft" and facilitator and agreement is not None:
             to_open.append(p)
@@ -55,10 +58,12 @@ def waiting_for(gov: Governance, views: GovernanceViews, c: Collective, me: UUID
             continue
         rules = gov.agreement(proposal.agreement_id)
         votes_here = rules.may_vote(proposal.category, mine)
-        if votes_here and not views.responded(pid, me) and not proposal.past_deadline(gov.clock()):
-            respond.append(p)
+        if votes_here and not views.responded(pid, me) and not proposal.past_deadline(now):
+            # A reminder to one of my groups shows until I respond (then the proposal leaves this list).
+            reminded = any(groups & mine for groups, _ in views.reminders_of(pid))
+            respond.append(dict(p, reminded=reminded))
         if facilitator:
-            to_close.append(dict(p, time_up=proposal.past_deadline(gov.clock())))
+            to_close.append(dict(p, time_up=proposal.past_deadline(now)))
         for oid in proposal.objection_ids:
             o = gov.objection(oid)
             if o.status.unresolved and (facilitator or proposal.versions[0].author_id == me.hex):

@@ -23,9 +23,15 @@ class Member(Aggregate):
         self.name = name
         self.contact = contact
         self.access_needs = access_needs
+        self.email: Sealed | None = None
 
     @event("DetailsChanged")
     def change_details(self, name: Sealed, contact: Sealed, access_needs: Sealed) -> None:
         self.name = name
         self.contact = contact
         self.access_needs = access_needs
+
+    @event("EmailChanged")
+    def change_email(self, email: Sealed | None) -> None:
+        """The address reminders are sent to, sealed like the member's name; None: send no email."""
+        self.email = email

@@ -19,11 +19,13 @@ from ledger.governance import listing_pages
 from ledger.governance.agreement import Agreement
 from ledger.governance.ballot import Ballot
 from ledger.governance.collective import Collective, Role
+from ledger.governance.deadlines import closing_words
 from ledger.governance.errors import GovernanceError, NotFound
 from ledger.governance.home_page import HomePage, home_page
 from ledger.governance.listing_pages import AgreementsPage, ContributionLine, Person, ReflectionLine
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal, Version, spoken_time
+from ledger.governance.reminders_page import RemindersPage, reminder_recipients, reminders_page
 from ledger.governance.service import Governance
 from ledger.governance.tally import roster_of
 from ledger.governance.views import GovernanceViews, counted_inputs, recorded_tally, tally_from
@@ -110,6 +112,23 @@ class Pages:
     def agreements_page(self, collective: Collective, me: UUID) -> AgreementsPage:
         """Every version of the agreement, who signed each, and what ``me`` may do."""
         return listing_pages.agreements_page(self.gov, self.views, collective, me)
+
+    def proposal_list(self, collective: Collective, now: datetime) -> list[dict[str, Any]]:
+        """Every proposal's row, with when it closes in words: from the read model alone."""
+        return [
+            dict(p, closing=closing_words(p["state"], p["closes_at"], p["closed_at"], now))
+            for p in self.views.proposals(collective.id)
+        ]
+
+    def reminders_page(self, collective: Collective, proposal_id: UUID, me: UUID, now: datetime) -> RemindersPage:
+        """Who in each voting group has not responded yet (facilitators and stewards only)."""
+        return reminders_page(self.gov, self.views, collective, proposal_id, me, now)
+
+    def reminder_recipients(
+        self, collective: Collective, proposal_id: UUID, groups: list[str]
+    ) -> list[tuple[UUID, str]]:
+        """Whom a reminder to ``groups`` is emailed to: members who have not responded and gave an address."""
+        return reminder_recipients(self.gov, self.views, collective, proposal_id, groups)
 
     def members_page(self, collective: Collective) -> list[Person]:
         return listing_pages.members_page(self.gov, collective)
@@ -258,4 +277,5 @@ def _times(proposal: Proposal, now: datetime) -> dict[str, Any]:
         "closes": spoken_time(proposal.closes_at) if proposal.closes_at else None,
         "closed": spoken_time(outcome["closed_at"]) if outcome.get("closed_at") else None,
         "time_up": proposal.state.value == "open" and proposal.past_deadline(now),
+        "closing": closing_words(proposal.state.value, proposal.closes_at, outcome.get("closed_at"), now),
     }

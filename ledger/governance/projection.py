@@ -29,6 +29,7 @@ from ledger.governance.narrative import Narrative
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal
 from ledger.governance.reflection import Reflection
+from ledger.governance.reminder import Reminder
 from ledger.governance.view_tables import GovernanceViewMixin, Statement
 
 INDEX = "INSERT INTO view_index (aggregate_id, collective_id, kind) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
@@ -216,13 +217,14 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
     @process_event.register(event_class(Proposal, "Opened"))
     def _opened(self, e: Any, tracking: Tracking) -> None:
         sql = (
-            "UPDATE view_proposals SET state = 'open', opened_at = ?, agreement_id = ?, policy_name = ? "
-            "WHERE proposal_id = ?"
+            "UPDATE view_proposals SET state = 'open', opened_at = ?, closes_at = ?, agreement_id = ?, "
+            "policy_name = ? WHERE proposal_id = ?"
         )
+        closes_at = getattr(e, "closes_at", None)  # events recorded before deadlines existed carry none
         self._apply(
             e,
             [
-                (sql, (e.at, e.agreement_id.hex, e.policy_name, e.originator_id.hex)),
+                (sql, (e.at, closes_at, e.agreement_id.hex, e.policy_name, e.originator_id.hex)),
                 _proposal_stamp(e.originator_id, tracking),
             ],
             tracking,
@@ -295,3 +297,13 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
     def _resolved(self, e: Any, tracking: Tracking) -> None:
         sql = "UPDATE view_objections SET status = ? WHERE objection_id = ?"
         self._apply(e, [(sql, (str(e.status), e.originator_id.hex)), _objection_stamp(e, tracking)], tracking)
+
+    # -- reminders -----------------------------------------------------------------------
+
+    @process_event.register(event_class(Reminder, "Sent"))
+    def _reminder_sent(self, e: Any, tracking: Tracking) -> None:
+        insert = (
+            "INSERT INTO view_reminders (reminder_id, proposal_id, groups, at) VALUES (?, ?, ?, ?)",
+            (e.originator_id.hex, e.proposal_id.hex, ",".join(sorted(e.groups)), e.at),
+        )
+        self._apply(e, [_index(e, "Reminder"), insert], tracking)

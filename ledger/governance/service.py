@@ -14,6 +14,7 @@ from ledger.governance.commands.membership import MembershipCommands
 from ledger.governance.commands.objections import ObjectionCommands
 from ledger.governance.commands.proposals import ProposalCommands
 from ledger.governance.commands.reflections import ReflectionCommands
+from ledger.governance.commands.reminders import ReminderCommands
 from ledger.governance.commands.voting import VotingCommands
 from ledger.governance.queries import Queries
 
@@ -29,6 +30,7 @@ class Governance(
     ReflectionCommands,
     ContributionCommands,
     InvolvementCommands,
+    ReminderCommands,
     Queries,
 ):
     """Co-production governance over the signed log."""

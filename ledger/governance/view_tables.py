@@ -31,7 +31,7 @@ TABLES = [
     "groups TEXT NOT NULL, PRIMARY KEY (collective_id, member_id))",
     "CREATE TABLE IF NOT EXISTS view_proposals (proposal_id TEXT PRIMARY KEY, collective_id TEXT NOT NULL, "
     "title TEXT NOT NULL, category TEXT NOT NULL, state TEXT NOT NULL, version_hash TEXT NOT NULL, "
-    "outcome TEXT, opened_at TEXT, closed_at TEXT, agreement_id TEXT, policy_name TEXT, "
+    "outcome TEXT, opened_at TEXT, closes_at TEXT, closed_at TEXT, agreement_id TEXT, policy_name TEXT, "
     "stamp BIGINT NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS view_collectives (collective_id TEXT PRIMARY KEY, stamp BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS view_ballots (proposal_id TEXT NOT NULL, member_id TEXT NOT NULL, "
@@ -40,6 +40,10 @@ TABLES = [
     "CREATE TABLE IF NOT EXISTS view_objections (objection_id TEXT PRIMARY KEY, proposal_id TEXT NOT NULL, "
     "member_id TEXT NOT NULL, paramount INTEGER NOT NULL, status TEXT NOT NULL, raised BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_objections_by_proposal ON view_objections (proposal_id, raised)",
+    # Reminders sent: the groups asked to respond to an open proposal (ids and group names only).
+    "CREATE TABLE IF NOT EXISTS view_reminders (reminder_id TEXT PRIMARY KEY, proposal_id TEXT NOT NULL, "
+    "groups TEXT NOT NULL, at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS view_reminders_by_proposal ON view_reminders (proposal_id, at)",
     "CREATE TABLE IF NOT EXISTS view_index (aggregate_id TEXT PRIMARY KEY, collective_id TEXT NOT NULL, "
     "kind TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_index_by_collective ON view_index (collective_id, kind)",
@@ -58,11 +62,12 @@ VIEW_TABLES = (
     "view_collectives",
     "view_ballots",
     "view_objections",
+    "view_reminders",
     "view_index",
     "view_events",
 )
 # Raise when TABLES change: a view made by an older copro is dropped and rebuilt from the log on open.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class GovernanceViewMixin(TrackingRecorder):

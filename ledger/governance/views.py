@@ -215,11 +215,11 @@ class GovernanceViews:
 
     def proposals(self, collective_id: UUID) -> list[dict[str, Any]]:
         rows = self.view.query(
-            "SELECT proposal_id, title, category, state, outcome, opened_at, closed_at FROM view_proposals "
+            "SELECT proposal_id, title, category, state, outcome, opened_at, closed_at, closes_at FROM view_proposals "
             "WHERE collective_id = ?",
             (collective_id.hex,),
         )
-        keys = ("id", "title", "category", "state", "outcome", "opened_at", "closed_at")
+        keys = ("id", "title", "category", "state", "outcome", "opened_at", "closed_at", "closes_at")
         return [dict(zip(keys, (UUID(str(r[0])), *r[1:]), strict=True)) for r in rows]
 
     def responded(self, proposal_id: UUID, member_id: UUID) -> bool:
@@ -230,6 +230,31 @@ class GovernanceViews:
                 (proposal_id.hex, member_id.hex),
             )
         )
+
+    def not_responded(self, proposal_id: UUID) -> dict[UUID, frozenset[str]]:
+        """Each member of the proposal's collective with no position on its current version, with their groups.
+
+        One query whose rows are the members listed: those who responded are not read at all.
+        A position on an earlier version is no response to this one (the member must reconfirm).
+        """
+        rows = self.view.query(
+            "SELECT m.member_id, m.groups FROM view_proposals p "
+            "JOIN view_members m ON m.collective_id = p.collective_id "
+            "LEFT JOIN view_ballots b ON b.proposal_id = p.proposal_id AND b.member_id = m.member_id "
+            "AND b.version_hash = p.version_hash "
+            "WHERE p.proposal_id = ? AND b.member_id IS NULL",
+            (proposal_id.hex,),
+        )
+        return {UUID(str(m)): frozenset(str(g).split(",")) for m, g in rows}
+
+    def reminders_of(self, proposal_id: UUID) -> list[tuple[frozenset[str], str]]:
+        """(groups reminded, when) of each reminder sent for a proposal, oldest first."""
+        return [
+            (frozenset(str(g).split(",")), str(at))
+            for g, at in self.view.query(
+                "SELECT groups, at FROM view_reminders WHERE proposal_id = ? ORDER BY at", (proposal_id.hex,)
+            )
+        ]
 
 
 def recorded_tally(result: dict[str, Any]) -> dict[str, Any]:

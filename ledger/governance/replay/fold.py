@@ -450,6 +450,25 @@ def _details_changed(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
     return None
 
 
+def _email_changed(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
+    p.optional_sealed("email")
+
+
+def _reminder_sent(f: Fold, p: Payload, e: Event) -> s.Aggregate:
+    """A reminder names an open proposal of its own collective, and at least one group."""
+    collective, proposal_id = p.uuid("collective_id"), p.uuid("proposal_id")
+    pr = f.of(f.world.proposals, proposal_id, "proposal")
+    if pr.collective_id != collective:
+        raise StepError(f"it reminds about proposal {proposal_id}, which belongs to another collective")
+    if pr.state != "open":
+        raise StepError(f"it reminds about proposal {proposal_id}, which is {pr.state}, not open")
+    if not p.texts("groups"):
+        raise StepError("it reminds no group")
+    p.uuid("by")
+    p.text("at")
+    return s.Aggregate(e.originator_id, "Reminder")
+
+
 def _recorded(f: Fold, p: Payload, e: Event) -> s.Aggregate:
     p.uuid("collective_id")
     p.uuid("author_id")
@@ -580,6 +599,7 @@ _TABLE: list[tuple[str, bool, Create | Change]] = [
     ("Collective.AgreementChangeAdopted", False, _change_adopted),
     ("Member.Registered", True, _registered),
     ("Member.DetailsChanged", False, _details_changed),
+    ("Member.EmailChanged", False, _email_changed),
     ("Agreement.Drafted", True, _agreement_drafted),
     ("Agreement.Signed", False, _signed),
     ("Agreement.CameIntoForce", False, _came_into_force),
@@ -607,6 +627,7 @@ _TABLE: list[tuple[str, bool, Create | Change]] = [
     ("Feedback.Changed", False, _feedback_changed),
     ("Narrative.Written", True, _written),
     ("Narrative.Revised", False, _narrative_revised),
+    ("Reminder.Sent", True, _reminder_sent),
 ]
 STEPS: dict[str, Step] = {f"{VOCABULARY}/{topic}": Step(creates, handler) for topic, creates, handler in _TABLE}
 """Every topic of the vocabulary (FORMAT.md §2 and §6), whether it creates its aggregate, and its step."""
