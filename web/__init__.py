@@ -91,6 +91,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         audit,
         auth,
         contributions,
+        discussion,
         errors,
         home,
         involvement,
@@ -100,7 +101,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         reports,
     )
 
-    for module in (auth, home, proposals, involvement, agreement, reflections, contributions, members, reports, audit):
+    for module in (
+        auth,
+        home,
+        proposals,
+        discussion,
+        involvement,
+        agreement,
+        reflections,
+        contributions,
+        members,
+        reports,
+        audit,
+    ):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     return app
