@@ -15,6 +15,7 @@ from uuid import UUID
 
 import pytest
 
+from ledger.governance.comment import Comment
 from ledger.governance.errors import Conflict, NotAllowed, NotFound
 from ledger.governance.recompute import OUTCOMES
 from ledger.governance.service import Governance
@@ -156,7 +157,7 @@ def test_a_comment_is_sealed_and_erasing_its_author_erases_its_words(site: Site,
     pid = opened(site, "research_question")
     cid = w.gov.post_comment(pid, by=w.member("ben"), words="Violet tractor in the orchard.")
     site.copro.views.catch_up()
-    stored = w.gov.repository.get(cid)
+    stored = w.gov.read(Comment, cid, "comment")
     assert isinstance(stored.text, Sealed), "the words are sealed with the author's key"
     assert "Violet tractor" in page_of(Person(site, "erin"), site, pid)
 
