@@ -9,15 +9,19 @@ with their key: erasing the person erases them.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
 from ledger.governance.comment import Comment
 from ledger.governance.errors import Conflict, NotAllowed, NotFound
 from ledger.governance.recompute import OUTCOMES
+from ledger.governance.replay.events import Event, ReplayError
+from ledger.governance.replay.fold import fold
+from ledger.governance.replay.outcomes import replay
 from ledger.governance.service import Governance
 from ledger.log.application import Ledger
 from ledger.log.config import LedgerConfig
@@ -25,6 +29,7 @@ from ledger.log.sealed import Sealed
 from ledger.log.verify import verify_log
 from policies import parse_policy, policy_hash
 from tests.governance_world import QUICK_CONSENT, build_world
+from tests.replay_support import events_of
 from tests.web_support import Person, Site
 from web import create_app
 
@@ -312,3 +317,39 @@ def test_no_field_on_the_proposal_page_is_labelled_just_why(site: Site) -> None:
     assert labels and all(label.strip().rstrip("?:") != "Why" for label in labels), labels
     assert "Why do you take this position?" in page
     assert "What would you like to say about this proposal?" in page
+
+
+# -- the auditor's replay ---------------------------------------------------------------------------------
+
+
+def _discussed(site: Site, config: LedgerConfig) -> tuple[list[Event], UUID]:
+    w = site.world
+    pid = opened(site, "research_question")
+    w.gov.summarise_proposal(pid, by=w.member("amara"), summary="Three models, in short.")
+    w.gov.post_comment(pid, by=w.member("ben"), words="Which three?")
+    return events_of(config), pid
+
+
+def test_the_replay_accepts_the_discussion_as_recorded(site: Site, config: LedgerConfig) -> None:
+    events, _ = _discussed(site, config)
+    assert replay(events).error is None
+
+
+def test_the_replay_refuses_a_summary_by_someone_other_than_the_author(site: Site, config: LedgerConfig) -> None:
+    events, _ = _discussed(site, config)
+    summarised = next(e for e in events if e.topic == "copro/1/Proposal.Summarised")
+    doc = json.loads(summarised.payload)
+    doc["by"]["_data_"] = site.world.member("ben").hex
+    forged = [e._replace(payload=json.dumps(doc, sort_keys=True).encode()) if e == summarised else e for e in events]
+    with pytest.raises(ReplayError, match="only its author"):
+        fold(forged)
+
+
+def test_the_replay_refuses_a_comment_by_someone_outside_the_collective(site: Site, config: LedgerConfig) -> None:
+    events, _ = _discussed(site, config)
+    posted = next(e for e in events if e.topic == "copro/1/Comment.Posted")
+    doc = json.loads(posted.payload)
+    doc["author_id"]["_data_"] = uuid4().hex
+    forged = [e._replace(payload=json.dumps(doc, sort_keys=True).encode()) if e == posted else e for e in events]
+    with pytest.raises(ReplayError, match="is not a member of the collective"):
+        fold(forged)
