@@ -128,6 +128,18 @@ def test_an_empty_comment_is_refused_with_a_sentence_and_nothing_is_written(site
     assert site.world.gov.merkle_log.log_size() == size
 
 
+def test_with_htmx_an_empty_comment_comes_back_in_the_thread_with_its_sentence(site: Site) -> None:
+    pid = opened(site, "research_question")
+    ben = Person(site, "ben")
+    page_of(ben, site, pid)
+    r = ben.post(site.url("/proposals/{p}/comments", p=pid), {"comment": ""}, headers={"HX-Request": "true"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert body.startswith('<section id="discussion"')
+    assert '<p class="error" role="alert" id="comment-error">The comment is empty; please write something.</p>' in body
+    assert 'aria-describedby="comment-error"' in body
+
+
 def test_a_comment_without_the_csrf_token_is_refused(site: Site) -> None:
     pid = opened(site, "research_question")
     ben = Person(site, "ben")
