@@ -259,9 +259,11 @@ class Pages:
     def positions(self, collective: Collective, proposal_id: UUID, me: UUID) -> PositionsSeen:
         """Each group's positions on a proposal as member ``me`` may see them (counts only while private)."""
         proposal = self._proposal(collective, proposal_id)
-        return positions_seen_by(
-            self.gov, self.views, collective, proposal, me, self._standing(collective, proposal, me).policy
-        )
+        agreement = self._agreement(collective, proposal)
+        rule = None
+        if agreement is not None and proposal.policy_name:  # a draft has no rule yet, and no positions
+            rule = self.gov.policy_of(agreement, proposal.policy_name)
+        return positions_seen_by(self.gov, self.views, collective, proposal, me, rule)
 
     def comments(self, collective: Collective, proposal_id: UUID, me: UUID) -> list[CommentLine]:
         """The proposal's discussion thread, oldest first, for a member of its collective."""
