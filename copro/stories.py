@@ -272,7 +272,12 @@ def uphold_a_paramount_objection(c: Collective) -> UUID:
         title="Share anonymised transcripts with the funder",
         body="Give the funder the anonymised transcripts for their own analysis.",
     )
+    gov.summarise_proposal(
+        share, by=p["grace"], summary="The funder would get the interview transcripts, with names taken out."
+    )
     gov.open_proposal(share, by=fac)
+    gov.post_comment(share, by=p["hannah"], words="Would the funder keep them, and for how long?")
+    gov.post_comment(share, by=p["ben"], words="I need to check what our participants agreed to first.")
     c.vote(
         share,
         {

@@ -32,6 +32,9 @@ How to reproduce `policy_hash` in another language
    max_open_hours            integer; omitted when there is no limit
    allow_overrule            boolean
    overrule_process          string (NFC; "" when overruling is not allowed)
+   positions_private_until_close
+                             boolean; written only when true, so a policy without it
+                             keeps the hash it had before the field existed
    ========================= ===========================================================
 
    A fraction string is "numerator/denominator" in lowest terms with a positive
@@ -102,6 +105,8 @@ def policy_document(policy: Policy) -> dict[str, JsonValue]:
         document["threshold_strict"] = bool(policy.threshold_strict)
     if policy.max_open_hours is not None:
         document["max_open_hours"] = policy.max_open_hours
+    if policy.positions_private_until_close:
+        document["positions_private_until_close"] = True
     return document
 
 

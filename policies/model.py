@@ -208,6 +208,9 @@ class Policy:
       and, if so, the process the agreement requires (e.g. "supermajority of the steering
       group"). An objection recorded as overruled under a policy that does not allow it
       still stops the decision.
+    - `positions_private_until_close`: while the proposal is open, members see only how many
+      took each position, not who or why (a block too is counted, not named); everything
+      shows once it closes. Some groups agree this so that no one votes under others' eyes.
     """
 
     name: str
@@ -228,6 +231,7 @@ class Policy:
     max_open_hours: int | None = None
     allow_overrule: bool = False
     overrule_process: str = ""
+    positions_private_until_close: bool = False
 
     def __post_init__(self) -> None:
         self._check_text()
@@ -261,6 +265,7 @@ class Policy:
                 self.max_open_hours,
                 self.allow_overrule,
                 self.overrule_process,
+                self.positions_private_until_close,
             )
         )
 

@@ -112,6 +112,7 @@ class _Reader:
             "max_open_hours": self._int,
             "allow_overrule": self._bool,
             "overrule_process": self._text,
+            "positions_private_until_close": self._bool,
         }
         for key in sorted(self.data):
             if key not in fields:

@@ -160,7 +160,7 @@ def test_member_journey_with_javascript(site: Site, contexts: NewContext) -> Non
     assert position_of(site, pid, "amara") == "disagree"
 
     # She raises an objection (a boosted form: POST, redirect, the page again with a message).
-    amara.get_by_label(re.compile(r"^Why\? Say what would go wrong")).fill(
+    amara.get_by_label(re.compile(r"^What would go wrong if this went ahead")).fill(
         "Asking this first means the study skips people outside services entirely."
     )
     amara.get_by_role("button", name="Raise the objection").click()
@@ -298,7 +298,7 @@ def test_member_journey_without_javascript(site: Site, contexts: NewContext) -> 
     expect(amara.locator("#my-position")).to_contain_text(f"You said disagree: “{reason}”")
     assert position_of(site, pid, "amara") == "disagree"
 
-    amara.get_by_label(re.compile(r"^Why\? Say what would go wrong")).fill(
+    amara.get_by_label(re.compile(r"^What would go wrong if this went ahead")).fill(
         "Asking this first means the study skips people outside services entirely."
     )
     post_redirect_get(amara, amara.get_by_role("button", name="Raise the objection"))
@@ -645,7 +645,7 @@ def test_bad_input_shows_a_clear_message(site: Site, contexts: NewContext) -> No
     assert position.locator("script").count() == 0
     assert position_of(site, pid, "ben") == "disagree"
     markup = '"><img src=x onerror="alert(2)">'
-    ben.get_by_label(re.compile(r"^Why\? Say what would go wrong")).fill(markup)
+    ben.get_by_label(re.compile(r"^What would go wrong if this went ahead")).fill(markup)
     ben.get_by_role("button", name="Raise the objection").click()
     expect(ben.locator("li.objection").first).to_contain_text(markup)
     assert ben.locator(".objections img").count() == 0

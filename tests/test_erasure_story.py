@@ -87,6 +87,7 @@ def fill_every_form(site: Site, marker: str) -> tuple[UUID, Person]:
     post("/proposals/{p}/open", {}, p=pid)
     post("/proposals/{p}/position", {"position": "disagree", "reason": _mark(marker, "my reason")}, p=pid)
     post("/proposals/{p}/objections", {"reason": _mark(marker, "objection"), "paramount": "yes"}, p=pid)
+    post("/proposals/{p}/comments", {"comment": _mark(marker, "comment in the discussion")}, p=pid)
     first = _newest_objection(site, pid)
     post("/proposals/{p}/objections/{o}/test", {"paramount": "yes", "why": _mark(marker, "tested")}, p=pid, o=first)
     post("/proposals/{p}/objections/{o}/answer", {"answer": _mark(marker, "answer")}, p=pid, o=first)

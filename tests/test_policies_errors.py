@@ -30,7 +30,7 @@ WEIGHTED = 'name = "t"\nmethod = "majority"\ndescription = "d"\nblock_effect = "
 FIELDS = (
     "name, method, description, block_effect, quorum, group_quorum, abstain_counts_for_quorum, threshold, "
     "threshold_strict, concurrent_majority, equal_group_voice, group_weights, veto_groups, reason_required_for, "
-    "min_open_hours, max_open_hours, allow_overrule, overrule_process"
+    "min_open_hours, max_open_hours, allow_overrule, overrule_process, positions_private_until_close"
 )
 
 SENTENCES = [

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from ledger.governance.agreement import GOVERNANCE
 from ledger.governance.collective import Collective
 from ledger.governance.errors import GovernanceError, NotFound
+from ledger.governance.positions import ORDER
 from ledger.governance.proposal import Proposal
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import act, form, is_htmx, page
@@ -25,8 +26,10 @@ POSITION_LABELS = {
     "block": "Block: I am not OK with this going ahead",
 }
 
+SHORT_LABELS = {"agree": "agree", "abstain": "abstain", "disagree": "disagree", "block": "block"}
 
-def _load(collective_id: UUID, proposal_id: UUID) -> tuple[UUID, Collective, Proposal]:
+
+def load_proposal(collective_id: UUID, proposal_id: UUID) -> tuple[UUID, Collective, Proposal]:
     account, c = member_of(collective_id)
     proposal = copro.gov.proposal(proposal_id)
     if proposal.collective_id != c.id:
@@ -36,7 +39,12 @@ def _load(collective_id: UUID, proposal_id: UUID) -> tuple[UUID, Collective, Pro
 
 def detail_context(c: Collective, me: UUID, proposal_id: UUID) -> dict[str, Any]:
     """The proposal page's one query, as the template's names."""
-    return {"labels": POSITION_LABELS, **vars(copro.pages.proposal_page(c, proposal_id, me, copro.gov.clock()))}
+    return {
+        "labels": POSITION_LABELS,
+        "order": ORDER,
+        "short": SHORT_LABELS,
+        **vars(copro.pages.proposal_page(c, proposal_id, me, copro.gov.clock())),
+    }
 
 
 def _detail(
@@ -109,7 +117,7 @@ def tally(collective_id: UUID, proposal_id: UUID) -> Response:
 def _command(
     collective_id: UUID, proposal_id: UUID, run: Any, success: str, field: str | None = None, partial: bool = False
 ) -> Response:
-    me, c, proposal = _load(collective_id, proposal_id)
+    me, c, proposal = load_proposal(collective_id, proposal_id)
     here = url_for("proposals.detail", collective_id=c.id, proposal_id=proposal.id)
 
     def render_partial() -> Response:

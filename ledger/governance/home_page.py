@@ -14,6 +14,7 @@ from uuid import UUID
 from ledger.governance.agreement import Agreement
 from ledger.governance.collective import Collective, Role
 from ledger.governance.deadlines import closing_words
+from ledger.governance.positions import are_private
 from ledger.governance.service import Governance
 from ledger.governance.views import GovernanceViews
 
@@ -33,6 +34,15 @@ class HomePage:
     c: Collective
     roles: set[str]
     waiting: Waiting
+
+
+FIRST_WORDS = 12  # enough to tell one objection from another at a glance
+
+
+def first_words(text: str, count: int = FIRST_WORDS) -> str:
+    """The start of a text, whole words only, with an ellipsis when some were left out."""
+    words = text.split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
 
 
 def home_page(gov: Governance, views: GovernanceViews, c: Collective, me: UUID) -> HomePage:
@@ -64,10 +74,18 @@ def waiting_for(gov: Governance, views: GovernanceViews, c: Collective, me: UUID
             respond.append(dict(p, reminded=reminded))
         if facilitator:
             to_close.append(dict(p, time_up=proposal.past_deadline(now)))
+        hidden = are_private(proposal, gov.policy_of(rules, proposal.policy_name))  # the objector is not named
         for oid in proposal.objection_ids:
             o = gov.objection(oid)
             if o.status.unresolved and (facilitator or proposal.versions[0].author_id == me.hex):
-                objections.append({"proposal": p, "objection": o})
+                objections.append(
+                    {
+                        "proposal": p,
+                        "objection": o,
+                        "who": "A member" if hidden else gov.member_name(o.member_id),
+                        "opening": first_words(gov.reveal(o.reason)),
+                    }
+                )
     to_sign = []
     for aid in views.listing(c.id, "Agreement"):
         a = gov.agreement(aid)

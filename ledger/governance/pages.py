@@ -19,16 +19,19 @@ from ledger.governance import listing_pages
 from ledger.governance.agreement import Agreement
 from ledger.governance.ballot import Ballot
 from ledger.governance.collective import Collective, Role
+from ledger.governance.comment import Comment
 from ledger.governance.deadlines import closing_words
 from ledger.governance.errors import GovernanceError, NotFound
 from ledger.governance.home_page import HomePage, home_page
 from ledger.governance.listing_pages import AgreementsPage, ContributionLine, Person, ReflectionLine
 from ledger.governance.objection import Objection
+from ledger.governance.positions import PositionsSeen, are_private, positions_seen_by
 from ledger.governance.proposal import Proposal, Version, spoken_time
 from ledger.governance.reminders_page import RemindersPage, reminder_recipients, reminders_page
 from ledger.governance.service import Governance
 from ledger.governance.tally import roster_of
 from ledger.governance.views import GovernanceViews, counted_inputs, recorded_tally, tally_from
+from ledger.personal.vault import ERASED
 
 
 @dataclass
@@ -62,6 +65,17 @@ class ObjectionLine:
 
 
 @dataclass(frozen=True)
+class CommentLine:
+    """One comment in the thread: who wrote it (``erased`` once they were), their words, and when."""
+
+    id: UUID
+    who: str
+    words: str
+    at: str
+    erased: bool
+
+
+@dataclass(frozen=True)
 class ProposalStanding:
     """Where a proposal stands: the tally, the rule and rights, and (while open) the outcome if it closed now."""
 
@@ -89,6 +103,8 @@ class ProposalPage(ProposalStanding):
     my_reason: str
     stale: bool
     objections: list[ObjectionLine] = field(default_factory=list)
+    positions: PositionsSeen = field(default_factory=lambda: PositionsSeen(False, []))
+    comments: list[CommentLine] = field(default_factory=list)
 
 
 class Pages:
@@ -240,6 +256,7 @@ class Pages:
         proposal = self._proposal(collective, proposal_id)
         standing = self._standing(collective, proposal, me)
         ballot = gov.ballot_of(proposal.id, me)
+        private = are_private(proposal, standing.policy)
         return ProposalPage(
             **vars(standing),
             author_name=gov.member_name(UUID(proposal.versions[0].author_id)),
@@ -251,14 +268,42 @@ class Pages:
             ballot=ballot,
             my_reason=gov.reveal(ballot.reason) if ballot else "",
             stale=bool(ballot and ballot.version_hash != proposal.current.content_hash),
-            objections=[self._objection_line(gov.objection(o)) for o in proposal.objection_ids],
+            objections=[
+                self._objection_line(gov.objection(o), hide_who=private, me=me) for o in proposal.objection_ids
+            ],
+            positions=positions_seen_by(gov, self.views, collective, proposal, me, standing.policy),
+            comments=self.comments(collective, proposal.id, me),
         )
 
-    def _objection_line(self, o: Objection) -> ObjectionLine:
+    def positions(self, collective: Collective, proposal_id: UUID, me: UUID) -> PositionsSeen:
+        """Each group's positions on a proposal as member ``me`` may see them (counts only while private)."""
+        proposal = self._proposal(collective, proposal_id)
+        agreement = self._agreement(collective, proposal)
+        rule = None
+        if agreement is not None and proposal.policy_name:  # a draft has no rule yet, and no positions
+            rule = self.gov.policy_of(agreement, proposal.policy_name)
+        return positions_seen_by(self.gov, self.views, collective, proposal, me, rule)
+
+    def comments(self, collective: Collective, proposal_id: UUID, me: UUID) -> list[CommentLine]:
+        """The proposal's discussion thread, oldest first, for a member of its collective."""
+        collective.check_member(me)
+        proposal = self._proposal(collective, proposal_id)
+        lines = []
+        for cid in self.views.comments_of(proposal.id):
+            comment = self.gov.read(Comment, cid, "comment")
+            who = self.gov.member_name(comment.author_id)
+            lines.append(
+                CommentLine(cid, who, self.gov.reveal(comment.text), spoken_time(comment.created_on), who == ERASED)
+            )
+        return lines
+
+    def _objection_line(self, o: Objection, *, hide_who: bool = False, me: UUID | None = None) -> ObjectionLine:
+        """An objection with its words; while positions are private, the objector is not named (but to themselves)."""
         gov = self.gov
+        anonymous = hide_who and o.member_id != me
         return ObjectionLine(
             o=o,
-            who=gov.member_name(o.member_id),
+            who="A member" if anonymous else gov.member_name(o.member_id),
             reason=gov.reveal(o.reason),
             answers=[
                 {"by": gov.member_name(UUID(h["by"])), "text": gov.reveal(h["answer"])}

@@ -22,6 +22,7 @@ from eventsourcing.projection import Projection
 from ledger.governance.agreement import Agreement
 from ledger.governance.ballot import Ballot
 from ledger.governance.collective import Collective
+from ledger.governance.comment import Comment
 from ledger.governance.contribution import Contribution
 from ledger.governance.feedback import Feedback
 from ledger.governance.member import Member
@@ -307,3 +308,13 @@ class GovernanceProjection(Projection[GovernanceViewMixin]):
             (e.originator_id.hex, e.proposal_id.hex, ",".join(sorted(e.groups)), e.at),
         )
         self._apply(e, [_index(e, "Reminder"), insert], tracking)
+
+    # -- the discussion thread -----------------------------------------------------------
+
+    @process_event.register(event_class(Comment, "Posted"))
+    def _posted(self, e: Any, tracking: Tracking) -> None:
+        insert = (
+            "INSERT INTO view_comments (comment_id, proposal_id, member_id, posted) VALUES (?, ?, ?, ?)",
+            (e.originator_id.hex, e.proposal_id.hex, e.author_id.hex, tracking.notification_id),
+        )
+        self._apply(e, [_index(e, "Comment"), insert], tracking)

@@ -90,6 +90,7 @@ class Proposal(Aggregate):
         self.policy_hash = ""
         self.outcome: dict[str, Any] | None = None
         self.withdrawn_reason: Sealed | None = None
+        self.summary = ""  # "in short": the author's plain-language summary, shown first
 
     @property
     def current(self) -> Version:
@@ -158,7 +159,25 @@ class Proposal(Aggregate):
             span = f"{h // 24} days" if h % 24 == 0 else f"{h} hours"
             raise Conflict(f"This decision must stay open for at least {span}, until {until}; close it then.")
 
+    def check_may_summarise(self, by: UUID, now: datetime) -> None:
+        """Only the author says, in short, what their proposal means, and only while it can still change."""
+        if by.hex != self.versions[0].author_id:
+            raise NotAllowed("Only the proposal's author can write its “in short” summary.")
+        if self.state not in (State.DRAFT, State.OPEN):
+            raise Conflict(f"A {self.state.value} proposal no longer changes, so its summary stays as it is.")
+        self.check_before_deadline(now)
+
     # -- commands ------------------------------------------------------------------------
+
+    def summarise(self, by: UUID, summary: str, now: datetime) -> None:
+        self.check_may_summarise(by, now)
+        if summary == self.summary:
+            raise Invalid("This summary is the same as the one shown now; change the words, then save it.")
+        self._summarised(by=by, summary=summary)
+
+    @event("Summarised")
+    def _summarised(self, by: UUID, summary: str) -> None:
+        self.summary = summary
 
     def revise(self, title: str, body: str, author_id: UUID, *, by_is_facilitator: bool, now: datetime) -> None:
         self.check_may_revise(author_id, by_is_facilitator=by_is_facilitator, now=now)

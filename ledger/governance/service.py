@@ -9,6 +9,7 @@ from __future__ import annotations
 from ledger.governance.application import GovernanceApplication, builtin_policy_text
 from ledger.governance.commands.agreements import AgreementCommands
 from ledger.governance.commands.contributions import ContributionCommands
+from ledger.governance.commands.discussion import DiscussionCommands
 from ledger.governance.commands.involvement import InvolvementCommands
 from ledger.governance.commands.membership import MembershipCommands
 from ledger.governance.commands.objections import ObjectionCommands
@@ -27,6 +28,7 @@ class Governance(
     ProposalCommands,
     VotingCommands,
     ObjectionCommands,
+    DiscussionCommands,
     ReflectionCommands,
     ContributionCommands,
     InvolvementCommands,

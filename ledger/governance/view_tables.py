@@ -47,6 +47,10 @@ TABLES = [
     "CREATE TABLE IF NOT EXISTS view_index (aggregate_id TEXT PRIMARY KEY, collective_id TEXT NOT NULL, "
     "kind TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_index_by_collective ON view_index (collective_id, kind)",
+    # A proposal's discussion thread, in the order posted (the words stay sealed in the log).
+    "CREATE TABLE IF NOT EXISTS view_comments (comment_id TEXT PRIMARY KEY, proposal_id TEXT NOT NULL, "
+    "member_id TEXT NOT NULL, posted BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS view_comments_by_proposal ON view_comments (proposal_id, posted)",
     # The history index: one row per event of a collective's aggregates (time travel, the audit trail).
     "CREATE TABLE IF NOT EXISTS view_events (leaf BIGINT PRIMARY KEY, aggregate_id TEXT NOT NULL, "
     "version BIGINT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, actor TEXT, subject TEXT, "
@@ -64,10 +68,11 @@ VIEW_TABLES = (
     "view_objections",
     "view_reminders",
     "view_index",
+    "view_comments",
     "view_events",
 )
 # Raise when TABLES change: a view made by an older copro is dropped and rebuilt from the log on open.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class GovernanceViewMixin(TrackingRecorder):

@@ -222,6 +222,25 @@ class GovernanceViews:
         keys = ("id", "title", "category", "state", "outcome", "opened_at", "closed_at", "closes_at")
         return [dict(zip(keys, (UUID(str(r[0])), *r[1:]), strict=True)) for r in rows]
 
+    def comments_of(self, proposal_id: UUID) -> list[UUID]:
+        """The comments on a proposal, in the order they were posted."""
+        return [
+            UUID(str(c))
+            for (c,) in self.view.query(
+                "SELECT comment_id FROM view_comments WHERE proposal_id = ? ORDER BY posted", (proposal_id.hex,)
+            )
+        ]
+
+    def positions_on(self, proposal_id: UUID) -> list[tuple[UUID, str]]:
+        """(member, position) of every ballot on the proposal, by member id: who said what, not why."""
+        return [
+            (UUID(str(m)), str(p))
+            for m, p in self.view.query(
+                "SELECT member_id, position FROM view_ballots WHERE proposal_id = ? ORDER BY member_id",
+                (proposal_id.hex,),
+            )
+        ]
+
     def responded(self, proposal_id: UUID, member_id: UUID) -> bool:
         return bool(
             self.view.query(

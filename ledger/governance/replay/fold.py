@@ -363,6 +363,29 @@ def _withdrawn(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
     pr.state = "withdrawn"
 
 
+def _summarised(f: Fold, agg: s.Aggregate, p: Payload, e: Event) -> None:
+    pr = _proposal(f, agg, "draft", "open", done="summarised")
+    by = p.uuid("by")
+    p.text("summary")
+    if by != pr.versions[0].author_id:
+        raise StepError(f"{by} summarised it, but only its author {pr.versions[0].author_id} may")
+
+
+# -- the discussion ------------------------------------------------------------------------
+
+
+def _comment_posted(f: Fold, p: Payload, e: Event) -> s.Aggregate:
+    """A comment, by a member of the collective of the proposal it is on, in their own sealed words."""
+    c = f.of(f.world.collectives, p.uuid("collective_id"), "collective")
+    pr = f.of(f.world.proposals, p.uuid("proposal_id"), "proposal")
+    if pr.collective_id != c.id:
+        raise StepError(f"proposal {pr.id} belongs to another collective")
+    _member_of(c, p.uuid("author_id"))
+    if not p.optional_sealed("text"):
+        raise StepError("its text is not a sealed value")
+    return s.Aggregate(e.originator_id, "Comment")
+
+
 # -- ballots -------------------------------------------------------------------------------
 
 
@@ -610,12 +633,14 @@ _TABLE: list[tuple[str, bool, Create | Change]] = [
     ("Proposal.ObjectionRegistered", False, _objection_registered),
     ("Proposal.Closed", False, _closed),
     ("Proposal.Withdrawn", False, _withdrawn),
+    ("Proposal.Summarised", False, _summarised),
     ("Ballot.Cast", True, _cast),
     ("Ballot.Changed", False, _changed),
     ("Objection.Raised", True, _raised),
     ("Objection.Tested", False, _tested),
     ("Objection.Answered", False, _answered),
     ("Objection.Resolved", False, _resolved),
+    ("Comment.Posted", True, _comment_posted),
     ("Reflection.Recorded", True, _recorded),
     ("Reflection.ActionCompleted", False, _action_completed),
     ("Contribution.Logged", True, _logged),
