@@ -287,7 +287,7 @@ def test_member_journey_without_javascript(site: Site, contexts: NewContext) -> 
     post_redirect_get(amara, amara.get_by_role("button", name="Record my position"))
     expect(amara.locator("#confirmation")).to_have_text("Your position is recorded: agree.")
     expect(amara.locator("#my-position")).to_contain_text("You said agree")
-    assert amara.url.endswith(proposal_path(site, pid))
+    assert amara.url.endswith(proposal_path(site, pid) + "#confirmation")
     assert position_of(site, pid, "amara") == "agree"
     expect(amara.locator("#tally tr", has_text="People with lived experience")).to_contain_text("1 of 3")
     shots(amara, "proposal-after-voting")
@@ -634,7 +634,8 @@ def test_bad_input_shows_a_clear_message(site: Site, contexts: NewContext) -> No
     error = ben.locator("#position-error")
     expect(error).to_contain_text("Please give a reason")
     expect(error).to_have_attribute("role", "alert")
-    expect(ben.locator("#my-position fieldset")).to_have_attribute("aria-describedby", "position-error")
+    expect(ben.locator("#reason")).to_have_attribute("aria-invalid", "true")
+    expect(ben.locator("#reason")).to_have_attribute("aria-describedby", "reason-error")
     expect(ben.locator("#position-h")).to_be_focused()
     assert position_of(site, pid, "ben") is None
     choice_kept = ben.get_by_role("radio", name=DISAGREE).is_checked()
