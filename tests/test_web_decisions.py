@@ -76,7 +76,8 @@ def test_a_member_leaves_through_the_members_page_and_is_signed_out(site: Site) 
     page = ben.get(site.url("/members/")).text
     assert "Leave this collective" in page
     r = ben.post(site.url("/members/leave"), {"understand": "yes"})
-    assert r.status_code == 303 and r.headers["Location"].endswith("/signin")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/signin?left=1#confirmation")
+    assert "You have left the collective" in ben.get(r.headers["Location"]).text, "told where they land"
     assert not w.gov.collective(w.collective).is_member(w.member("ben"))
     assert ben.get(site.url("/")).status_code == 302, "signed out"
     again = Person(site, "ben")  # the account still opens, but the collective is closed to them

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ledger.governance.collective import Role
@@ -83,7 +83,8 @@ def leave(collective_id: UUID) -> Response:
         return _refused(collective_id, e, field_id="leave-understand", form_name="leave")
     refresh_views()
     sessions.end()  # the server forgets the session: every copy of the cookie ends with it
-    return forms.confirm(f"You have left {c.name}. What you did there stays on record.", url_for("auth.signin"))
+    # The session is gone, so the message cannot travel in it: the sign-in page says it from the address.
+    return redirect(url_for("auth.signin", left=1) + "#confirmation", code=303)
 
 
 def _refused(collective_id: UUID, e: GovernanceError, *, field_id: str, form_name: str) -> Response:
