@@ -241,3 +241,18 @@ def test_a_signature_is_shown_to_the_member_right_below_the_confirmation(site: S
         "Your signature is recorded: you signed for" in confirmation
         and "for People with lived experience." in confirmation
     )
+
+
+def test_an_invitation_is_shown_after_a_redirect_so_a_reload_admits_nobody_twice(site: Site) -> None:
+    w = site.world
+    sam = Person(site, "sam")
+    sam.get(site.url("/members/"))
+    r = browser_post(sam, site.url("/members/"), {"name": "Zara New", "groups": ["funders"]})
+    assert r.status_code == 303 and r.headers["Location"].endswith("#confirmation")
+    text = follow(sam, r).get_data(as_text=True)
+    confirmation = text[text.index('id="confirmation"') : text.index("</div>", text.index('id="confirmation"'))]
+    assert "Zara New is a member now" in confirmation and "/invite/" in confirmation
+    members = len(w.gov.collective(w.collective).active_members())
+    reload = follow(sam, r)
+    assert reload.status_code == 200 and "/invite/" not in reload.get_data(as_text=True)
+    assert len(w.gov.collective(w.collective).active_members()) == members

@@ -68,6 +68,12 @@ def invite(collective_id: UUID) -> Response:
     refresh_views()
     token = copro.accounts.invite(member_id, c.id)
     link = url_for("auth.invite", token=token, _external=True)
+    if forms.wants_redirect():  # a reload of the answer must not admit them a second time
+        return forms.confirm(
+            f"{name} is a member now. Send them this invitation link; it works once and expires in 14 days:",
+            url_for("members.index", collective_id=c.id),
+            echo=link,
+        )
     return _page(collective_id, 201, invitation=link, invited=name)
 
 
