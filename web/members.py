@@ -13,7 +13,9 @@ from web import forms, sessions
 from web.state import copro, login_required, member_of, refresh_views, roles_of
 from web.ui import form, page, require_understood
 
-INVITE_FIELDS = ("name", "contact", "access_needs", "groups")
+# Kept for the page after a refusal. Not the contact details or access needs: someone else's sealed
+# data stays out of the session store even for one page view; the steward types them again.
+INVITE_FIELDS = ("name", "groups")
 
 bp = Blueprint("members", __name__, url_prefix="/c/<uuid:collective_id>/members")
 
