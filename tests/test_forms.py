@@ -256,3 +256,14 @@ def test_an_invitation_is_shown_after_a_redirect_so_a_reload_admits_nobody_twice
     reload = follow(sam, r)
     assert reload.status_code == 200 and "/invite/" not in reload.get_data(as_text=True)
     assert len(w.gov.collective(w.collective).active_members()) == members
+
+
+def test_a_problem_shows_only_on_the_page_it_was_made_for(site: Site) -> None:
+    pid = open_proposal(site)
+    amara = Person(site, "amara")
+    amara.get(site.url("/proposals/{p}", p=pid))
+    r = browser_post(amara, site.url("/proposals/{p}/position", p=pid), {"position": "block", "reason": ""})
+    token = urlsplit(r.headers["Location"]).query
+    elsewhere = amara.get(site.url("/reflections/") + "?" + token, headers=BROWSER)
+    assert elsewhere.status_code == 200 and "error-summary" not in elsewhere.get_data(as_text=True)
+    assert follow(amara, r).status_code == 422, "still kept for its own page"

@@ -101,7 +101,7 @@ def refuse(problem: Problem, back: str) -> Response:
     """Keep the refusal for one GET of `back` and send the browser there (303): reload never resubmits."""
     token = secrets.token_urlsafe(12)
     pending: dict[str, Any] = dict(session.get(PROBLEMS, {}))
-    pending[token] = problem.to_json()
+    pending[token] = {**problem.to_json(), "path": urlsplit(back).path}
     session[PROBLEMS] = dict(list(pending.items())[-KEEP_AT_MOST:])
     return redirect(_with_query(back, problem=token) + "#error-summary", code=303)
 
@@ -119,9 +119,9 @@ def _take_problem() -> None:
     if request.method != "GET" or not token:
         return
     pending: dict[str, Any] = dict(session.get(PROBLEMS, {}))
-    data = pending.pop(token, None)
-    if data is None:
-        return  # shown once already, or never ours: the page as it is now
+    if token not in pending or pending[token].get("path") != request.script_root + request.path:
+        return  # shown once already, never ours, or another page's: the page as it is now
+    data = pending.pop(token)
     session[PROBLEMS] = pending
     g.problem = Problem.from_json(data)
 
