@@ -164,7 +164,7 @@ def test_member_journey_with_javascript(site: Site, contexts: NewContext) -> Non
         "Asking this first means the study skips people outside services entirely."
     )
     amara.get_by_role("button", name="Raise the objection").click()
-    expect(amara.locator("#status")).to_contain_text("Your objection is recorded")
+    expect(amara.locator("#confirmation")).to_contain_text("Your objection is recorded")
     objection = amara.locator("li.objection").first
     expect(objection).to_contain_text("Amara objected")
     expect(objection.locator(".badge")).to_have_text("raised")
@@ -173,7 +173,7 @@ def test_member_journey_with_javascript(site: Site, contexts: NewContext) -> Non
 
     # Talking it over, she withdraws it herself: only the objector sees that button.
     objection.get_by_role("button", name="Withdraw my objection").click()
-    expect(amara.locator("#status")).to_contain_text("You withdrew your objection.")
+    expect(amara.locator("#confirmation")).to_contain_text("You withdrew your objection.")
     expect(amara.locator("li.objection").first.locator(".badge")).to_have_text("withdrawn")
     assert objection_status(site, pid) == ["withdrawn"]
     assert amara.evaluate("() => window.__journey") == "same document", "boosted forms keep the document"
@@ -196,8 +196,10 @@ def test_member_journey_with_javascript(site: Site, contexts: NewContext) -> Non
     facilitate = dev.get_by_role("region", name="For you as facilitator")
     facilitate.get_by_role("link", name=f"Close “{TITLE}” when its time is up").click()
     expect(heading(dev)).to_have_text(TITLE)
+    dev.get_by_text("Close this proposal").click()
+    dev.get_by_label("I understand that closing cannot be undone").check()
     dev.get_by_role("button", name="Close and record the outcome").click()
-    expect(dev.locator("#status")).to_contain_text("The proposal is closed and its outcome recorded.")
+    expect(dev.locator("#confirmation")).to_contain_text("The proposal is closed and its outcome recorded.")
     outcome = site.world.gov.proposal(pid).outcome
     assert outcome is not None and outcome["outcome"] == "adopted", outcome
     shown = dev.get_by_role("region", name="Outcome: Adopted")
@@ -283,9 +285,9 @@ def test_member_journey_without_javascript(site: Site, contexts: NewContext) -> 
 
     amara.get_by_role("radio", name="Agree", exact=True).check()
     post_redirect_get(amara, amara.get_by_role("button", name="Record my position"))
-    expect(amara.locator("#status")).to_have_text("Your position is recorded: agree.")
+    expect(amara.locator("#confirmation")).to_have_text("Your position is recorded: agree.")
     expect(amara.locator("#my-position")).to_contain_text("You said agree")
-    assert amara.url.endswith(proposal_path(site, pid))
+    assert amara.url.endswith(proposal_path(site, pid) + "#confirmation")
     assert position_of(site, pid, "amara") == "agree"
     expect(amara.locator("#tally tr", has_text="People with lived experience")).to_contain_text("1 of 3")
     shots(amara, "proposal-after-voting")
@@ -294,7 +296,7 @@ def test_member_journey_without_javascript(site: Site, contexts: NewContext) -> 
     amara.get_by_role("radio", name=DISAGREE).check()
     amara.locator("#reason").fill(reason)
     post_redirect_get(amara, amara.get_by_role("button", name="Change my position"))
-    expect(amara.locator("#status")).to_have_text("Your position is recorded: disagree.")
+    expect(amara.locator("#confirmation")).to_have_text("Your position is recorded: disagree.")
     expect(amara.locator("#my-position")).to_contain_text(f"You said disagree: “{reason}”")
     assert position_of(site, pid, "amara") == "disagree"
 
@@ -302,13 +304,13 @@ def test_member_journey_without_javascript(site: Site, contexts: NewContext) -> 
         "Asking this first means the study skips people outside services entirely."
     )
     post_redirect_get(amara, amara.get_by_role("button", name="Raise the objection"))
-    expect(amara.locator("#status")).to_contain_text("Your objection is recorded")
+    expect(amara.locator("#confirmation")).to_contain_text("Your objection is recorded")
     expect(amara.locator("li.objection").first.locator(".badge")).to_have_text("raised")
     assert objection_status(site, pid) == ["raised"]
     shots(amara, "proposal-with-objection")
 
     post_redirect_get(amara, amara.get_by_role("button", name="Withdraw my objection"))
-    expect(amara.locator("#status")).to_have_text("You withdrew your objection.")
+    expect(amara.locator("#confirmation")).to_have_text("You withdrew your objection.")
     expect(amara.locator("li.objection").first.locator(".badge")).to_have_text("withdrawn")
     assert objection_status(site, pid) == ["withdrawn"]
 
@@ -327,8 +329,10 @@ def test_member_journey_without_javascript(site: Site, contexts: NewContext) -> 
         "link", name=f"Close “{TITLE}” when its time is up"
     ).click()
     expect(heading(dev)).to_have_text(TITLE)
+    dev.get_by_text("Close this proposal").click()
+    dev.get_by_label("I understand that closing cannot be undone").check()
     post_redirect_get(dev, dev.get_by_role("button", name="Close and record the outcome"))
-    expect(dev.locator("#status")).to_have_text("The proposal is closed and its outcome recorded.")
+    expect(dev.locator("#confirmation")).to_have_text("The proposal is closed and its outcome recorded.")
     outcome = site.world.gov.proposal(pid).outcome
     assert outcome is not None and outcome["outcome"] == "adopted", outcome
     shown = dev.get_by_role("region", name="Outcome: Adopted")
@@ -630,7 +634,8 @@ def test_bad_input_shows_a_clear_message(site: Site, contexts: NewContext) -> No
     error = ben.locator("#position-error")
     expect(error).to_contain_text("Please give a reason")
     expect(error).to_have_attribute("role", "alert")
-    expect(ben.locator("#my-position fieldset")).to_have_attribute("aria-describedby", "position-error")
+    expect(ben.locator("#reason")).to_have_attribute("aria-invalid", "true")
+    expect(ben.locator("#reason")).to_have_attribute("aria-describedby", "reason-error")
     expect(ben.locator("#position-h")).to_be_focused()
     assert position_of(site, pid, "ben") is None
     choice_kept = ben.get_by_role("radio", name=DISAGREE).is_checked()

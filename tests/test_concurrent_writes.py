@@ -87,7 +87,7 @@ def test_twenty_votes_from_two_tabs_and_six_closes_at_once_never_answer_500(site
         f.get(site.url("/proposals/{p}", p=pid))
     closes = _race(
         [
-            (lambda f=facilitators[i % 2]: f.post(site.url("/proposals/{p}/close", p=pid)))  # type: ignore[misc]
+            (lambda f=facilitators[i % 2]: f.post(site.url("/proposals/{p}/close", p=pid), {"understand": "yes"}))  # type: ignore[misc]
             for i in range(6)
         ]
     )

@@ -95,7 +95,7 @@ def fill_every_form(site: Site, marker: str) -> tuple[UUID, Person]:
     post("/proposals/{p}/objections", {"reason": _mark(marker, "second objection")}, p=pid)
     second = _newest_objection(site, pid)
     post("/proposals/{p}/objections/{o}/resolve", {"how": "uphold", "why": _mark(marker, "upheld")}, p=pid, o=second)
-    post("/proposals/{p}/withdraw", {"reason": _mark(marker, "withdrawal reason")}, p=other)
+    post("/proposals/{p}/withdraw", {"reason": _mark(marker, "withdrawal reason"), "understand": "yes"}, p=other)
     # The address reminders are emailed to: contact details, sealed like their name.
     post("/details/", {"email": f"{marker}@example.org"})
     # Reflection and recognition.
@@ -119,7 +119,7 @@ def fill_every_form(site: Site, marker: str) -> tuple[UUID, Person]:
     post("/contributions/{x}/paid", {"reference": _mark(marker, "BACS ref")}, x=contribution)
     # The close counts their ballot (cast on the current version); erasing them must not change the outcome.
     w.clock.advance(days=30)
-    post("/proposals/{p}/close", {}, p=pid)
+    post("/proposals/{p}/close", {"understand": "yes"}, p=pid)
     return member, me
 
 

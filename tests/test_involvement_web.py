@@ -45,7 +45,7 @@ def test_a_member_gives_feedback_without_javascript_and_sees_it_again(site: Site
         site.url("/proposals/{p}/feedback", p=pid),
         {"voice": "4", "contribution": "2", "agenda": "", "change": "1", "comment": "We changed the question."},
     )
-    assert r.status_code == 303 and r.headers["Location"].endswith(f"/proposals/{pid}")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/proposals/{pid}#confirmation")
     mine = site.world.gov.my_feedback(pid, site.world.member("ben"))
     assert mine is not None and mine.answers == {"voice": 4, "contribution": 2, "agenda": None, "change": 1}
     again = ben.get(site.url("/proposals/{p}/feedback", p=pid)).text
@@ -73,7 +73,7 @@ def test_a_refused_answer_is_summarised_at_the_top_linked_to_its_field_and_nothi
     r = ben.post(site.url("/proposals/{p}/feedback", p=pid), {"comment": "", **data})
     assert r.status_code == status
     page = r.text
-    summary = page[page.index('class="error error-summary"') :]
+    summary = page[page.index('class="error-summary"') :]
     assert words in summary.split("</div>")[0] and f'href="{link}"' in summary.split("</div>")[0]
     assert f'id="{link[1:]}"' in page, "the summary links to a field on the page"
     assert site.world.gov.merkle_log.log_size() == size

@@ -184,7 +184,7 @@ def test_the_full_journey_through_forms(site: Site) -> None:
     for name in ("amara", "ben", "dev", "sam"):
         w.gov.cast_ballot(pid, member_id=w.member(name), position="agree")
     dev.get(site.url("/proposals/{p}", p=pid))
-    assert dev.post(site.url("/proposals/{p}/close", p=pid)).status_code == 303
+    assert dev.post(site.url("/proposals/{p}/close", p=pid), {"understand": "yes"}).status_code == 303
     page = dev.get(site.url("/proposals/{p}", p=pid)).text
     assert "Outcome: Adopted" in page and "Adopted by consent" in page
     audit = dev.get(site.url("/audit/?aggregate={p}", p=pid.hex)).text
@@ -234,7 +234,7 @@ ACTIONS: dict[str, tuple[str, str, dict[str, object], set[str]]] = {
     "vote": ("POST", "/proposals/{p}/position", {"position": "agree"}, {"amara", "ben", "dev", "sam"}),
     "object": ("POST", "/proposals/{p}/objections", {"reason": "No."}, {"amara", "ben", "dev", "sam"}),
     "open": ("POST", "/proposals/{d}/open", {}, {"dev"}),
-    "close": ("POST", "/proposals/{p}/close", {}, {"dev"}),
+    "close": ("POST", "/proposals/{p}/close", {"understand": "yes"}, {"dev"}),
     "revise": ("POST", "/proposals/{p}/revise", {"title": "New", "body": "Changed text."}, {"amara", "dev"}),
     "invite": ("POST", "/members/", {"name": "New Person", "groups": ["funders"]}, {"sam"}),
     "offer recognition": ("POST", "/contributions/{x}/offer", {"kind": "credit"}, {"sam"}),
@@ -365,7 +365,7 @@ def test_a_malformed_position_form_records_nothing(site: Site, form: dict[str, s
     amara.get(site.url("/proposals/{p}", p=pid))
     r = amara.post(site.url("/proposals/{p}/position", p=pid), form)
     assert r.status_code in (409, 422)
-    assert '<p class="error" role="alert"' in r.text
+    assert 'id="error-summary" role="alert"' in r.text and r.text.count('aria-invalid="true"') == (r.status_code == 422)
     assert site.world.gov.ballot_of(pid, site.world.member("amara")) is None
 
 

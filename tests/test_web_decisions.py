@@ -75,8 +75,9 @@ def test_a_member_leaves_through_the_members_page_and_is_signed_out(site: Site) 
     ben = Person(site, "ben")
     page = ben.get(site.url("/members/")).text
     assert "Leave this collective" in page
-    r = ben.post(site.url("/members/leave"))
-    assert r.status_code == 303 and r.headers["Location"].endswith("/signin")
+    r = ben.post(site.url("/members/leave"), {"understand": "yes"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/signin?left=1#confirmation")
+    assert "You have left the collective" in ben.get(r.headers["Location"]).text, "told where they land"
     assert not w.gov.collective(w.collective).is_member(w.member("ben"))
     assert ben.get(site.url("/")).status_code == 302, "signed out"
     again = Person(site, "ben")  # the account still opens, but the collective is closed to them
@@ -88,7 +89,7 @@ def test_a_member_leaves_through_the_members_page_and_is_signed_out(site: Site) 
 def test_the_last_steward_is_told_why_they_cannot_leave(site: Site) -> None:
     sam = Person(site, "sam")
     sam.get(site.url("/members/"))
-    r = sam.post(site.url("/members/leave"))
+    r = sam.post(site.url("/members/leave"), {"understand": "yes"})
     assert r.status_code == 409 and "only steward" in r.text
     assert site.world.gov.collective(site.world.collective).is_member(site.world.steward)
 
@@ -189,6 +190,6 @@ def test_a_facilitator_records_the_outcome_after_the_deadline_as_at_the_deadline
     home = dev.get(site.url("/")).text
     assert "Record the outcome of “Buy recording kit”: its time for responses has ended" in home
     dev.get(site.url("/proposals/{p}", p=pid))
-    assert dev.post(site.url("/proposals/{p}/close", p=pid)).status_code == 303
+    assert dev.post(site.url("/proposals/{p}/close", p=pid), {"understand": "yes"}).status_code == 303
     page = dev.get(site.url("/proposals/{p}", p=pid)).text
     assert "Closed on 23 November 2026 at 10:00 UTC." in page and "Outcome: No quorum" in page

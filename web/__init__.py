@@ -78,9 +78,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise ConfigurationError("COPRO_SESSION_IDLE is longer than COPRO_SESSION_MAX; make the idle time shorter.")
     app.wsgi_app = proxies.wrap(app.wsgi_app, proxies.parse(app.config["COPRO_TRUSTED_PROXIES"]))  # type: ignore[method-assign,assignment]
 
-    from web import body_limit, security, state
+    from web import body_limit, forms, security, state
 
     body_limit.init_app(app)
+    forms.init_app(app)
 
     state.copro.init_app(app, ledger_config)
     app.add_template_filter(diffs.word_diff, "word_diff")

@@ -7,9 +7,11 @@ from uuid import UUID
 from flask import Blueprint, url_for
 from werkzeug.wrappers import Response
 
+from ledger.governance.agreement import Agreement
+from ledger.governance.collective import Collective
 from ledger.governance.errors import NotFound
 from web.state import copro, login_required, member_of
-from web.ui import act, page
+from web.ui import act, page, require_understood
 
 bp = Blueprint("agreement", __name__, url_prefix="/c/<uuid:collective_id>/agreement")
 
@@ -42,9 +44,23 @@ def sign(collective_id: UUID, agreement_id: UUID) -> Response:
     account, c = member_of(collective_id)
     if agreement_id not in copro.views.listing(c.id, "Agreement"):
         raise NotFound("There is no such agreement.")
+
+    def run() -> None:
+        require_understood("your signature binds your group to this agreement and cannot be taken back")
+        copro.gov.sign_agreement(agreement_id, member_id=account.member_id)
+
     return act(
-        lambda: copro.gov.sign_agreement(agreement_id, member_id=account.member_id),
+        run,
         done=url_for("agreement.show", collective_id=c.id),
         success="You have signed the agreement.",
         on_error=lambda e: _page(collective_id, e.status, e.message),
+        field_id=lambda e: f"understand-{agreement_id}" if e.status in (400, 422) else None,
+        form=f"sign-{agreement_id}",
+        echo=lambda: _signature(c, account.member_id, agreement_id),
     )
+
+
+def _signature(c: Collective, me: UUID, agreement_id: UUID) -> str:
+    """The member's own signature as now recorded: which group it commits."""
+    group = copro.gov.read(Agreement, agreement_id, "agreement").signatures.get(me.hex, "")
+    return f"Your signature is recorded: you signed for {c.groups.get(group, group)}."

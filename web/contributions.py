@@ -8,9 +8,9 @@ from uuid import UUID
 from flask import Blueprint, url_for
 from werkzeug.wrappers import Response
 
-from ledger.governance.errors import Invalid, NotFound
+from ledger.governance.errors import GovernanceError, Invalid, NotFound
 from web.state import copro, login_required, member_of, roles_of
-from web.ui import act, form, page
+from web.ui import act, form, page, require_understood
 
 bp = Blueprint("contributions", __name__, url_prefix="/c/<uuid:collective_id>/contributions")
 
@@ -66,7 +66,18 @@ def log(collective_id: UUID) -> Response:
         done=url_for("contributions.index", collective_id=c.id),
         success="Your time is recorded.",
         on_error=lambda e: _page(collective_id, e.status, e.message),
+        field_id=_log_field,
+        form="log",
+        keep=("activity", "minutes", "on"),
+        echo=f"You gave {form('minutes', 12)} minutes on {form('on', 10)}: “{form('activity', 200).strip()}”",
     )
+
+
+def _log_field(e: GovernanceError) -> str | None:
+    """Which input of the time form a refusal is about (the summary links to it)."""
+    if e.status not in (400, 422):
+        return None
+    return "minutes" if "minute" in e.message else "on" if "date" in e.message else "activity"
 
 
 @bp.post("/<uuid:contribution_id>/<step>")
@@ -89,18 +100,28 @@ def step(collective_id: UUID, contribution_id: UUID, step: str) -> Response:
             "Recognition offered.",
         ),
         "accept": (lambda: gov.respond_to_recognition(contribution_id, by=me, accept=True), "Thank you: accepted."),
-        "decline": (
-            lambda: gov.respond_to_recognition(contribution_id, by=me, accept=False, reason=form("reason", 4000)),
-            "Declined; that is recorded.",
-        ),
+        "decline": (lambda: _decline(contribution_id, me), "Declined; that is recorded."),
         "paid": (lambda: gov.mark_paid(contribution_id, by=me, reference=form("reference", 120)), "Marked as paid."),
     }
     if step not in steps:
         raise NotFound("There is no such step.")
     run, success = steps[step]
+    fields = {
+        "offer": f"amount-{contribution_id}",
+        "paid": f"ref-{contribution_id}",
+        "decline": f"decline-{contribution_id}",
+    }
     return act(
         run,
         done=url_for("contributions.index", collective_id=c.id),
         success=success,
         on_error=lambda e: _page(collective_id, e.status, e.message),
+        field_id=lambda e: fields.get(step) if e.status in (400, 422) else None,
+        form=f"{step}-{contribution_id}",
+        keep=("amount_minor", "currency", "rate_table", "reference", "reason"),
     )
+
+
+def _decline(contribution_id: UUID, me: UUID) -> None:
+    require_understood("a declined recognition cannot be accepted later")
+    copro.gov.respond_to_recognition(contribution_id, by=me, accept=False, reason=form("reason", 4000))

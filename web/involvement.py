@@ -18,11 +18,12 @@ from werkzeug.wrappers import Response
 
 from ledger.governance.collective import Collective, Role
 from ledger.governance.commands.involvement import PART_LABELS
-from ledger.governance.errors import GovernanceError, NotAllowed, NotFound
+from ledger.governance.errors import GovernanceError, Invalid, NotAllowed, NotFound
 from ledger.governance.feedback import QUESTIONS, SCALE
 from ledger.governance.narrative import PARTS
 from ledger.governance.proposal import Proposal
 from ledger.governance.text import REASON_MAX, TEXT_MAX
+from web import forms
 from web.state import copro, current_account, login_required, member_of
 from web.ui import act, form, page
 
@@ -93,13 +94,12 @@ def _feedback_page(
     proposal: Proposal,
     me: UUID,
     status: int = 200,
-    error: str | None = None,
-    field: str | None = None,
 ) -> Response:
     mine = copro.gov.my_feedback(proposal.id, me)
-    if error:  # keep what the person chose and wrote: they fix the one thing, not redo it all
-        chosen = {q: request.form.get(q, "") for q in QUESTIONS}
-        comment = request.form.get("comment", "")[:REASON_MAX]
+    problem = forms.current()
+    if problem is not None:  # keep what the person chose and wrote: they fix the one thing, not redo it all
+        chosen = {q: problem.kept(q) for q in QUESTIONS}
+        comment = problem.kept("comment")[:REASON_MAX]
     else:
         answers = mine.answers if mine else {}
         chosen = {q: "" if answers.get(q) is None else str(answers[q]) for q in QUESTIONS}
@@ -115,8 +115,6 @@ def _feedback_page(
         chosen=chosen,
         comment=comment,
         given=mine is not None,
-        error=error,
-        error_field=field or "voice",
         comment_max=REASON_MAX,
     )
 
@@ -137,22 +135,27 @@ def feedback(collective_id: UUID, proposal_id: UUID) -> Response:
         return _feedback_page(c, proposal, account.member_id)
     answers = {q: _answer(form(q, 2)) for q in QUESTIONS}
     wrong = next((q for q, v in answers.items() if isinstance(v, str)), None)
-    if wrong is not None:
-        message = f"Choose an answer to “{ASKED[wrong]}”, or “{NOT_SAYING}”."
-        return _feedback_page(c, proposal, account.member_id, 422, message, wrong)
     given = {q: v for q, v in answers.items() if not isinstance(v, str)}
 
-    def on_error(e: GovernanceError) -> Response:
-        field = "comment" if e.message.startswith("The comment") else "voice"
-        return _feedback_page(c, proposal, account.member_id, e.status, e.message, field)
+    def run() -> None:
+        if wrong is not None:
+            raise Invalid(f"Choose an answer to “{ASKED[wrong]}”, or “{NOT_SAYING}”.")
+        copro.gov.give_feedback(proposal.id, member_id=account.member_id, comment=form("comment", REASON_MAX), **given)
+
+    def field_of(e: GovernanceError) -> str | None:
+        if e.status not in (400, 422):
+            return None
+        return "comment" if e.message.startswith("The comment") else f"{wrong or 'voice'}-1"
 
     return act(
-        lambda: copro.gov.give_feedback(
-            proposal.id, member_id=account.member_id, comment=form("comment", REASON_MAX), **given
-        ),
+        run,
         done=url_for("proposals.detail", collective_id=c.id, proposal_id=proposal.id),
         success="Thank you: your feedback on this decision is recorded.",
-        on_error=on_error,
+        on_error=lambda e: _feedback_page(c, proposal, account.member_id, e.status),
+        back=url_for("involvement.feedback", collective_id=c.id, proposal_id=proposal.id),
+        field_id=field_of,
+        form="feedback",
+        keep=(*QUESTIONS, "comment"),
     )
 
 
@@ -167,10 +170,11 @@ def _steward(collective_id: UUID) -> tuple[UUID, Collective]:
     return account.member_id, c
 
 
-def _narrative_page(c: Collective, status: int = 200, error: str | None = None, field: str | None = None) -> Response:
+def _narrative_page(c: Collective, status: int = 200) -> Response:
     current = copro.gov.narrative(c.id)
-    if error:
-        values = {p: request.form.get(p, "")[:TEXT_MAX] for p in PARTS}
+    problem = forms.current()
+    if problem is not None:
+        values = {p: problem.kept(p)[:TEXT_MAX] for p in PARTS}
     else:
         values = dict(current.texts) if current else dict.fromkeys(PARTS, "")
     return page(
@@ -181,8 +185,6 @@ def _narrative_page(c: Collective, status: int = 200, error: str | None = None, 
         values=values,
         current=current,
         written_by=copro.gov.member_name(current.by) if current else "",
-        error=error,
-        error_field=field or PARTS[0],
         text_max=TEXT_MAX,
     )
 
@@ -195,15 +197,17 @@ def narrative(collective_id: UUID) -> Response:
         return _narrative_page(c)
     texts = {p: form(p, TEXT_MAX) for p in PARTS}
 
-    def on_error(e: GovernanceError) -> Response:
-        field = next((p for p in PARTS if e.message.startswith(f"The {PART_LABELS[p]} ")), None)
-        return _narrative_page(c, e.status, e.message, field)
+    def field_of(e: GovernanceError) -> str | None:
+        return next((p for p in PARTS if e.message.startswith(f"The {PART_LABELS[p]} ")), PARTS[0])
 
     return act(
         lambda: copro.gov.write_narrative(c.id, by=me, **texts),
         done=url_for("involvement.narrative", collective_id=c.id),
         success="The narrative is saved. Reports for periods ending from now on use this version.",
-        on_error=on_error,
+        on_error=lambda e: _narrative_page(c, e.status),
+        field_id=field_of,
+        form="narrative",
+        keep=PARTS,
     )
 
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ledger.governance.collective import Role
 from ledger.governance.errors import GovernanceError, NotAllowed
-from web import sessions
+from web import forms, sessions
 from web.state import copro, login_required, member_of, refresh_views, roles_of
-from web.ui import form, page
+from web.ui import form, page, require_understood
+
+# Kept for the page after a refusal. Not the contact details or access needs: someone else's sealed
+# data stays out of the session store even for one page view; the steward types them again.
+INVITE_FIELDS = ("name", "groups")
 
 bp = Blueprint("members", __name__, url_prefix="/c/<uuid:collective_id>/members")
 
@@ -60,10 +64,18 @@ def invite(collective_id: UUID) -> Response:
             access_needs=form("access_needs", 4000),
         )
     except GovernanceError as e:
-        return _page(collective_id, e.status, e.message)
+        return _refused(
+            collective_id, e, field_id="groups-first" if "group" in e.message else "name", form_name="invite"
+        )
     refresh_views()
     token = copro.accounts.invite(member_id, c.id)
     link = url_for("auth.invite", token=token, _external=True)
+    if forms.wants_redirect():  # a reload of the answer must not admit them a second time
+        return forms.confirm(
+            f"{name} is a member now. Send them this invitation link; it works once and expires in 14 days:",
+            url_for("members.index", collective_id=c.id),
+            echo=link,
+        )
     return _page(collective_id, 201, invitation=link, invited=name)
 
 
@@ -73,10 +85,21 @@ def leave(collective_id: UUID) -> Response:
     """A member leaves the collective: signed out, and every page of it is closed to them from now on."""
     account, c = member_of(collective_id)
     try:
+        require_understood("you will be signed out and will no longer see or take part in anything here")
         copro.gov.leave_collective(c.id, account.member_id, by=account.member_id)
     except GovernanceError as e:
-        return _page(collective_id, e.status, e.message)
+        return _refused(collective_id, e, field_id="leave-understand", form_name="leave")
     refresh_views()
     sessions.end()  # the server forgets the session: every copy of the cookie ends with it
-    flash(f"You have left {c.name}. What you did there stays on record.", "status")
-    return redirect(url_for("auth.signin"), code=303)
+    # The session is gone, so the message cannot travel in it: the sign-in page says it from the address.
+    return redirect(url_for("auth.signin", left=1) + "#confirmation", code=303)
+
+
+def _refused(collective_id: UUID, e: GovernanceError, *, field_id: str, form_name: str) -> Response:
+    """A refused invitation or leaving: the browser is sent back (PRG) to the summary, anyone else answered directly."""
+    target = field_id if e.status in (400, 422) else None
+    problem = forms.problem_from(e.status, e.message, field_id=target, form=form_name, keep=INVITE_FIELDS)
+    if forms.wants_redirect():
+        return forms.refuse(problem, url_for("members.index", collective_id=collective_id))
+    forms.show(problem)
+    return _page(collective_id, e.status, e.message)

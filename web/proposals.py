@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, request, url_for
 from werkzeug.wrappers import Response
 
 from ledger.governance.agreement import GOVERNANCE
@@ -14,8 +14,9 @@ from ledger.governance.collective import Collective
 from ledger.governance.errors import GovernanceError, NotFound
 from ledger.governance.positions import ORDER
 from ledger.governance.proposal import Proposal
+from web import forms
 from web.state import copro, login_required, member_of, refresh_views
-from web.ui import act, form, is_htmx, page
+from web.ui import act, form, is_htmx, page, require_understood
 
 bp = Blueprint("proposals", __name__, url_prefix="/c/<uuid:collective_id>/proposals")
 
@@ -47,18 +48,17 @@ def detail_context(c: Collective, me: UUID, proposal_id: UUID) -> dict[str, Any]
     }
 
 
-def _detail(
-    collective_id: UUID, proposal_id: UUID, status: int = 200, error: str | None = None, field: str | None = None
-) -> Response:
+def _detail(collective_id: UUID, proposal_id: UUID, status: int = 200, error: str | None = None) -> Response:
     account, c = member_of(collective_id)
     ctx = detail_context(c, account.member_id, proposal_id)
-    if error and field == "position":
+    problem = forms.current()
+    if problem is not None and problem.form == "position":
         # Keep what the person chose and wrote: they fix the one thing wrong, not redo it all.
-        ctx["chosen"] = request.form.get("position", "")
-        ctx["my_reason"] = request.form.get("reason", "")[:4000]
-    if is_htmx() and field == "position":
-        return page("proposals/_position.html", status, error=error, **ctx)
-    return page("proposals/detail.html", status, error=error, error_field=field, **ctx)
+        ctx["chosen"] = problem.kept("position")
+        ctx["my_reason"] = problem.kept("reason")[:4000]
+    if is_htmx() and problem is not None and problem.form == "position":
+        return page("proposals/_position.html", status, error=error, is_partial=True, **ctx)
+    return page("proposals/detail.html", status, error=error, **ctx)
 
 
 @bp.get("/")
@@ -78,7 +78,8 @@ def new(collective_id: UUID) -> Response:
     agreement = copro.gov.agreement_in_force(c.id)
     categories = sorted(agreement.matrix) if agreement else [GOVERNANCE]
     if request.method == "GET":
-        return page("proposals/new.html", c=c, categories=categories, values={}, error=None)
+        kept = forms.current()
+        return page("proposals/new.html", c=c, categories=categories, values=dict(kept.values) if kept else {})
     values = {k: form(k) for k in ("title", "body", "category")}
     created: list[UUID] = []
 
@@ -89,16 +90,20 @@ def new(collective_id: UUID) -> Response:
             )
         )
 
-    def failed(e: GovernanceError) -> Response:
-        return page("proposals/new.html", e.status, c=c, categories=categories, values=values, error=e.message)
-
     try:
         draft()
     except GovernanceError as e:
-        return failed(e)
+        where = "title" if "title" in e.message.lower() else "category" if "categor" in e.message.lower() else "body"
+        problem = forms.problem_from(e.status, e.message, field_id=where, form="new", keep=tuple(values))
+        if forms.wants_redirect():
+            return forms.refuse(problem, url_for("proposals.new", collective_id=c.id))
+        forms.show(problem)
+        return page("proposals/new.html", e.status, c=c, categories=categories, values=values)
     refresh_views()
-    flash("Your proposal is saved as a draft. A facilitator opens it for responses.", "status")
-    return redirect(url_for("proposals.detail", collective_id=c.id, proposal_id=created[0]), code=303)
+    return forms.confirm(
+        "Your proposal is saved as a draft. A facilitator opens it for responses.",
+        url_for("proposals.detail", collective_id=c.id, proposal_id=created[0]),
+    )
 
 
 @bp.get("/<uuid:proposal_id>")
@@ -114,8 +119,22 @@ def tally(collective_id: UUID, proposal_id: UUID) -> Response:
     return page("proposals/_tally.html", **vars(copro.pages.proposal_standing(c, proposal_id, account.member_id)))
 
 
+def _on_form(field_id: str | None) -> Callable[[GovernanceError], str | None]:
+    """The field a refusal points at: the input itself when the input was wrong, none when the state was."""
+    return lambda e: field_id if e.status in (400, 422) else None
+
+
 def _command(
-    collective_id: UUID, proposal_id: UUID, run: Any, success: str, field: str | None = None, partial: bool = False
+    collective_id: UUID,
+    proposal_id: UUID,
+    run: Any,
+    success: str,
+    field: str = "",
+    partial: bool = False,
+    *,
+    field_id: str | Callable[[GovernanceError], str | None] | None = None,
+    keep: tuple[str, ...] = (),
+    echo: str | None = None,
 ) -> Response:
     me, c, proposal = load_proposal(collective_id, proposal_id)
     here = url_for("proposals.detail", collective_id=c.id, proposal_id=proposal.id)
@@ -129,8 +148,12 @@ def _command(
         lambda: run(me, c, proposal),
         done=here,
         success=success,
-        on_error=lambda e: _detail(collective_id, proposal_id, e.status, e.message, field),
+        on_error=lambda e: _detail(collective_id, proposal_id, e.status, e.message),
         partial=render_partial if partial else None,
+        field_id=field_id,
+        form=field,
+        keep=keep,
+        echo=echo,
     )
 
 
@@ -148,6 +171,8 @@ def position(collective_id: UUID, proposal_id: UUID) -> Response:
         f"Your position is recorded: {label}.",
         field="position",
         partial=True,
+        field_id=_on_form("reason" if chosen in POSITION_LABELS else "position-agree"),
+        keep=("position", "reason"),
     )
 
 
@@ -160,6 +185,8 @@ def revise(collective_id: UUID, proposal_id: UUID) -> Response:
         lambda me, c, p: copro.gov.revise_proposal(p.id, by=me, title=form("title", 200), body=form("body")),
         "A new version is saved. Earlier responses now need to be confirmed again.",
         field="revise",
+        field_id=_on_form("rev-body" if form("title", 200).strip() else "rev-title"),
+        keep=("title", "body"),
     )
 
 
@@ -175,15 +202,26 @@ def open_(collective_id: UUID, proposal_id: UUID) -> Response:
     )
 
 
+def _close(me: UUID, c: Collective, p: Proposal) -> None:
+    require_understood("closing ends responses and records the outcome for good")
+    copro.gov.close_proposal(p.id, by=me)
+
+
+def _withdraw(me: UUID, c: Collective, p: Proposal) -> None:
+    require_understood("a withdrawn proposal cannot be brought back")
+    copro.gov.withdraw_proposal(p.id, by=me, reason=form("reason", 4000))
+
+
 @bp.post("/<uuid:proposal_id>/close")
 @login_required
 def close(collective_id: UUID, proposal_id: UUID) -> Response:
     return _command(
         collective_id,
         proposal_id,
-        lambda me, c, p: copro.gov.close_proposal(p.id, by=me),
+        _close,
         "The proposal is closed and its outcome recorded.",
-        field="facilitate",
+        field="close",
+        field_id=_on_form("close-understand"),
     )
 
 
@@ -193,9 +231,15 @@ def withdraw(collective_id: UUID, proposal_id: UUID) -> Response:
     return _command(
         collective_id,
         proposal_id,
-        lambda me, c, p: copro.gov.withdraw_proposal(p.id, by=me, reason=form("reason", 4000)),
+        _withdraw,
         "The proposal is withdrawn.",
-        field="facilitate",
+        field="withdraw",
+        field_id=lambda e: (
+            None
+            if e.status not in (400, 422)
+            else ("withdraw-understand" if "Tick" in e.message else "withdraw-reason")
+        ),
+        keep=("reason",),
     )
 
 
@@ -210,6 +254,9 @@ def raise_objection(collective_id: UUID, proposal_id: UUID) -> Response:
         ),
         "Your objection is recorded. The facilitator will take it through the objection process.",
         field="objection",
+        field_id=_on_form("objection-reason"),
+        keep=("reason", "paramount"),
+        echo=f"Your objection: “{form('reason', 4000).strip()}”",
     )
 
 
@@ -223,6 +270,7 @@ def _objection(proposal: Proposal, objection_id: UUID) -> UUID:
 @login_required
 def objection_step(collective_id: UUID, proposal_id: UUID, objection_id: UUID, step: str) -> Response:
     gov = copro.gov
+    fields = {"answer": f"answer-{objection_id}", "test": f"test-why-{objection_id}", "resolve": f"why-{objection_id}"}
     steps: dict[str, tuple[Callable[[UUID, Proposal], None], str]] = {
         "answer": (
             lambda me, p: gov.answer_objection(_objection(p, objection_id), by=me, answer=form("answer", 4000)),
@@ -248,4 +296,12 @@ def objection_step(collective_id: UUID, proposal_id: UUID, objection_id: UUID, s
     if step not in steps:
         raise NotFound("There is no such step.")
     run, success = steps[step]
-    return _command(collective_id, proposal_id, lambda me, c, p: run(me, p), success, field=f"objection-{objection_id}")
+    return _command(
+        collective_id,
+        proposal_id,
+        lambda me, c, p: run(me, p),
+        success,
+        field=f"objection-{objection_id}",
+        field_id=_on_form(fields.get(step)),
+        keep=("answer",),
+    )

@@ -7,7 +7,7 @@ from uuid import UUID
 from flask import Blueprint, request, url_for
 from werkzeug.wrappers import Response
 
-from ledger.governance.errors import NotFound
+from ledger.governance.errors import GovernanceError, NotFound
 from web.state import copro, login_required, member_of
 from web.ui import act, form, page
 
@@ -47,7 +47,22 @@ def record(collective_id: UUID) -> Response:
         done=url_for("reflections.index", collective_id=c.id),
         success="Your reflection is recorded.",
         on_error=lambda e: _page(collective_id, e.status, e.message),
+        field_id=_reflection_field,
+        form="reflection",
+        keep=REFLECTION_FIELDS,
     )
+
+
+REFLECTION_FIELDS = ("subject", "review_outcome", "subject_ref", "worked", "did_not", "power", "actions")
+
+
+def _reflection_field(e: GovernanceError) -> str | None:
+    """Which input a refusal is about: the review's outcome, the subject, else the first text box."""
+    if e.status not in (400, 422):
+        return None
+    if "outcome" in e.message or "review" in e.message:
+        return "review_outcome"
+    return "subject" if "is about" in e.message else "worked"
 
 
 @bp.post("/<uuid:reflection_id>/actions/<int:index>/done")

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from flask import abort, flash, make_response, redirect, render_template, request
+from flask import abort, make_response, render_template, request
 from werkzeug.wrappers import Response
 
-from ledger.governance.errors import GovernanceError
+from ledger.governance.errors import GovernanceError, Invalid
+from web import forms
 from web.state import refresh_views
 
 
@@ -19,6 +20,10 @@ def is_htmx() -> bool:
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
+    """A full page or partial; a page shown for a refused form answers with the refusal's status."""
+    problem = forms.current()
+    if problem is not None and status == 200:
+        status = problem.status
     return make_response(render_template(template, **context), status)
 
 
@@ -37,20 +42,40 @@ def act(
     success: str,
     on_error: Callable[[GovernanceError], Response],
     partial: Callable[[], Response] | None = None,
+    field_id: str | Callable[[GovernanceError], str | None] | None = None,
+    form: str = "",
+    keep: tuple[str, ...] = (),
+    back: str | None = None,
+    echo: str | Callable[[], str] | None = None,
 ) -> Response:
-    """Run one domain command. On success: the htmx partial, or redirect (PRG) with a message.
-    On a rule the person ran into: their page again with the reason, and the right status."""
+    """Run one domain command. On success: the htmx partial, or redirect (PRG) to ``#confirmation``.
+    On a rule the person ran into: a browser is sent back (PRG) to the page with the error summary;
+    htmx and scripts get their page again with the reason, and the right status, directly.
+
+    ``field_id`` is the id of the input the refusal is about (the summary links there), ``form``
+    names the form so the page knows which one to open and refill, ``keep`` the inputs to refill,
+    ``echo`` the member's own new words or signature, shown right below the confirmation."""
     try:
         command()
     except GovernanceError as e:
+        target = field_id(e) if callable(field_id) else field_id
+        problem = forms.problem_from(e.status, e.message, field_id=target, form=form, keep=keep)
+        if forms.wants_redirect():
+            return forms.refuse(problem, back or done)
+        forms.show(problem)
         return on_error(e)
     refresh_views()
     if partial is not None and is_htmx():
         response = partial()
         response.headers["HX-Trigger"] = json.dumps({"copro:status": success})
         return response
-    flash(success, "status")
-    return redirect(done, code=303)
+    return forms.confirm(success, done, echo=echo() if callable(echo) else echo)
+
+
+def require_understood(what: str) -> None:
+    """An irreversible act goes ahead only with its "I understand" box ticked (checked here, not in the browser)."""
+    if request.form.get("understand") != "yes":
+        raise Invalid(f"Tick the box to say you understand that {what}, then try again.")
 
 
 def bounded_int(value: str, *, low: int, high: int, what: str) -> int:

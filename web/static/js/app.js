@@ -9,6 +9,13 @@
       target.focus();
     }
   }
+  // A full page that answers a form: the error summary, else the confirmation, takes focus, so a
+  // screen reader says it and the member starts there. Without this file the #fragment does the moving.
+  function focusAnswer() {
+    var answer = document.getElementById("error-summary") || document.getElementById("confirmation");
+    if (answer) answer.focus();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", focusAnswer); else focusAnswer();
   document.addEventListener("htmx:afterSwap", function (event) {
     var root = event.detail.target;
     if (root && root.id !== "tally") focusIn(document.getElementById(root.id) || root);
