@@ -96,7 +96,7 @@ def test_a_member_comments_without_javascript_and_everyone_reads_it_in_the_threa
     page_of(ben, site, pid)
     r = ben.post(site.url("/proposals/{p}/comments", p=pid), {"comment": "Could we ask the peer workers first?"})
     assert r.status_code == 303
-    assert r.headers["Location"].endswith(f"/proposals/{pid}#discussion")
+    assert r.headers["Location"].endswith(f"/proposals/{pid}#confirmation")  # the confirmation repeats the comment
     page = page_of(Person(site, "erin"), site, pid)
     assert "Could we ask the peer workers first?" in page
     assert "Ben," in page, "the thread names who wrote it"

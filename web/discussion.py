@@ -47,9 +47,13 @@ def post_comment(collective_id: UUID, proposal_id: UUID) -> Response:
 
     return act(
         lambda: copro.gov.post_comment(proposal.id, by=me, words=form("comment", 4000)),
-        done=url_for("proposals.detail", collective_id=c.id, proposal_id=proposal.id) + "#discussion",
+        done=url_for("proposals.detail", collective_id=c.id, proposal_id=proposal.id),
         success=success,
         on_error=failed,
+        field_id="comment",
+        form="comment",
+        keep=("comment",),
+        echo=lambda: form("comment", 4000),
         partial=lambda: _thread(collective_id, proposal_id, 200, None, success),
     )
 
@@ -69,4 +73,7 @@ def summarise(collective_id: UUID, proposal_id: UUID) -> Response:
         done=url_for("proposals.detail", collective_id=c.id, proposal_id=proposal.id),
         success="The “in short” summary is saved.",
         on_error=failed,
+        field_id="summary",
+        form="summary",
+        keep=("summary",),
     )
