@@ -57,6 +57,9 @@ class LedgerKeys:
     insecure: bool = False
 
 
+_WARNED: set[Path] = set()  # keys folders whose unencrypted keys this process has warned about
+
+
 class KeysFolder:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -113,7 +116,10 @@ class KeysFolder:
         origin = self.origin()
         keys = {p: load_key(self.key_path(p), p, passphrase) for p in Purpose}
         loaded = self._assemble(origin, keys)
-        if loaded.insecure:
+        if loaded.insecure and self.path.resolve() not in _WARNED:
+            # Once per process and folder: a command that loads its keys several times
+            # (the demo seeds, checkpoints and verifies) says it once, so it is read.
+            _WARNED.add(self.path.resolve())
             print(INSECURE_WARNING.format(path=self.path), file=sys.stderr)
         return loaded
 
