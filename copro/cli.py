@@ -36,6 +36,7 @@ from copro.cli_args import (
     whole_number,
     workers_arg,
 )
+from copro.cli_help import explain
 from copro.opening import config_of, load_keys
 from copro.report_cli import add_report_parser
 from ledger.log.config import LedgerConfig
@@ -650,6 +651,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
     e.add_argument("person", metavar="PERSON_ID", type=uuid_arg)
     e.set_defaults(handler=cmd_erase)
+    explain(p)
     return p
 
 

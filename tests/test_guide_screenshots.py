@@ -25,7 +25,7 @@ IMG = Path(__file__).resolve().parent.parent / "docs" / "guide" / "img"
 MANIFEST = IMG / "manifest.json"
 WIDTHS = {"phone": PHONE, "desktop": DESKTOP}
 # (picture name, who is signed in, which page): each is taken at every width in WIDTHS.
-PAGES = ["member-home", "proposal-vote", "proposal-closed", "audit-trail", "agreement"]
+PAGES = ["member-home", "proposal-vote", "proposal-closed", "audit-trail", "agreement", "reports"]
 SHOTS = [f"{page}-{width}.png" for page in PAGES for width in WIDTHS]
 TITLE = "Which question should the peer-support study ask first?"
 BODY = "We propose to ask first: what helps people who hear voices feel less alone between meetings?"
@@ -81,6 +81,10 @@ def test_take_the_guides_screenshots(site: Site, browser: Browser, server: str) 
         page = signed_in(browser, server, site, "dev", width)
         page.goto(proposal)
         shoot(page, f"proposal-closed-{width}.png")
+        page.context.close()
+        page = signed_in(browser, server, site, "sam", width)  # a steward makes the funders' reports
+        page.goto(site.url("/reports/"))
+        shoot(page, f"reports-{width}.png")
         page.context.close()
     taken = sorted(p.name for p in IMG.glob("*.png"))
     assert taken == sorted(SHOTS), "every picture the guides may embed, and no other"
