@@ -38,7 +38,8 @@ def server(site: Site) -> Iterator[str]:
 
 
 def signed_in(browser: Browser, server: str, site: Site, name: str, width: str) -> Page:
-    context = browser.new_context(base_url=server, viewport=WIDTHS[width])
+    size = WIDTHS[width]
+    context = browser.new_context(base_url=server, viewport={"width": size["width"], "height": size["height"]})
     context.set_default_timeout(10_000)
     page = context.new_page()
     username, passphrase = site.account_for(name)
