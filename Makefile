@@ -8,20 +8,21 @@ PORT ?= 5000
 .PHONY: demo test lint bench mutation clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -qq --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
-	touch $@
+	@echo "Installing copro into $(VENV) (a few minutes the first time)..."
+	@$(BIN)/pip install -qq -e .
+	@touch $@
 
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install -qq -e ".[test]"
 	touch $@ $(VENV)/.installed
 
+# Seeds in the serving process (serve --demo), so the demo-keys warning is said once.
 demo: $(VENV)/.installed
-	$(BIN)/copro --data $(DATA) demo
-	$(BIN)/copro --data $(DATA) serve --port $(PORT)
+	@$(BIN)/copro --data $(DATA) serve --demo --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check copro ledger policies web tests bench

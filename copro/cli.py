@@ -36,12 +36,14 @@ from copro.cli_args import (
     whole_number,
     workers_arg,
 )
+from copro.cli_help import explain
 from copro.log_access_cli import add_log_access_parser
 from copro.monitor_cli import add_monitor_parser
 from copro.opening import config_of, load_keys
 from copro.receipt_cli import add_receipt_parser
 from copro.report_cli import add_report_parser
 from copro.witness_cli import add_witness_parser
+from ledger.log.config import LedgerConfig
 from ledger.log.errors import ConfigurationError, CoproError
 from ledger.log.keys import Purpose, b64, openssh_public, pem_public, raw_public
 from ledger.log.keystore import KeysFolder
@@ -193,18 +195,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config = _config(args)
     config.check_writable()
     with undone_on_failure(config):  # the seeding only: a closed stdout afterwards undoes nothing
-        written = demo_keys(config)
+        demo_keys(config)  # loading them below warns, once, that they are unencrypted
         lines = list(seed_demo(config))
-    if written:
-        print(
-            "Wrote these UNENCRYPTED demo keys (anyone who can read them can forge the demo's history; "
-            "never use them for a real collective):",
-            file=sys.stderr,
-        )
-        for path in written:
-            print(f"  {path}", file=sys.stderr)
-    for line in lines:
-        print(line)
+    if not getattr(args, "quiet", False):
+        for line in lines:
+            print(line)
     return 0
 
 
@@ -385,7 +380,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the web front end (werkzeug's server; use gunicorn in production)."""
     from copro.serve import serve
 
-    return serve(args, _config)
+    def config(args: argparse.Namespace) -> LedgerConfig:
+        if args.demo:  # seeded in this process, after the port is bound, so the key warning is said once
+            args.quiet = True
+            cmd_demo(args)
+        return _config(args)
+
+    return serve(args, config)
 
 
 def cmd_project(args: argparse.Namespace) -> int:
@@ -718,6 +719,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="serve the web front end")
     sv.add_argument("--host", default="127.0.0.1", type=host_arg)
     sv.add_argument("--port", type=port_arg, default=5000)
+    sv.add_argument("--demo", action="store_true", help="seed the demo collective first if it is not there yet")
     sv.set_defaults(handler=cmd_serve)
     pj = sub.add_parser("project", help="update the read side (tallies, participation) from the log")
     pj.add_argument("--rebuild", action="store_true", help="drop the views and replay the whole log")
@@ -740,6 +742,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
     e.add_argument("person", metavar="PERSON_ID", type=uuid_arg)
     e.set_defaults(handler=cmd_erase)
+    explain(p)
     return p
 
 

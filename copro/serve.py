@@ -10,6 +10,7 @@ import argparse
 import errno
 import socket
 from collections.abc import Callable
+from typing import NamedTuple
 from uuid import UUID
 
 from flask import Flask
@@ -35,7 +36,8 @@ def serve(args: argparse.Namespace, config: Callable[[argparse.Namespace], Ledge
 
     listening = bind_socket(args.host, args.port)
     try:
-        app = create_app({"LEDGER_CONFIG": config(args)})
+        ledger_config = config(args)
+        app = create_app({"LEDGER_CONFIG": ledger_config})
         # The handler keeps invitation tokens out of the access log and versions out of the Server header.
         server = make_server(
             args.host, args.port, app, threaded=True, fd=listening.fileno(), request_handler=CoproRequestHandler
@@ -43,12 +45,9 @@ def serve(args: argparse.Namespace, config: Callable[[argparse.Namespace], Ledge
     finally:
         listening.close()  # the server holds its own duplicate of the socket
     base = f"http://{f'[{args.host}]' if ':' in args.host else args.host}:{args.port}"
-    links = demo_invitations(app, base)
-    if links:
-        print("Sign-in links for the demo members (each works once; open one per browser profile):")
-        for name, roles, link in links:
-            print(f"  {name:<14} {roles:<24} {link}")
-    print(f"Serving copro on {base}/ (Ctrl+C to stop).", flush=True)
+    for line in welcome_screen(app, base, ledger_config):
+        print(line)
+    print(flush=True)
     server.serve_forever()  # returns on Ctrl+C
     return 0
 
@@ -86,8 +85,51 @@ def _bind_failure(host: str, port: int, e: OSError) -> str:
     return f"Cannot listen on {host} port {port} ({e.strerror}); choose another --host or --port."
 
 
-def demo_invitations(app: Flask, base_url: str) -> list[tuple[str, str, str]]:
-    """(name, roles, link) for each demo member who has not set up a sign-in yet."""
+def welcome_screen(app: Flask, base_url: str, config: LedgerConfig) -> list[str]:
+    """One short screen: what runs where, the demo people with their links, and what to try first.
+
+    A newcomer reads this before anything else, so it names people by their stakeholder
+    group (who has lived experience, who is the funder) and says the links are invitations.
+    """
+    lines = [f"copro is running at {base_url}/ (press Ctrl+C to stop); its data is in the {config.describe()}."]
+    people = demo_invitations(app, base_url)
+    if not people:
+        return lines
+    lines += [
+        "",
+        "The demo people. Each link is a one-time invitation: open it, then choose any sign-in",
+        "name and passphrase. Use a private window for each person you want to be.",
+        "",
+    ]
+    name_w, group_w, role_w = (
+        max(len(p[i]) for p in [*people, DemoPerson("Name", "Group", "Role", "")]) for i in range(3)
+    )
+    for person in [DemoPerson("Name", "Group", "Role", "Link"), *people]:
+        lines.append(f"  {person.name:<{name_w}}  {person.groups:<{group_w}}  {person.roles:<{role_w}}  {person.link}")
+    lived = next((p for p in people if "lived experience" in p.groups and p.roles == "member"), None)
+    facilitator = next((p for p in people if "facilitator" in p.roles), None)
+    if lived and facilitator:
+        lines += [
+            "",
+            "Try this first:",
+            f"  1. Open {lived.name}'s link (a member with lived experience), open a proposal that is",
+            "     open for votes, choose your position and give a reason.",
+            f"  2. Open {facilitator.name}'s link in a private window (the facilitator) and close that proposal.",
+        ]
+    return lines
+
+
+class DemoPerson(NamedTuple):
+    """One line of the welcome screen's table."""
+
+    name: str
+    groups: str
+    roles: str
+    link: str
+
+
+def demo_invitations(app: Flask, base_url: str) -> list[DemoPerson]:
+    """Each demo member who has not set up a sign-in yet, with a fresh invitation link."""
     copro = copro_extension.state_of(app)
     marker = copro.gov.merkle_log.meta().get(DEMO_MARK)
     if not marker:
@@ -99,5 +141,6 @@ def demo_invitations(app: Flask, base_url: str) -> list[tuple[str, str, str]]:
             continue
         token = copro.accounts.invite(member_id, collective.id)
         roles = ", ".join(sorted(roles_of(collective, member_id) - {"member"})) or "member"
-        out.append((name, roles, f"{base_url}/invite/{token}"))
+        groups = ", ".join(collective.groups[g] for g in sorted(collective.groups_of(member_id)))
+        out.append(DemoPerson(name, groups, roles, f"{base_url}/invite/{token}"))
     return out

@@ -70,7 +70,7 @@ def test_copro_demo_from_the_command_line(
     fresh = LedgerConfig(tmp_path / "demo-data", config.database_url)
     code, out, err = run_cli(fresh, monkeypatch, capsys, "demo")
     assert code == 0 and "Seeded the demo collective" in out
-    assert "UNENCRYPTED development key" in err
+    assert "not protected by a passphrase" in err
     code, out, _ = run_cli(fresh, monkeypatch, capsys, "verify")
     assert code == 0 and "5 recorded outcomes recompute" in out
 

@@ -38,8 +38,8 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 PROTECTED = "scrypt-aes-256-gcm"
 INSECURE = "none-insecure-dev"
 INSECURE_WARNING = (
-    "WARNING: {path} is an UNENCRYPTED development key made by 'make demo'. "
-    "Anyone who can read it can forge this ledger's history. Never use it for a real collective."
+    "Warning: the demo's keys in {path} are not protected by a passphrase, so anyone who can "
+    "read them could fake this ledger's history; that is fine for trying copro, never for a real collective."
 )
 
 

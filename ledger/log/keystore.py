@@ -62,6 +62,9 @@ class LedgerKeys:
     post_quantum: KeyFile | None = None  # ML-DSA-44: a second checkpoint signature, if the operator added one
 
 
+_WARNED: set[Path] = set()  # keys folders whose unencrypted keys this process has warned about
+
+
 class KeysFolder:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -121,7 +124,10 @@ class KeysFolder:
         pq = self.path / PQ_KEY_FILE
         if pq.exists():
             loaded.post_quantum = load_key(pq, ServicePurpose.CHECKPOINT_MLDSA44, passphrase)
-        if loaded.insecure:
+        if loaded.insecure and self.path.resolve() not in _WARNED:
+            # Once per process and folder: a command that loads its keys several times
+            # (the demo seeds, checkpoints and verifies) says it once, so it is read.
+            _WARNED.add(self.path.resolve())
             print(INSECURE_WARNING.format(path=self.path), file=sys.stderr)
         return loaded
 
