@@ -78,12 +78,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise ConfigurationError("COPRO_SESSION_IDLE is longer than COPRO_SESSION_MAX; make the idle time shorter.")
     app.wsgi_app = proxies.wrap(app.wsgi_app, proxies.parse(app.config["COPRO_TRUSTED_PROXIES"]))  # type: ignore[method-assign,assignment]
 
-    from web import body_limit, security, state
+    from web import body_limit, plain_words, security, state
 
     body_limit.init_app(app)
 
     state.copro.init_app(app, ledger_config)
     app.add_template_filter(diffs.word_diff, "word_diff")
+    plain_words.init_app(app)
     security.init_app(app)
 
     from web import (
@@ -92,6 +93,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         auth,
         contributions,
         errors,
+        glossary,
         home,
         involvement,
         members,
@@ -100,7 +102,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         reports,
     )
 
-    for module in (auth, home, proposals, involvement, agreement, reflections, contributions, members, reports, audit):
+    for module in (
+        auth,
+        home,
+        glossary,
+        proposals,
+        involvement,
+        agreement,
+        reflections,
+        contributions,
+        members,
+        reports,
+        audit,
+    ):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     return app
