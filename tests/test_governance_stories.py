@@ -401,7 +401,7 @@ def test_a_ballot_for_a_version_the_member_did_not_read_is_refused(world: World)
 
 
 def test_the_facilitator_and_the_secretary_are_different_people(world: World) -> None:
-    with pytest.raises(Conflict, match="should be different people"):
+    with pytest.raises(Conflict, match="should not hold both of these two roles"):
         world.gov.assign_role(world.collective, world.facilitator, "secretary", by=world.steward)
     world.gov.assign_role(world.collective, world.member("erin"), "secretary", by=world.steward)
     assert world.gov.collective(world.collective).has_role(

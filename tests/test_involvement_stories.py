@@ -131,7 +131,12 @@ def test_the_same_feedback_twice_is_said_once(world: World) -> None:
     pid = decided(world)
     ben = world.member("ben")
     world.gov.give_feedback(pid, member_id=ben, voice=1)
-    refused(world, lambda: world.gov.give_feedback(pid, member_id=ben, voice=1), Conflict, "already your feedback")
+    refused(
+        world,
+        lambda: world.gov.give_feedback(pid, member_id=ben, voice=1),
+        Conflict,
+        "just these answers on this choice already",
+    )
 
 
 def test_erasing_a_member_makes_their_comment_unreadable_and_the_log_still_verifies(
