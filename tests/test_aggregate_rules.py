@@ -179,7 +179,7 @@ def test_an_agreement_that_could_not_govern_is_not_drafted(changes: dict[str, ob
 def test_a_later_agreement_comes_into_force_only_once_its_change_is_adopted() -> None:
     later = draft(supersedes=uuid4())
     later.sign(AUTHOR, frozenset({"a"}), change_adopted=False)
-    with pytest.raises(Conflict, match="changing the agreement is a governed decision"):
+    with pytest.raises(Conflict, match="must first vote on a change to its rules"):
         later.sign(OTHER, frozenset({"b"}), change_adopted=False)
     assert not later.in_force and OTHER.hex not in later.signatures
     later.sign(OTHER, frozenset({"b"}), change_adopted=True)
@@ -196,7 +196,7 @@ def test_overruling_needs_a_rule_that_allows_it() -> None:
         version_hash="sha256:v1",
         from_block=False,
     )
-    with pytest.raises(NotAllowed, match="does not allow overruling"):
+    with pytest.raises(NotAllowed, match="does not let you overrule"):
         o.resolve("overrule", OTHER, sealed(OTHER), version_hash="sha256:v1", allow_overrule=False)
     with pytest.raises(Invalid, match="Choose what to do with it"):
         o.resolve("ignore", OTHER, sealed(OTHER), version_hash="sha256:v1", allow_overrule=True)

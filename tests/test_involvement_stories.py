@@ -101,7 +101,7 @@ def test_feedback_waits_for_the_decision_to_close(world: World) -> None:
         ({"agenda": True}, "", "Answer each question with one of"),
         ({"change": "4"}, "", "Answer each question with one of"),
         ({"voice": 2}, "x" * (REASON_MAX + 1), f"the limit is {REASON_MAX}"),
-        ({"voice": 2}, "bad \x07 bell", "control characters"),
+        ({"voice": 2}, "bad \x07 bell", "hidden marks"),
     ],
 )
 def test_bad_answers_are_refused_in_one_sentence_and_write_nothing(
