@@ -16,7 +16,9 @@ from policies.plain import group_name, plain_outcome, plain_rule
 
 
 def outcome_words(result: Any, policy: policies.Policy | None = None, names: Mapping[str, str] | None = None) -> str:
-    """Plain words for a recorded result or a preview `Decision` (both have outcome, rule, figures)."""
+    """Plain words for a recorded result (the Closed event's mapping) or a preview `Decision`."""
+    if isinstance(result, Mapping):
+        return plain_outcome(result["outcome"], result["rule"], result["figures"], policy, names)
     return plain_outcome(result.outcome, result.rule, result.figures, policy, names)
 
 
