@@ -7,7 +7,6 @@ touches the network.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,14 +80,3 @@ def test_the_scorer_tells_plain_from_technical(score: object) -> None:
     )
     assert score(technical) < PASS_MARK
     assert score("It passed. Five of six members took part.") >= PASS_MARK
-
-
-def summary(score: object) -> dict[str, tuple[float, float]]:
-    """min and median per category (printed by the report step; see the branch report)."""
-    assert callable(score)
-    cats = {
-        "outcomes": list(corpus.outcome_texts()),
-        "rules": corpus.rule_texts(),
-        "errors": corpus.error_texts(),
-    }
-    return {k: (min(map(score, v)), statistics.median(map(score, v))) for k, v in cats.items()}
