@@ -466,6 +466,7 @@ def test_axe_finds_no_violations_on_any_page(site: Site, contexts: NewContext) -
     anonymous.get_by_role("button", name="Sign in").click()
     expect(anonymous.get_by_role("alert")).to_be_visible()
     check(anonymous, "sign-in with an error")
+    check(anonymous, "glossary", "/glossary/")
     check(anonymous, "invitation", site.invitation("erin"))
     anonymous.get_by_label("Sign-in name").fill("erin")
     anonymous.get_by_label("Passphrase", exact=True).fill("one passphrase here")

@@ -101,7 +101,7 @@ def test_feedback_waits_for_the_decision_to_close(world: World) -> None:
         ({"agenda": True}, "", "Answer each question with one of"),
         ({"change": "4"}, "", "Answer each question with one of"),
         ({"voice": 2}, "x" * (REASON_MAX + 1), f"the limit is {REASON_MAX}"),
-        ({"voice": 2}, "bad \x07 bell", "control characters"),
+        ({"voice": 2}, "bad \x07 bell", "hidden marks"),
     ],
 )
 def test_bad_answers_are_refused_in_one_sentence_and_write_nothing(
@@ -131,7 +131,12 @@ def test_the_same_feedback_twice_is_said_once(world: World) -> None:
     pid = decided(world)
     ben = world.member("ben")
     world.gov.give_feedback(pid, member_id=ben, voice=1)
-    refused(world, lambda: world.gov.give_feedback(pid, member_id=ben, voice=1), Conflict, "already your feedback")
+    refused(
+        world,
+        lambda: world.gov.give_feedback(pid, member_id=ben, voice=1),
+        Conflict,
+        "just these answers on this choice already",
+    )
 
 
 def test_erasing_a_member_makes_their_comment_unreadable_and_the_log_still_verifies(

@@ -149,7 +149,7 @@ def test_a_vote_on_a_closed_proposal_is_refused_on_the_page(site: Site) -> None:
     amara = Person(site, "amara")
     amara.get(site.url("/proposals/{p}", p=pid))
     r = amara.post(site.url("/proposals/{p}/position", p=pid), {"position": "agree"})
-    assert r.status_code == 409 and "no longer takes responses" in r.text
+    assert r.status_code == 409 and "can not respond to it now" in r.text
 
 
 def test_the_proposal_page_explains_the_rule_and_where_it_stands(site: Site) -> None:

@@ -262,7 +262,7 @@ def test_a_refused_last_signature_on_an_unadopted_agreement_writes_nothing(world
     for name in ("amara", "sam", "erin"):
         w.gov.sign_agreement(new, member_id=w.member(name))
     before = held(w.gov)
-    with pytest.raises(Conflict, match="changing the agreement is a governed decision"):
+    with pytest.raises(Conflict, match="must first vote on a change to its rules"):
         w.gov.sign_agreement(new, member_id=w.member("femi"))
     assert held(w.gov) == before
     assert not w.gov.agreement(new).in_force and w.member("femi").hex not in w.gov.agreement(new).signatures

@@ -78,13 +78,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise ConfigurationError("COPRO_SESSION_IDLE is longer than COPRO_SESSION_MAX; make the idle time shorter.")
     app.wsgi_app = proxies.wrap(app.wsgi_app, proxies.parse(app.config["COPRO_TRUSTED_PROXIES"]))  # type: ignore[method-assign,assignment]
 
-    from web import body_limit, forms, security, state
+    from web import body_limit, forms, plain_words, security, state
 
     body_limit.init_app(app)
     forms.init_app(app)
 
     state.copro.init_app(app, ledger_config)
     app.add_template_filter(diffs.word_diff, "word_diff")
+    plain_words.init_app(app)
     security.init_app(app)
 
     from web import (
@@ -95,6 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         details,
         discussion,
         errors,
+        glossary,
         home,
         involvement,
         members,
@@ -109,6 +111,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (
         auth,
         home,
+        glossary,
         proposals,
         reminders,
         discussion,

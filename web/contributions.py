@@ -51,7 +51,7 @@ def log(collective_id: UUID) -> Response:
         try:
             on = date.fromisoformat(form("on", 10))
         except ValueError:
-            raise Invalid("Give the date as year-month-day, for example 2026-11-25.") from None
+            raise Invalid("Write the date as year, month and day, like 2026-11-25.") from None
         copro.gov.log_contribution(
             c.id,
             by=account.member_id,
@@ -86,7 +86,7 @@ def step(collective_id: UUID, contribution_id: UUID, step: str) -> Response:
     account, c = member_of(collective_id)
     gov, me = copro.gov, account.member_id
     if contribution_id not in copro.views.listing(c.id, "Contribution"):
-        raise NotFound("There is no such contribution.")
+        raise NotFound("We can not find that piece of work.")
     steps = {
         "offer": (
             lambda: gov.offer_recognition(

@@ -166,7 +166,7 @@ def _steward(collective_id: UUID) -> tuple[UUID, Collective]:
     """The signed-in steward and their collective: 404 outside it, 403 for a member who is not a steward."""
     account, c = member_of(collective_id)
     if not c.has_role(account.member_id, Role.STEWARD):
-        raise NotAllowed("Only a steward can write the report's narrative.")
+        raise NotAllowed("Only a steward can write the story part of the report.")
     return account.member_id, c
 
 

@@ -52,7 +52,7 @@ def index(collective_id: UUID) -> Response:
 def invite(collective_id: UUID) -> Response:
     account, c = member_of(collective_id)
     if not c.has_role(account.member_id, Role.STEWARD):
-        raise NotAllowed("Only a steward can invite members.")
+        raise NotAllowed("Only a steward can ask new people to join.")
     name = form("name", 120)
     try:
         member_id = copro.gov.admit_member(

@@ -64,7 +64,7 @@ def _nav() -> dict[str, Any]:
 def _steward(collective_id: UUID) -> Any:
     account, c = member_of(collective_id)
     if not c.has_role(account.member_id, Role.STEWARD):
-        raise NotAllowed("Only a steward can make and download reports for funders.")
+        raise NotAllowed("Only a steward can make and get the reports for funders.")
     return c
 
 

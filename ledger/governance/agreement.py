@@ -32,8 +32,8 @@ class Right(StrEnum):
 VOTING_RIGHTS = (Right.DECIDE, Right.CONSENT)
 OBJECTING_RIGHTS = (Right.DECIDE, Right.CONSENT, Right.CONSULT)  # everyone but the merely informed
 GOVERNANCE = "governance"
-NOT_A_VOTER = "Your stakeholder groups are consulted or informed on this category; they do not vote on it."
-NOT_AN_OBJECTOR = "Your stakeholder groups are only informed on this category; they cannot object."
+NOT_A_VOTER = "Your groups are asked or told about this kind of proposal, but they do not vote on it."
+NOT_AN_OBJECTOR = "Your groups are only told about this kind of proposal, so you cannot object to it."
 
 
 @named("Agreement")
@@ -109,7 +109,7 @@ class Agreement(Aggregate):
             if group not in groups:
                 raise Invalid(f"Unknown stakeholder group {group!r} in the rights for {category!r}.")
             if right not in {r.value for r in Right}:
-                raise Invalid(f"Unknown right {right!r}; use decide, consent, consult or inform.")
+                raise Invalid(f"There is no right called {right!r}. Use decide, consent, consult or inform.")
         if not any(r in VOTING_RIGHTS for r in rights.values()):
             raise Invalid(f"No group can decide {category!r}; give at least one group the right to decide or consent.")
 
@@ -119,7 +119,7 @@ class Agreement(Aggregate):
     def check_change_category(category: str) -> None:
         """Changing how power is shared is itself a governed decision, in its own category."""
         if category != GOVERNANCE:
-            raise Invalid("A proposal to change the agreement belongs to the 'governance' category.")
+            raise Invalid("A plan to change the rules of the group must go in the 'governance' list.")
 
     def check_draft_of(self, collective_id: UUID) -> None:
         """A proposal can adopt only a draft of its own collective, never one already in force."""
@@ -170,19 +170,19 @@ class Agreement(Aggregate):
         which the collective records and the handler passes.
         """
         if self.superseded_by is not None:
-            raise Conflict("This agreement has been superseded; sign the version now in force.")
+            raise Conflict("A newer agreement has taken the place of this one. Sign the one in use now.")
         if member_id.hex in self.signatures:
-            raise Conflict("You have already signed this agreement.")
+            raise Conflict("You have signed this one already, so there is no need to sign it again.")
         party_groups = sorted(set(self.parties) & set(member_groups))
         if not party_groups:
-            raise NotAllowed("Only members of a party group can sign this agreement.")
+            raise NotAllowed("Only people in a group that is a party to this agreement can sign it.")
         unsigned = [g for g in party_groups if g not in self.signatures.values()]
         group = (unsigned or party_groups)[0]
         completes = not self.in_force and set(self.parties) <= {*self.signatures.values(), group}
         if completes and self.supersedes is not None and not change_adopted:
             raise Conflict(
-                "Every party has signed, but changing the agreement is a governed decision: "
-                "open a 'governance' proposal that names this agreement and adopt it first."
+                "Each party has signed, but the group must first vote on a change to its rules. "
+                "Open a 'governance' proposal that names this one, and let it pass."
             )
         self._signed(member_id=member_id, group=group)
         if completes:
@@ -198,7 +198,7 @@ class Agreement(Aggregate):
 
     def supersede(self, by_agreement: UUID) -> None:
         if self.superseded_by is not None:
-            raise Conflict("This agreement has already been superseded.")
+            raise Conflict("A new set of rules has already taken the place of this one.")
         self._superseded(by_agreement=by_agreement)
 
     @event("Superseded")

@@ -212,9 +212,7 @@ class GovernanceApplication(Ledger):
         try:
             return self.vault.seal(person, value, place=place_of(at[0], at[1], field))
         except PersonErased:
-            raise NotAllowed(
-                "This person's data has been erased, so copro can no longer record anything in their name."
-            ) from None
+            raise NotAllowed("This person's data was erased, so we can not add to it in their name.") from None
 
     def _seal_optional(self, person: UUID, value: str, at: tuple[UUID, int], field: str) -> Sealed | None:
         return self._seal(person, value, at, field) if value else None

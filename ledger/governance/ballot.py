@@ -57,7 +57,7 @@ class Ballot(Aggregate):
 
     def change(self, position: str, reason: Sealed | None, version_hash: str, at: str = "") -> None:
         if position == self.position and version_hash == self.version_hash and reason is None and self.reason is None:
-            raise Conflict("That is already your position on this version.")
+            raise Conflict("You gave just this answer to this version already.")
         self._changed(
             proposal_id=self.proposal_id,
             member_id=self.member_id,

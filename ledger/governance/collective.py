@@ -26,7 +26,10 @@ class Role(StrEnum):
         try:
             return cls(role)
         except ValueError:
-            raise Invalid(f"Unknown role {role!r}; choose steward, facilitator, secretary or member.") from None
+            raise Invalid(
+                f"We do not know the role {role!r}. "
+                "Use one of the four we have: steward, member, facilitator or secretary."
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ class Collective(Aggregate):
     def admit(self, member_id: UUID, groups: list[str], by: UUID) -> None:
         self.check_role(by, Role.STEWARD)
         if member_id.hex in self.members and member_id.hex not in self.left:
-            raise Conflict("That person is already a member.")
+            raise Conflict("That person is in the group already.")
         self._admitted(member_id=member_id, groups=self.check_groups(groups), by=by)
 
     @event("MemberAdmitted")
@@ -133,9 +136,7 @@ class Collective(Aggregate):
         if other is not None and self.has_role(member_id, other, on=starts):
             # The facilitator runs the process and the secretary records it: one person holding
             # both concentrates the power the process exists to share (DOMAIN.md, Objections).
-            raise Conflict(
-                f"This member is the {other.value} now; the facilitator and the secretary should be different people."
-            )
+            raise Conflict(f"This member is the {other.value} now. One person should not hold both of these two roles.")
         self._role_assigned(
             member_id=member_id,
             role=role.value,
@@ -166,8 +167,8 @@ class Collective(Aggregate):
         stewards = [m for m in self.active_members() if self.has_role(m, Role.STEWARD)]
         if stewards == [member_id]:
             raise Conflict(
-                "This is the collective's only steward: make another member a steward first, "
-                "so that someone can still invite members."
+                "This is the only steward. First make another member a steward too, "
+                "so that someone can still ask new people to join."
             )
         self._left(member_id=member_id, by=by)
 

@@ -31,7 +31,9 @@ class Kind(StrEnum):
         try:
             return cls(kind)
         except ValueError:
-            raise Invalid(f"Unknown recognition {kind!r}; choose {', '.join(x.value for x in cls)}.") from None
+            raise Invalid(
+                f"There is no kind of thanks called {kind!r}. Choose {', '.join(x.value for x in cls)}."
+            ) from None
 
 
 class RecognitionState(StrEnum):
@@ -84,13 +86,15 @@ class Contribution(Aggregate):
 
     def offer(self, kind: Kind, amount_minor: int, currency: str, rate_table: str, by: UUID) -> None:
         if kind not in MONETARY and (currency or rate_table):
-            raise Invalid("Only payments, vouchers and expenses carry a currency and a rate table.")
+            raise Invalid("Only a payment, a voucher or a cost you paid can have a money code and a rate table.")
         if self.recognition is not RecognitionState.NONE:
-            raise Conflict(f"Recognition has already been {self.recognition.value}.")
+            raise Conflict(f"This thank-you has already been {self.recognition.value}.")
         if kind in MONETARY and (amount_minor <= 0 or len(currency) != 3 or not rate_table):
-            raise Invalid("A payment needs a positive amount, a 3-letter currency and the rate table version used.")
+            raise Invalid(
+                "A payment needs a sum above zero, a money code of 3 letters (like GBP), and the rate table you used."
+            )
         if kind not in MONETARY and amount_minor:
-            raise Invalid("Only payments, vouchers and expenses carry an amount.")
+            raise Invalid("Only a payment, a voucher or an expense can have an amount of money.")
         self._offered(
             kind=kind.value, amount_minor=amount_minor, currency=currency.upper(), rate_table=rate_table, by=by
         )
@@ -106,7 +110,7 @@ class Contribution(Aggregate):
     def check_respondent(self, by: UUID) -> None:
         """Recognition is the person's own to take or turn down (a payment may affect their benefits)."""
         if by != self.member_id:
-            raise NotAllowed("Only the person offered recognition can accept or decline it.")
+            raise NotAllowed("Only the person who is thanked can say yes or no to the thanks.")
 
     def respond(self, by: UUID, accept: bool, reason: Sealed | None) -> None:
         self.check_respondent(by)

@@ -85,7 +85,7 @@ class Feedback(Aggregate):
     def give_again(self, answers: Answers, comment: Sealed | None) -> None:
         """Change what was said; the same answers and no comment again changes nothing."""
         if dict(answers) == self.answers and comment is None and self.comment is None:
-            raise Conflict("That is already your feedback on this decision.")
+            raise Conflict("You gave just these answers on this choice already.")
         self._changed(comment=comment, **{q: answers.get(q) for q in QUESTIONS})
 
     @event("Changed")

@@ -48,7 +48,7 @@ class Objection(Aggregate):
 
     def check_unresolved(self) -> None:
         if self.status not in UNRESOLVED:
-            raise Conflict(f"This objection is already {self.status.value}.")
+            raise Conflict(f"This objection is {self.status.value} now, so there is no need to do that.")
 
     def test(self, paramount: bool, by: UUID, why: Sealed) -> None:
         """The facilitator's test: is it paramount? If not, it stays on record as a concern."""
@@ -72,13 +72,13 @@ class Objection(Aggregate):
     def withdraw(self, by: UUID, why: Sealed | None) -> None:
         self.check_unresolved()
         if by != self.member_id:
-            raise NotAllowed("Only the person who raised an objection can withdraw it.")
+            raise NotAllowed("Only the person who raised an objection can take it back.")
         self._resolved(status=Status.WITHDRAWN.value, by=by, why=why, version_hash="")
 
     def integrate(self, by: UUID, why: Sealed, version_hash: str) -> None:
         self.check_unresolved()
         if version_hash == self.version_hash:
-            raise Conflict("Integrating an objection needs a new version of the proposal; revise it first.")
+            raise Conflict("To work an objection into the plan, first make a new version of the proposal.")
         self._resolved(status=Status.INTEGRATED.value, by=by, why=why, version_hash=version_hash)
 
     def uphold(self, by: UUID, why: Sealed) -> None:
@@ -93,10 +93,11 @@ class Objection(Aggregate):
     def check_resolution(how: str, *, allow_overrule: bool) -> None:
         """One of the three ways to resolve; overruling only where the decision's rule allows it."""
         if how not in RESOLUTIONS:
-            raise Invalid("Choose integrate, uphold or overrule.")
+            raise Invalid("Choose what to do with it: work it in (integrate), uphold or overrule.")
         if how == "overrule" and not allow_overrule:
             raise NotAllowed(
-                "This decision's rule does not allow overruling an objection; resolve it with the objector."
+                "The rule for this decision does not let you overrule an objection. "
+                "Talk it through with the person who raised it."
             )
 
     def resolve(self, how: str, by: UUID, why: Sealed, *, version_hash: str, allow_overrule: bool) -> None:

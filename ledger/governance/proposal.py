@@ -98,7 +98,7 @@ class Proposal(Aggregate):
 
     def check_open(self) -> None:
         if self.state is not State.OPEN:
-            raise Conflict(f"This proposal is {self.state.value}, so it no longer takes responses.")
+            raise Conflict(f"This proposal is {self.state.value}, so you can not respond to it now.")
 
     def past_deadline(self, now: datetime) -> bool:
         return self.closes_at is not None and now >= datetime.fromisoformat(self.closes_at)
@@ -107,8 +107,8 @@ class Proposal(Aggregate):
         """Nothing that could change the decision is accepted once the rule's time is up."""
         if self.closes_at is not None and self.past_deadline(now):
             raise Conflict(
-                f"The time for responses ended on {spoken_time(self.closes_at)}, so this proposal no longer "
-                "takes responses or changes. A facilitator records its outcome."
+                f"The time for responses ended on {spoken_time(self.closes_at)}. Now no one can respond to it or "
+                "change it. A facilitator will record how it ends."
             )
 
     def check_accepting_positions(self, now: datetime) -> None:
@@ -130,7 +130,7 @@ class Proposal(Aggregate):
         Whether ``by`` is a facilitator is the collective's to say; the handler passes that fact.
         """
         if by.hex != self.versions[0].author_id and not by_is_facilitator:
-            raise NotAllowed(f"Only the proposal's author or a facilitator can {action} it.")
+            raise NotAllowed(f"Only the one who wrote it, or the one who runs the process, can {action} it.")
 
     def check_may_revise(self, by: UUID, *, by_is_facilitator: bool, now: datetime) -> None:
         self.check_may_change(by, by_is_facilitator=by_is_facilitator, action="revise")
@@ -182,11 +182,11 @@ class Proposal(Aggregate):
     def revise(self, title: str, body: str, author_id: UUID, *, by_is_facilitator: bool, now: datetime) -> None:
         self.check_may_revise(author_id, by_is_facilitator=by_is_facilitator, now=now)
         if self.state not in (State.DRAFT, State.OPEN):
-            raise Conflict(f"A {self.state.value} proposal cannot be revised.")
+            raise Conflict(f"This proposal is {self.state.value}, so you can no longer change it.")
         number = len(self.versions) + 1
         h = version_hash(title, body, self.category, number)
         if title == self.current.title and body == self.current.body:
-            raise Invalid("This revision changes nothing; edit the title or the text.")
+            raise Invalid("This new version is the same as the old one. Change the title or the text.")
         self._revised(title=title, body=body, author_id=author_id, content_hash=h)
 
     @event("Revised")
@@ -249,7 +249,7 @@ class Proposal(Aggregate):
 
     def check_withdrawable(self) -> None:
         if self.state not in (State.DRAFT, State.OPEN):
-            raise Conflict(f"A {self.state.value} proposal cannot be withdrawn.")
+            raise Conflict(f"This proposal is {self.state.value}, so you can no longer take it back.")
 
     def withdraw(self, by: UUID, reason: Sealed, *, by_is_facilitator: bool, now: datetime) -> None:
         self.check_may_withdraw(by, by_is_facilitator=by_is_facilitator, now=now)

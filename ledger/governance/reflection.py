@@ -25,9 +25,9 @@ class Reflection(Aggregate):
         if subject not in SUBJECTS:
             raise Invalid(f"A reflection is about a {', a '.join(SUBJECTS)}.")
         if subject == "agreement" and review_outcome not in REVIEW_OUTCOMES:
-            raise Invalid("A review of the agreement ends in a decision: renew, amend or retire.")
+            raise Invalid("A look back at the group rules must end in a choice: renew, amend or retire.")
         if subject != "agreement" and review_outcome:
-            raise Invalid("Only a review of the agreement has an outcome (renew, amend or retire).")
+            raise Invalid("Only a look back at the group rules ends in a choice to renew, amend or retire them.")
 
     @staticmethod
     def check_not_empty(texts: Iterable[str], actions: Iterable[str]) -> None:
@@ -66,7 +66,7 @@ class Reflection(Aggregate):
         if not 0 <= index < len(self.actions):
             raise Invalid("There is no such action on this reflection.")
         if self.actions[index]["done_by"] is not None:
-            raise Conflict("That action is already done.")
+            raise Conflict("That task is done already.")
         self._action_completed(index=index, by=by)
 
     @event("ActionCompleted")

@@ -38,11 +38,10 @@ def clean(value: object, field: str, *, limit: int, required: bool = True, one_l
         if ch == "\n" and single:
             raise Invalid(f"The {field} must be on one line; remove the line breaks.")
         if category in ("Cc", "Cs") and ch != "\n":
-            raise Invalid(f"The {field} contains control characters; remove them and try again.")
+            raise Invalid(f"The {field} has hidden marks in it. Take them out and try again.")
         if single and category == "Cf":
             raise Invalid(
-                f"The {field} contains an invisible formatting character (U+{ord(ch):04X}); "
-                "retype it without copying and pasting."
+                f"The {field} has a hidden mark in it (U+{ord(ch):04X}). Type it in by hand, not by copy and paste."
             )
     if required and not text:
         raise Invalid(f"The {field} is empty; please write something.")

@@ -71,7 +71,7 @@ class ProposalCommands(GovernanceApplication):
         collective.check_role(by, Role.FACILITATOR)
         agreement = self._agreement_in_force(collective)
         if agreement is None:
-            raise Conflict("There is no agreement in force yet; every party must sign one before decisions are made.")
+            raise Conflict("There is no agreement yet. Each party must sign one before the group can make choices.")
         policy_name, _ = agreement.rule_for(proposal.category)
         proposal.open(
             by,

@@ -1,0 +1,147 @@
+"""Every piece of text a member reads that the code writes: outcomes, rules and error messages.
+
+- Outcomes: the plain words (policies.plain) for what `decide` gives over realistic
+  scenarios: every built-in rule and variants of it, over rosters of three stakeholder
+  groups and a spread of ballots and objections, so that every rule that can decide
+  (quorum, group quorum, blocks, vetoes, objections, overruling, the methods and the
+  thresholds) is met at least once.
+- Rules: the plain description of every built-in rule and of the variants.
+- Errors: every message a governance error is raised with in ledger/governance and web/
+  (read from the source, so a new message is measured the day it is written; a value put
+  into an f-string is read as the word "it"), and the web's own refusals.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import itertools
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import policies
+from policies import BlockEffect, Method, ObjectionStatus, Position
+from policies.model import Ballot, Member, Objection, Policy
+from policies.plain import plain_outcome, plain_rule
+from web.errors import MESSAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUP_NAMES = {"lived_experience": "People with lived experience", "staff": "Staff", "researchers": "Researchers"}
+ERROR_CLASSES = {"GovernanceError", "NotFound", "NotAllowed", "Conflict", "Invalid"}
+# The web's refusals that are not governance errors (web/errors.py).
+WEB_REFUSALS = ("This form has expired or was not sent from copro. Reload the page and try again.",)
+
+
+def policies_to_measure() -> list[Policy]:
+    """The built-in rules and the variants a group can write in its own rule file."""
+    base = [policies.load_builtin(name) for name in policies.builtin_names()]
+    majority = policies.load_builtin("majority")
+    consent = policies.load_builtin("consent")
+    variants = [
+        dataclasses.replace(majority, equal_group_voice=True),
+        dataclasses.replace(majority, group_weights={"lived_experience": Fraction(2), "staff": Fraction(1)}),
+        dataclasses.replace(majority, group_quorum=Fraction(1, 2), abstain_counts_for_quorum=False),
+        dataclasses.replace(majority, block_effect=BlockEffect.VETO),
+        dataclasses.replace(consent, allow_overrule=True, overrule_process="a two thirds vote of the steering group"),
+        dataclasses.replace(consent, block_effect=BlockEffect.DISAGREE, method=Method.CONSENSUS),
+    ]
+    return base + variants
+
+
+def _roster() -> list[Member]:
+    groups = ["lived_experience", "lived_experience", "staff", "staff", "researchers", "researchers"]
+    return [Member(f"m{i}", frozenset({g})) for i, g in enumerate(groups)]
+
+
+_PATTERNS: tuple[tuple[Position | None, ...], ...] = (
+    (None,) * 6,
+    (Position.AGREE,) + (None,) * 5,
+    (Position.AGREE,) * 6,
+    (Position.AGREE,) * 5 + (Position.ABSTAIN,),
+    (Position.ABSTAIN,) * 6,
+    (Position.AGREE, Position.AGREE, Position.AGREE, Position.AGREE, Position.DISAGREE, Position.DISAGREE),
+    (Position.DISAGREE, Position.DISAGREE, Position.AGREE, Position.AGREE, Position.AGREE, Position.AGREE),
+    (Position.AGREE, Position.DISAGREE, Position.DISAGREE, Position.DISAGREE, Position.ABSTAIN, Position.AGREE),
+    (Position.BLOCK, Position.AGREE, Position.AGREE, Position.AGREE, Position.AGREE, Position.AGREE),
+    (Position.AGREE, Position.AGREE, Position.BLOCK, Position.AGREE, Position.AGREE, Position.AGREE),
+    (Position.AGREE, Position.AGREE, Position.AGREE, None, None, None),
+)
+
+_OBJECTIONS: tuple[tuple[ObjectionStatus, ...], ...] = (
+    (),
+    (ObjectionStatus.RAISED,),
+    (ObjectionStatus.UPHELD,),
+    (ObjectionStatus.OVERRULED,),
+    (ObjectionStatus.WITHDRAWN, ObjectionStatus.ANSWERED),
+)
+
+
+def decisions() -> Iterator[tuple[Policy, policies.Decision]]:
+    """`decide` over every rule, ballot pattern and set of objections above."""
+    roster = _roster()
+    for policy, pattern, statuses in itertools.product(policies_to_measure(), _PATTERNS, _OBJECTIONS):
+        ballots = [Ballot(m.member_id, p) for m, p in zip(roster, pattern, strict=True) if p is not None]
+        objections = [Objection(f"o{i}", roster[i].member_id, True, s) for i, s in enumerate(statuses)]
+        yield policy, policies.decide(policy, roster, ballots, objections)
+
+
+def outcome_texts() -> dict[str, tuple[str, str]]:
+    """Plain outcome text -> (the rule that decided, the recorded explanation), one per distinct text."""
+    found: dict[str, tuple[str, str]] = {}
+    for policy, d in decisions():
+        found.setdefault(plain_outcome(d.outcome, d.rule, d.figures, policy, GROUP_NAMES), (d.rule, d.explanation))
+    return found
+
+
+def recorded_explanations() -> set[str]:
+    """The explanations `decide` records (signed into the log; shown under Technical details)."""
+    return {d.explanation for _, d in decisions()}
+
+
+def rule_texts() -> list[str]:
+    return [plain_rule(p, GROUP_NAMES) for p in policies_to_measure()]
+
+
+def error_texts() -> list[str]:
+    """Every message a governance error is raised with, read from the source, and the web's refusals."""
+    found: list[str] = [*MESSAGES.values(), *WEB_REFUSALS]
+    for path in sorted([*(ROOT / "ledger" / "governance").rglob("*.py"), *(ROOT / "web").glob("*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = _constants(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _name(node.func) in ERROR_CLASSES and node.args:
+                text = _text(node.args[0], constants)
+                if text:
+                    found.append(text)
+    return sorted(set(found))
+
+
+def _name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _constants(tree: ast.Module) -> dict[str, str]:
+    out = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                out[node.targets[0].id] = value.value
+    return out
+
+
+def _text(node: ast.expr, constants: dict[str, str]) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "it" for v in node.values
+        )
+    if isinstance(node, ast.Name):
+        return constants.get(node.id, "")
+    return ""
