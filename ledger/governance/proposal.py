@@ -162,9 +162,9 @@ class Proposal(Aggregate):
     def check_may_summarise(self, by: UUID, now: datetime) -> None:
         """Only the author says, in short, what their proposal means, and only while it can still change."""
         if by.hex != self.versions[0].author_id:
-            raise NotAllowed("Only the proposal's author can write its “in short” summary.")
+            raise NotAllowed("Only the one who wrote this proposal can sum it up.")
         if self.state not in (State.DRAFT, State.OPEN):
-            raise Conflict(f"A {self.state.value} proposal no longer changes, so its summary stays as it is.")
+            raise Conflict(f"This proposal is {self.state.value} now, so its summary can not change.")
         self.check_before_deadline(now)
 
     # -- commands ------------------------------------------------------------------------

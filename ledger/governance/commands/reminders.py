@@ -65,13 +65,13 @@ class ReminderCommands(GovernanceApplication):
     def set_email(self, member_id: UUID, *, by: UUID, email: str) -> None:
         """A member sets (or, with "", removes) the address reminders are emailed to: their own only."""
         if by != member_id:
-            raise NotAllowed("Only the member themselves can change their email address.")
+            raise NotAllowed("Only you can change your own email address.")
         member = self.member(member_id)
         self._collective_for(member.collective_id, by)
         address = check_email(email)
         current = self.email_of(member_id) or ""
         if address == current:
-            raise Invalid("That is the email address we have already; nothing changed.")
+            raise Invalid("That is the same email as before, so we kept it.")
         member.change_email(self._seal_optional(member_id, address, next_event(member), "/email"))
         self.save(member)
 
