@@ -203,7 +203,7 @@ def test_the_authors_in_short_summary_is_shown_first(site: Site) -> None:
 def test_only_the_author_writes_the_summary(site: Site) -> None:
     w = site.world
     pid = opened(site, "research_question")
-    with pytest.raises(NotAllowed, match="Only the proposal's author"):
+    with pytest.raises(NotAllowed, match="Only the one who wrote this proposal"):
         w.gov.summarise_proposal(pid, by=w.facilitator, summary="My own take.")
     ben = Person(site, "ben")
     page_of(ben, site, pid)
@@ -219,7 +219,7 @@ def test_a_closed_proposal_keeps_its_summary(site: Site) -> None:
     for name in ("amara", "ben", "dev", "sam", "erin"):
         vote(site, pid, name, "agree")
     w.gov.close_proposal(pid, by=w.facilitator)
-    with pytest.raises(Conflict, match="no longer changes"):
+    with pytest.raises(Conflict, match="summary can not change"):
         w.gov.summarise_proposal(pid, by=w.member("amara"), summary="Changed after the fact.")
 
 

@@ -60,7 +60,7 @@ def _reflection_field(e: GovernanceError) -> str | None:
     """Which input a refusal is about: the review's outcome, the subject, else the first text box."""
     if e.status not in (400, 422):
         return None
-    if "outcome" in e.message or "review" in e.message:
+    if "outcome" in e.message or "review" in e.message or "renew, amend or retire" in e.message:
         return "review_outcome"
     return "subject" if "is about" in e.message else "worked"
 
