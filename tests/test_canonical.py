@@ -6,6 +6,7 @@ dependency only) cross-checks the encoder on arbitrary values.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -116,3 +117,30 @@ def test_duplicate_keys_and_nan_are_refused_on_input() -> None:
         strict_loads('{"a": 1, "a": 2}')
     with pytest.raises(CanonicalJSONError):
         strict_loads('{"a": NaN}')
+
+
+def test_a_duplicate_key_deep_inside_is_refused_and_named() -> None:
+    with pytest.raises(CanonicalJSONError, match="duplicate key 'b'"):
+        strict_loads(b'{"a": [{"c": 1}, {"b": 1, "d": 2, "b": 3}]}')
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"a": [1, "\xc3\xa9"]}',
+        '{"a": [1, "é"]}'.encode("utf-16"),
+        '{"a": [1, "é"]}'.encode("utf-32-le"),
+        bytearray(b'{"a": [1, "\xc3\xa9"]}'),
+    ],
+)
+def test_the_one_shared_decoder_reads_what_json_loads_reads(data: bytes) -> None:
+    assert strict_loads(data) == json.loads(data) == {"a": [1, "é"]}
+    assert strict_loads(data) == strict_loads(data), "the cached decoder keeps no state between calls"
+
+
+@pytest.mark.parametrize("bad", ['\ufeff{"a": 1}', b'{"a": 1} x', b"", "[1,]"])
+def test_what_json_loads_refuses_strict_loads_refuses(bad: str | bytes) -> None:
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(bad)
+    with pytest.raises(json.JSONDecodeError):
+        strict_loads(bad)

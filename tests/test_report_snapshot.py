@@ -89,6 +89,12 @@ def test_the_snapshot_does_not_keep_ballots_of_closed_proposals(story: Story) ->
     assert closed and all(p.roster >= 0 and "roster" not in (p.result or {}) for p in closed)
 
 
+def _spoil_first_proposal_id(data: bytes, bad: Any) -> bytes:
+    doc = json.loads(data)
+    doc["proposals"][0][0] = bad
+    return json.dumps(doc).encode()
+
+
 @pytest.mark.parametrize(
     "spoil",
     [
@@ -97,6 +103,9 @@ def test_the_snapshot_does_not_keep_ballots_of_closed_proposals(story: Story) ->
         lambda data: data.replace(VERSION.encode(), b"copro-report-facts/0"),
         lambda data: json.dumps({**json.loads(data), "people": [1, 2]}).encode(),
         lambda data: b"\x80\x04\x95" + data,  # a pickle header: never unpickled, just not JSON
+        lambda data: _spoil_first_proposal_id(data, ["an", "id", "as", "a", "list"]),
+        lambda data: _spoil_first_proposal_id(data, 12345),
+        lambda data: _spoil_first_proposal_id(data, "not-hex-" * 4),
     ],
 )
 def test_a_snapshot_that_does_not_parse_or_has_another_version_is_ignored(story: Story, spoil: Any) -> None:
