@@ -13,7 +13,7 @@ from ledger.governance.agreement import GOVERNANCE
 from ledger.governance.collective import Collective
 from ledger.governance.errors import GovernanceError, NotFound
 from ledger.governance.positions import ORDER
-from ledger.governance.proposal import Proposal
+from ledger.governance.proposal import Proposal, spoken_time
 from web import forms
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import act, form, is_htmx, page, require_understood
@@ -40,12 +40,16 @@ def load_proposal(collective_id: UUID, proposal_id: UUID) -> tuple[UUID, Collect
 
 def detail_context(c: Collective, me: UUID, proposal_id: UUID) -> dict[str, Any]:
     """The proposal page's one query, as the template's names."""
-    return {
+    ctx = {
         "labels": POSITION_LABELS,
         "order": ORDER,
         "short": SHORT_LABELS,
         **vars(copro.pages.proposal_page(c, proposal_id, me, copro.gov.clock())),
     }
+    if ctx.get("ballot") is not None:
+        # "Your vote is in the public record since ...": when its signed event was written to the log.
+        ctx["ballot_since"] = spoken_time(ctx["ballot"].modified_on)
+    return ctx
 
 
 def _detail(collective_id: UUID, proposal_id: UUID, status: int = 200, error: str | None = None) -> Response:
