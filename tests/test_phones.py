@@ -18,6 +18,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser_support import (
+    EVERY_AXE_RULE,
+    WIDTHS,
     Shots,
     describe_violations,
     open_proposal,
@@ -29,8 +31,6 @@ from tests.web_support import Site, live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"])]
 
-WIDTHS = (320, 390, 1280)
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 DISAGREE = re.compile(r"^Disagree")
 
 # What a page shows that does not fit: the page wider than the window, any element reaching past the
@@ -93,21 +93,6 @@ def sign_in(page: Page, site: Site, name: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Waiting for you")
 
 
-def run_axe_with_best_practice(page: Page) -> list[dict[str, Any]]:
-    """browser_support.run_axe with best-practice rules as well (landmarks, headings, region)."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        run_axe(page)  # injects axe-core
-    result = page.evaluate(
-        """async (tags) => {
-             const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
-             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-               nodes: v.nodes.map(n => ({target: n.target, summary: n.failureSummary}))}));
-           }""",
-        AXE_TAGS,
-    )
-    return result  # type: ignore[no-any-return]
-
-
 class Survey:
     """axe-core and the layout of every page state at one width; a screenshot of each."""
 
@@ -121,7 +106,7 @@ class Survey:
         if path is not None:
             page.goto(path)
         page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
-        self.axe[name] = run_axe_with_best_practice(page)
+        self.axe[name] = run_axe(page, EVERY_AXE_RULE)
         layout = page.evaluate(_LAYOUT)
         if layout["page"] > layout["window"] or layout["wider"] or layout["clipped"]:
             self.overflow[name] = layout
