@@ -43,7 +43,7 @@ TITLE = "Which question should the peer-support study ask first?"
 BODY = "We propose to ask first: what helps people who hear voices feel less alone between meetings?"
 AMARA_PASSPHRASE = "blue kettle river song"
 DISAGREE = re.compile(r"^Disagree")
-KEY_PRESSES_TO_VOTE = 7  # from landing on a proposal: Tab to the radios, choose, Tab past the reason, Enter
+KEY_PRESSES_TO_VOTE = 6  # from landing on a proposal: Tab to the radios, Space, ArrowDown, Tab, Tab, Enter
 
 NewContext = Callable[..., BrowserContext]
 
