@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Response as PageResponse
 
 from ledger.log import merkle
@@ -34,6 +35,11 @@ LAUNCH_ARGS = [
 ]
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+EVERY_AXE_RULE = [*AXE_TAGS, "best-practice"]  # what the app's pages must pass (the PDF report's HTML: AXE_TAGS)
+# Served by the browser context itself (BrowserContext.route), so the page's own CSP (script-src 'self') lets
+# axe-core in: journeys keep the CSP on and still run axe after every step.
+AXE_ROUTE = "/__test__/axe-core.js"
+WIDTHS = (320, 390, 1280)  # the smallest screen WCAG 1.4.10 names, an old phone, a laptop
 PHONE = {"width": 390, "height": 844}  # an old phone
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -48,21 +54,31 @@ def screenshots_root() -> Path:
 
 
 class Shots:
-    """Numbered full-page screenshots of one journey, in its own folder (js, nojs, keyboard)."""
+    """Numbered full-page screenshots of one journey, in its own folder (js, nojs, keyboard).
 
-    def __init__(self, journey: str) -> None:
+    With axe=True every step is also checked by axe-core (EVERY_AXE_RULE); the violations collect in
+    self.violations by step, for the journey to assert on at its end (the context must serve_axe)."""
+
+    def __init__(self, journey: str, *, axe: bool = False) -> None:
         self.folder = screenshots_root() / journey
         self.folder.mkdir(parents=True, exist_ok=True)
         for old in self.folder.glob("*.png"):  # only this journey's own earlier pictures
             old.unlink()
         self.count = 0
+        self.axe = axe
+        self.violations: dict[str, list[dict[str, Any]]] = {}
 
     def __call__(self, page: Page, name: str) -> Path:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{name}.png"
         # caret="initial": hiding the caret leaves style="" on inputs, which htmx then copies and the CSP refuses
         page.screenshot(path=str(path), full_page=True, caret="initial")
+        if self.axe and (found := run_axe(page, EVERY_AXE_RULE)):
+            self.violations[f"{self.folder.name}/{path.stem}"] = found
         return path
+
+    def assert_axe_clean(self) -> None:
+        assert not self.violations, describe_violations(self.violations)
 
 
 # -- console -----------------------------------------------------------------------------
@@ -152,17 +168,28 @@ def tab_until(page: Page, wanted: Any, *, key: str = "Tab", limit: int = 80) -> 
 # -- axe-core ----------------------------------------------------------------------------
 
 
-def run_axe(page: Page) -> list[dict[str, Any]]:
-    """Inject the vendored axe-core (the context must bypass the app's CSP) and return the violations."""
+def serve_axe(context: BrowserContext) -> BrowserContext:
+    """Answer AXE_ROUTE with the vendored axe-core in this context, so run_axe works under the app's CSP."""
+    context.route(f"**{AXE_ROUTE}", lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
+    return context
+
+
+def run_axe(page: Page, tags: list[str] = AXE_TAGS) -> list[dict[str, Any]]:
+    """Inject the vendored axe-core and return the violations of the rules with these tags.
+
+    From AXE_ROUTE where the context serves it (serve_axe); otherwise inline, which needs bypass_csp."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
+        try:
+            page.add_script_tag(url=AXE_ROUTE)
+        except PlaywrightError:
+            page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         """async (tags) => {
              const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
              return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
                nodes: v.nodes.map(n => ({target: n.target, summary: n.failureSummary}))}));
            }""",
-        AXE_TAGS,
+        tags,
     )
     return result  # type: ignore[no-any-return]
 

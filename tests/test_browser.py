@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from tests.browser_support import (
-    DESKTOP,
-    PHONE,
+    EVERY_AXE_RULE,
+    WIDTHS,
     Console,
     Shots,
     check_proof,
@@ -31,6 +31,7 @@ from tests.browser_support import (
     post_redirect_get,
     run_axe,
     seed_everyday_records,
+    serve_axe,
     tab_until,
     vote,
 )
@@ -42,6 +43,7 @@ TITLE = "Which question should the peer-support study ask first?"
 BODY = "We propose to ask first: what helps people who hear voices feel less alone between meetings?"
 AMARA_PASSPHRASE = "blue kettle river song"
 DISAGREE = re.compile(r"^Disagree")
+KEY_PRESSES_TO_VOTE = 6  # from landing on a proposal: Tab to the radios, Space, ArrowDown, Tab, Tab, Enter
 
 NewContext = Callable[..., BrowserContext]
 
@@ -58,8 +60,8 @@ def contexts(browser: Browser, server: str) -> Iterator[NewContext]:
     made: list[BrowserContext] = []
 
     def new(**options: Any) -> BrowserContext:
-        options.setdefault("viewport", DESKTOP)
-        context = browser.new_context(base_url=server, **options)
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = serve_axe(browser.new_context(base_url=server, **options))
         context.set_default_timeout(10_000)
         made.append(context)
         return context
@@ -99,13 +101,15 @@ def objection_status(site: Site, pid: UUID) -> list[str]:
 # -- 1 -----------------------------------------------------------------------------------------
 
 
-def test_member_journey_with_javascript(site: Site, contexts: NewContext) -> None:
-    shots, console = Shots("js"), Console()
+@pytest.mark.parametrize("width", WIDTHS)
+def test_member_journey_with_javascript(site: Site, contexts: NewContext, width: int) -> None:
+    shots, console = Shots(f"js-{width}", axe=True), Console()
+    screen = {"width": width, "height": 844}
     seed_everyday_records(site)
     pid = open_proposal(site, TITLE, BODY)
 
     # Amara opens her invitation link on an old phone and chooses how she will sign in.
-    amara = console.watch(contexts(viewport=PHONE).new_page())
+    amara = console.watch(contexts(viewport=screen).new_page())
     page_loads: list[str] = []
     amara.on("request", lambda r: page_loads.append(r.url) if r.resource_type == "document" else None)
     amara.goto(site.invitation("amara"))
@@ -183,7 +187,7 @@ def test_member_journey_with_javascript(site: Site, contexts: NewContext) -> Non
     vote(site, pid, "ben", "chloe", "sam")
 
     # Dev, the facilitator, signs in on a laptop and closes it.
-    dev = console.watch(contexts(viewport=DESKTOP).new_page())
+    dev = console.watch(contexts(viewport=screen).new_page())
     username, passphrase = site.account_for("dev")
     dev.goto("/signin")
     expect(dev.locator("#username")).to_have_attribute("autocomplete", "username")
@@ -247,6 +251,7 @@ def test_member_journey_with_javascript(site: Site, contexts: NewContext) -> Non
 
     assert console.csp_violations == [], "CSP violations:\n" + "\n".join(console.csp_violations)
     assert console.errors == [], "console errors:\n" + "\n".join(console.errors)
+    shots.assert_axe_clean()
 
     # App bug found by this story; fails until web/ is fixed.
     assert "1 of 3" in lived_experience_after_vote, (
@@ -261,12 +266,14 @@ def test_member_journey_with_javascript(site: Site, contexts: NewContext) -> Non
 # -- 2 -----------------------------------------------------------------------------------------
 
 
-def test_member_journey_without_javascript(site: Site, contexts: NewContext) -> None:
-    shots = Shots("nojs")
+@pytest.mark.parametrize("width", WIDTHS)
+def test_member_journey_without_javascript(site: Site, contexts: NewContext, width: int) -> None:
+    shots = Shots(f"nojs-{width}")  # axe-core needs JavaScript in the page: the same pages are checked with it on
+    screen = {"width": width, "height": 844}
     seed_everyday_records(site)
     pid = open_proposal(site, TITLE, BODY)
 
-    amara = contexts(java_script_enabled=False, viewport=DESKTOP).new_page()
+    amara = contexts(java_script_enabled=False, viewport=screen).new_page()
     amara.goto(site.invitation("amara"))
     expect(heading(amara)).to_have_text("Welcome, Amara")
     assert amara.evaluate("() => typeof window.htmx") == "undefined", "the page's own scripts must not run here"
@@ -316,7 +323,7 @@ def test_member_journey_without_javascript(site: Site, contexts: NewContext) -> 
 
     vote(site, pid, "ben", "chloe", "sam")
 
-    dev_context = contexts(java_script_enabled=False, viewport=DESKTOP)
+    dev_context = contexts(java_script_enabled=False, viewport=screen)
     dev = dev_context.new_page()
     username, passphrase = site.account_for("dev")
     dev.goto("/signin")
@@ -373,11 +380,13 @@ def test_member_journey_without_javascript(site: Site, contexts: NewContext) -> 
 # -- 3 -----------------------------------------------------------------------------------------
 
 
-def test_keyboard_only_journey(site: Site, contexts: NewContext) -> None:
-    shots = Shots("keyboard")
+@pytest.mark.parametrize("width", WIDTHS)
+def test_keyboard_only_journey(site: Site, contexts: NewContext, width: int) -> None:
+    shots = Shots(f"keyboard-{width}", axe=True)
+    screen = {"width": width, "height": 844}
     pid = open_proposal(site, TITLE, BODY)
     username, passphrase = site.account_for("chloe")
-    page = contexts(viewport=DESKTOP).new_page()
+    page = contexts(viewport=screen).new_page()
     page.goto("/signin")
 
     # The first Tab stop is the skip link, visible on screen when it has focus; it moves focus to main.
@@ -404,6 +413,10 @@ def test_keyboard_only_journey(site: Site, contexts: NewContext) -> None:
     tab_until(page, lambda f: f["tag"] == "a" and f["text"] == TITLE)
     page.keyboard.press("Enter")
     expect(heading(page)).to_have_text(TITLE)
+    # From here every key press is counted, in the page itself (the vote is an htmx swap, the document stays).
+    page.evaluate(
+        "() => { window.__presses = 0; addEventListener('keydown', () => { window.__presses += 1; }, true); }"
+    )
 
     # The position radios: Tab into the group, Space to choose, ArrowDown to change the choice.
     first = tab_until(page, lambda f: f["name"] == "position")
@@ -422,10 +435,16 @@ def test_keyboard_only_journey(site: Site, contexts: NewContext) -> None:
     expect(page.locator("#my-position")).to_contain_text("You said abstain")
     expect(page.locator("#position-h")).to_be_focused()
     assert position_of(site, pid, "chloe") == "abstain"
+    presses = page.evaluate("() => window.__presses")
+    (shots.folder / "key-presses.txt").write_text(
+        f"{presses} key presses from landing on the proposal to a recorded vote\n"
+    )
+    assert presses <= KEY_PRESSES_TO_VOTE, f"{presses} key presses from the proposal to a recorded vote"
     shots(page, "position-recorded")
     # From the heading, Tab continues inside the position form: the person is not thrown back to the top.
     after = tab_until(page, lambda f: True, limit=1)
     assert after["name"] == "position", after
+    shots.assert_axe_clean()
 
 
 # -- 4 -----------------------------------------------------------------------------------------
@@ -456,7 +475,7 @@ def test_axe_finds_no_violations_on_any_page(site: Site, contexts: NewContext) -
             if not served.startswith("text/html"):
                 name += f" (served as {served!r}, not HTML)"
         page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
-        found[name] = run_axe(page)
+        found[name] = run_axe(page, EVERY_AXE_RULE)
 
     # The axe script is injected by the test; the app's CSP (script-src 'self') would refuse it.
     anonymous = contexts(bypass_csp=True).new_page()

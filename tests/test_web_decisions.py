@@ -24,7 +24,7 @@ def agree(site: Site, pid: UUID, *names: str) -> None:
 def row(page: str, group: str) -> str:
     """The 'Responded' cell of one group's row in the tally table."""
     start = page.index(f'<th scope="row">{group}</th>')
-    cell = page.index("<td>", start) + len("<td>")
+    cell = page.index(">", page.index("<td", start)) + 1
     return page[cell : page.index("</td>", cell)]
 
 
