@@ -221,3 +221,35 @@ def test_a_receipt_under_a_cosigned_checkpoint_meets_a_witness_policy_and_an_unc
     with pytest.raises(ReceiptError) as refused:
         check_receipt(parse_receipt(text.encode()), [], policy)
     assert "not enough witnesses" in str(refused.value)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_an_objector_and_a_signer_download_receipts_for_their_own_acts(
+    site: Site, config: LedgerConfig, tmp_path: Path
+) -> None:
+    import re
+
+    pid = open_proposal(site)
+    w = site.world
+    w.gov.raise_objection(pid, member_id=w.member("amara"), reason="It leaves out people who work nights.")
+    site.copro.views.catch_up()
+    amara = Person(site, "amara")
+    page = amara.get(site.url("/proposals/{p}", p=pid)).text
+    assert "Your objection is in the public record." in page
+    link = re.search(r'href="([^"]+\.tlog-proof)" download hx-boost="false">Download a receipt<span', page)
+    assert link is not None
+    objection = tmp_path / "objection.tlog-proof"
+    objection.write_bytes(amara.get(link.group(1)).data)
+    assert "copro/1/Objection" in _verify(objection, _vkey(config)).stdout
+
+    agreement_page = amara.get(site.url("/agreement/")).text  # amara signed for her group when the world began
+    assert "Your signature is in the public record." in agreement_page
+    signed = re.search(r'href="([^"]+/my-signature\.tlog-proof)"', agreement_page)
+    assert signed is not None
+    signature = tmp_path / "signature.tlog-proof"
+    signature.write_bytes(amara.get(signed.group(1)).data)
+    ok = _verify(signature, _vkey(config))
+    assert ok.returncode == 0 and "copro/1/Agreement.Signed" in ok.stdout, ok.stdout + ok.stderr
+    # Someone who has not signed gets a plain 404, not someone else's receipt.
+    unsigned = Person(site, "ben").get(signed.group(1))
+    assert unsigned.status_code == 404 and "You have not signed" in unsigned.text

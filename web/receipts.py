@@ -61,6 +61,17 @@ def download(collective_id: UUID, aggregate_id: UUID, version: int) -> Response:
     return response
 
 
+@bp.get("/c/<uuid:collective_id>/receipts/agreements/<uuid:agreement_id>/my-signature.tlog-proof")
+@login_required
+def my_signature(collective_id: UUID, agreement_id: UUID) -> Response:
+    """The receipt for the signed-in member's own signature on an agreement (its version is looked up)."""
+    account, _ = member_of(collective_id)
+    version = copro.views.version_of_act(agreement_id, account.member_id, "Agreement.Signed")
+    if version is None:
+        return Response("You have not signed this agreement.\n", status=404, content_type="text/plain; charset=utf-8")
+    return download(collective_id, agreement_id, version)
+
+
 def _trusted_logs() -> list[NoteVerifier]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 

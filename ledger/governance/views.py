@@ -231,6 +231,14 @@ class GovernanceViews:
             )
         ]
 
+    def version_of_act(self, aggregate_id: UUID, actor: UUID, kind: str) -> int | None:
+        """The version of the newest ``kind`` event (e.g. ``Agreement.Signed``) by ``actor`` on an aggregate."""
+        rows = self.view.query(
+            "SELECT MAX(version) FROM view_events WHERE aggregate_id = ? AND actor = ? AND kind = ?",
+            (aggregate_id.hex, actor.hex, kind),
+        )
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
     def positions_on(self, proposal_id: UUID) -> list[tuple[UUID, str]]:
         """(member, position) of every ballot on the proposal, by member id: who said what, not why."""
         return [
