@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bench.bundle", ["--events", "600", "--new", "10", "--rounds", "1"], "ratio"),
         ("bench.vote", ["--sizes", "10,20", "--votes", "10", "--rounds", "1", "--requests", "1"], "ratio"),
         ("bench.report", ["--sizes", "400,800", "--period", "100"], "ratio"),
+        ("bench.public_log", ["--events", "600", "--new", "10", "--requests", "10", "--rounds", "1"], "ratio"),
     ],
 )
 def test_each_benchmark_runs_to_its_ratio_line(module: str, args: list[str], says: str) -> None:
