@@ -441,9 +441,12 @@ def test_keyboard_only_journey(site: Site, contexts: NewContext, width: int) -> 
     )
     assert presses <= KEY_PRESSES_TO_VOTE, f"{presses} key presses from the proposal to a recorded vote"
     shots(page, "position-recorded")
-    # From the heading, Tab continues inside the position form: the person is not thrown back to the top.
+    # From the heading, Tab continues inside the position section (first the new receipt link, then the
+    # form): the person is not thrown back to the top.
     after = tab_until(page, lambda f: True, limit=1)
-    assert after["name"] == "position", after
+    assert after["text"].startswith("Download a receipt"), after
+    assert page.evaluate("() => document.activeElement.closest('#my-position') !== null")
+    tab_until(page, lambda f: f["name"] == "position", limit=2)  # past "What a receipt shows", into the form
     shots.assert_axe_clean()
 
 
