@@ -42,10 +42,10 @@ def test_export_writes_a_folder_and_says_how_many_events_where_and_how_big(
     assert (code, err) == (0, "")
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     assert stdout == (
-        f"Exported 164 events to the folder {out} (9 files, {size:,} bytes); its checkpoint covers 164 events.\n"
+        f"Exported 167 events to the folder {out} (9 files, {size:,} bytes); its checkpoint covers 167 events.\n"
     )
     with open_bundle(out) as bundle:
-        assert bundle.manifest.tree_size == 164
+        assert bundle.manifest.tree_size == 167
     assert [p.name for p in out.parent.iterdir()] == ["for-the-auditor"], "nothing half-written is left beside it"
 
 
@@ -62,14 +62,14 @@ def test_export_archive_writes_one_file_and_events_after_the_checkpoint_are_poin
     assert (code, err) == (0, "")
     lines = stdout.splitlines()
     assert lines[0] == (
-        f"Exported 165 events to the archive {out} (11 files, {out.stat().st_size:,} bytes); "
-        "its checkpoint covers 164 events."
+        f"Exported 168 events to the archive {out} (11 files, {out.stat().st_size:,} bytes); "
+        "its checkpoint covers 167 events."
     )
     assert lines[1].startswith("Note: the last 1 events came after the latest checkpoint")
     with open_bundle(out) as bundle:
-        assert bundle.has("tile/0/000.p/164") and bundle.has("tile/0/000.p/165"), "the checkpoint's tiles too"
+        assert bundle.has("tile/0/000.p/167") and bundle.has("tile/0/000.p/168"), "the checkpoint's tiles too"
         assert [k.purpose for k in bundle.key_history()][-1] == "report"
-        assert bundle.manifest.checkpoint_size == 164
+        assert bundle.manifest.checkpoint_size == 167
 
 
 @pytest.mark.parametrize("archive", [[], ["--archive"]], ids=["folder", "archive"])
