@@ -365,3 +365,33 @@ def test_the_replay_refuses_a_comment_by_someone_outside_the_collective(site: Si
     forged = [e._replace(payload=json.dumps(doc, sort_keys=True).encode()) if e == posted else e for e in events]
     with pytest.raises(ReplayError, match="is not a member of the collective"):
         fold(forged)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_proposal_page_shows_the_most_recent_five_and_the_positions_page_everyone(site: Site) -> None:
+    """The page reads five ballots however large the collective; the positions page lists every person."""
+    from ledger.governance.errors import GovernanceError
+    from tests.web_support import open_proposal
+
+    pid = open_proposal(site)
+    w = site.world
+    voted = []
+    for name in ("amara", "ben", "chloe", "dev", "erin", "sam"):
+        try:
+            w.gov.cast_ballot(pid, member_id=w.member(name), position="agree", reason=f"{name.title()} agrees.")
+            voted.append(name)
+        except GovernanceError:
+            continue
+    site.copro.views.catch_up()
+    assert len(voted) == 6
+    amara = Person(site, "amara")
+    page = amara.get(site.url("/proposals/{p}", p=pid)).text
+    assert "This page shows the 5 most recent of 6 positions." in page
+    section = page[page.index('<section id="positions"') :]
+    section = section[: section.index("</section>")]
+    shown = {name for name in voted if f"{name.title()} agrees." in section}
+    assert shown == set(voted) - {"amara"}  # amara voted first: the oldest is the one left for the other page
+    everyone = amara.get(site.url("/proposals/{p}/positions", p=pid))
+    assert everyone.status_code == 200
+    assert {name for name in voted if f"{name.title()} agrees." in everyone.text} == set(voted)
+    assert "See everyone's position" not in everyone.text

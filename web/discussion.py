@@ -9,7 +9,8 @@ from flask import Blueprint, request, url_for
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
-from web.proposals import detail_context, load_proposal
+from ledger.governance.positions import ORDER
+from web.proposals import SHORT_LABELS, detail_context, load_proposal
 from web.state import copro, login_required, member_of
 from web.ui import act, form, is_htmx, page
 
@@ -34,6 +35,16 @@ def _thread(collective_id: UUID, proposal_id: UUID, status: int, error: str | No
     )
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+@bp.get("/positions")
+@login_required
+def positions(collective_id: UUID, proposal_id: UUID) -> Response:
+    """Every member's position and reason (the proposal page shows the most recent few)."""
+    account, c = member_of(collective_id)
+    proposal = copro.gov.proposal(proposal_id)
+    seen = copro.pages.positions(c, proposal_id, account.member_id)
+    return page("proposals/positions.html", c=c, p=proposal, positions=seen, order=ORDER, short=SHORT_LABELS)
 
 
 @bp.post("/comments")

@@ -276,13 +276,15 @@ class Pages:
         )
 
     def positions(self, collective: Collective, proposal_id: UUID, me: UUID) -> PositionsSeen:
-        """Each group's positions on a proposal as member ``me`` may see them (counts only while private)."""
+        """Everyone's position and reason on a proposal, by group, as ``me`` may see them (counts only while private).
+
+        The positions page's query: it lists every person, so its cost is one ballot per person listed."""
         proposal = self._proposal(collective, proposal_id)
         agreement = self._agreement(collective, proposal)
         rule = None
         if agreement is not None and proposal.policy_name:  # a draft has no rule yet, and no positions
             rule = self.gov.policy_of(agreement, proposal.policy_name)
-        return positions_seen_by(self.gov, self.views, collective, proposal, me, rule)
+        return positions_seen_by(self.gov, self.views, collective, proposal, me, rule, limit=None)
 
     def comments(self, collective: Collective, proposal_id: UUID, me: UUID) -> list[CommentLine]:
         """The proposal's discussion thread, oldest first, for a member of its collective."""

@@ -57,8 +57,22 @@ class GroupPositions:
 
 @dataclass(frozen=True)
 class PositionsSeen:
+    """``shown`` people's lines out of ``people`` who answered; the rest are on the positions page."""
+
     private: bool
     groups: list[GroupPositions]
+    people: int = 0
+    shown: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.shown >= self.people
+
+
+ON_THE_PAGE = 5
+"""People whose position and reason the proposal page itself shows (the most recent): reading each
+costs a ballot, so the page reads this many in a collective of ten or of a thousand; the
+positions page lists everyone."""
 
 
 def are_private(proposal: Proposal, policy: policies.Policy | None) -> bool:
@@ -73,6 +87,7 @@ def positions_seen_by(
     proposal: Proposal,
     viewer: UUID,
     policy: policies.Policy | None,
+    limit: int | None = ON_THE_PAGE,
 ) -> PositionsSeen:
     """Every group's positions on ``proposal`` as member ``viewer`` may see them.
 
@@ -93,9 +108,12 @@ def positions_seen_by(
 
     for key in sorted(c.groups):
         group(key)
-    for member, position in views.positions_on(proposal.id):
+    answered = views.positions_on(proposal.id)
+    shown = 0
+    for member, position in answered:
         line = None
-        if not private:
+        if not private and (limit is None or shown < limit):
+            shown += 1
             ballot = gov.ballot_of(proposal.id, member)
             who = gov.member_name(member)
             line = PositionLine(who, position, gov.reveal(ballot.reason) if ballot else "", who == ERASED)
@@ -106,4 +124,4 @@ def positions_seen_by(
                 g.lines.append(line)
     for g in groups.values():
         g.lines.sort(key=lambda line: (ORDER.index(line.position), line.who.casefold()))
-    return PositionsSeen(private, [g for g in groups.values() if g.total or g.group])
+    return PositionsSeen(private, [g for g in groups.values() if g.total or g.group], len(answered), shown)

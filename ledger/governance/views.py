@@ -240,11 +240,11 @@ class GovernanceViews:
         return int(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def positions_on(self, proposal_id: UUID) -> list[tuple[UUID, str]]:
-        """(member, position) of every ballot on the proposal, by member id: who said what, not why."""
+        """(member, position) of every ballot on the proposal, the most recent first: who said what, not why."""
         return [
             (UUID(str(m)), str(p))
             for m, p in self.view.query(
-                "SELECT member_id, position FROM view_ballots WHERE proposal_id = ? ORDER BY member_id",
+                "SELECT member_id, position FROM view_ballots WHERE proposal_id = ? ORDER BY stamp DESC, member_id",
                 (proposal_id.hex,),
             )
         ]
