@@ -101,6 +101,9 @@ def test_the_reminders_page_and_sending_cost_the_same_with_200_members_as_with_1
         world.gov = cold
     small_cost = _costs(app, cold, small, "smallfacilitator", queries)
     large_cost = _costs(app, cold, large, "largefacilitator", queries)
-    assert large_cost == small_cost
+    # Names decoded to render the page: one per person waiting at most (fewer when the home page has
+    # already read one, such as an objector it quotes); never one per member of the collective.
+    assert small_cost[0] <= WAITING and large_cost[0] <= WAITING
+    assert large_cost[1:] == small_cost[1:]
     page_decoded = large_cost[0]
     assert page_decoded < len(large.voters), "far fewer than the members of the collective"
