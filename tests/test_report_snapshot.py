@@ -174,7 +174,7 @@ def test_a_snapshot_that_does_not_fit_is_ignored_and_the_report_is_still_right(
     if how == "garbage":
         snapshot.write_bytes(b"\x00" + data[1:])
     elif how == "version":
-        snapshot.write_bytes(data.replace(VERSION.encode(), b"copro-report-facts/2"))
+        snapshot.write_bytes(data.replace(VERSION.encode(), b"copro-report-facts/1"))
     elif how == "other log":
         doc = json.loads(data)
         doc["root"] = "A" * 43 + "="

@@ -29,7 +29,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.governance.replay.events import Event
 from ledger.governance.replay.live import Leaves
-from ledger.governance.report.facts import Facts
 from ledger.governance.report.figures import ReportError, document_of, fold, report_document
 from ledger.governance.report.provenance import (
     CheckedLog,
@@ -39,7 +38,8 @@ from ledger.governance.report.provenance import (
     open_checkpoint,
     report_key,
 )
-from ledger.governance.report.snapshot import decode, encode
+from ledger.governance.report import snapshot_files
+from ledger.governance.report.snapshot import Snapshot
 from ledger.log.canonical import strict_loads
 from ledger.log.file_signatures import sign_folder
 from ledger.log.keys import raw_public
@@ -253,10 +253,10 @@ def build_report(
             "restore the ledger's own report.key, or rotate it with 'copro keys rotate report'."
         )
     resume = usable_snapshot(snapshot, source, size=cp.size, start=start, end=end)
-    first = 0 if resume is None else resume.next_leaf
-    facts = fold(source.events(first, cp.size), start=start, end=end, resume=resume)
+    first = 0 if resume is None else resume.facts.next_leaf
+    facts = fold(source.events(first, cp.size), start=start, end=end, resume=None if resume is None else resume.facts)
     if snapshot is not None and facts.next_leaf > first:
-        save_snapshot(snapshot, encode(facts, source.root(facts.next_leaf)))
+        snapshot_files.save(snapshot, resume, facts, source.root(facts.next_leaf))
     doc = document_of(facts, collective_id)
     doc["log"] = {
         "origin": cp.origin,
@@ -270,17 +270,27 @@ def build_report(
 
 
 def usable_snapshot(
-    path: Path | None, source: LogSource, *, size: int, start: datetime | None, end: datetime
-) -> Facts | None:
-    """The snapshot's state if it fits: it parses, has this version, lies within the checkpoint, is of
-    this log (the root at its leaf), and ends before the period does. Anything else: ``None``, fold from 0."""
+    path: Path | None,
+    source: LogSource,
+    *,
+    size: int,
+    start: datetime | None,
+    end: datetime,
+    held: Snapshot | None = None,
+) -> Snapshot | None:
+    """The snapshot if it fits: it parses, has this version, lies within the checkpoint, is of
+    this log (the root at its leaf), and ends before the period does. Anything else: ``None``, fold from 0.
+
+    ``held`` is one this process saved and kept in memory: used instead of reading the files
+    again when the head on disk is still the one it saved.
+    """
     if path is None:
         return None
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    snap = decode(data, start=start, end=end)
+    if held is not None and held.head and snapshot_files.head_digest(path) == held.head:
+        held.facts.start, held.facts.end = start, end
+        snap: Snapshot | None = held
+    else:
+        snap = snapshot_files.load(path, start=start, end=end)
     if snap is None:
         return None
     f = snap.facts
@@ -288,26 +298,35 @@ def usable_snapshot(
         return None
     if source.root(f.next_leaf) != snap.root:
         return None  # another ledger's, or a history rewritten since: the log is the truth
-    return f
+    return snap
 
 
-def save_snapshot(path: Path, data: bytes) -> None:
-    """Write the snapshot beside its place and rename it in, so a reader never sees half of one.
+@dataclass(frozen=True)
+class Refreshed:
+    """What ``refresh_snapshot`` did: the events it folded, and the snapshot to hand it next time."""
 
-    A cache that cannot be written costs the next report time, not this report: errors are ignored.
+    folded: int
+    snapshot: Snapshot | None
+
+
+def refresh_snapshot(
+    source: LogSource, path: Path, *, now: datetime, held: Snapshot | None = None
+) -> Refreshed:
+    """Fold the events since the snapshot at ``path`` into it and save it, so that the next report
+    folds only what came after: ``copro project`` calls it after each catch-up.
+
+    The fold runs to the log's end as of ``now`` (rounded up to the whole second, as a report's
+    period is), from leaf 0 if no snapshot fits. ``held`` (the last call's snapshot) spares reading
+    the files again while no one else saved. A log that cannot be folded raises ``ReportError``.
     """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(name, path)
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass
+    _, end = check_period(None, None, now)
+    size = source.size()
+    resume = usable_snapshot(path, source, size=size, start=None, end=end, held=held)
+    first = 0 if resume is None else resume.facts.next_leaf
+    facts = fold(source.events(first, size), start=None, end=end, resume=None if resume is None else resume.facts)
+    if facts.next_leaf == first:
+        return Refreshed(facts.folded, resume)
+    return Refreshed(facts.folded, snapshot_files.save(path, resume, facts, source.root(facts.next_leaf)))
 
 
 def principal(origin: str) -> str:

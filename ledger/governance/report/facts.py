@@ -205,6 +205,11 @@ class Facts:
     contributions: dict[UUID, ContributionFacts] = field(default_factory=dict)
     feedback: dict[UUID, FeedbackFacts] = field(default_factory=dict)
     narratives: dict[UUID, NarrativeFacts] = field(default_factory=dict)
+    # The records created or changed since the snapshot this state was read from (all of them
+    # for a fold from leaf 0), as (kind, id): what the snapshot's next segment must hold. Each step changes only the record of its event's own aggregate, keyed by the
+    # event's originator id (``KIND_OF``), besides the open state (collectives, ballots) and
+    # the append-only tables, which a snapshot keeps apart.
+    touched: set[tuple[str, UUID]] = field(default_factory=set)
 
     people: list[str] = field(default_factory=list)  # member hex of every roster and counted ballot
     group_sets: list[list[str]] = field(default_factory=list)  # each distinct roster entry's groups
@@ -253,6 +258,18 @@ class Facts:
         return roster, [(people[c[i]], POSITIONS[c[i + 1]]) for i in range(0, len(c), 2)]
 
 
+#: The aggregate kinds whose records a snapshot keeps in segments, by the topic's first word,
+#: and the ``Facts`` table each is kept in. Collectives and ballots are the open state.
+KIND_OF = {
+    "Proposal": "proposals",
+    "Objection": "objections",
+    "Agreement": "agreements",
+    "Reflection": "reflections",
+    "Contribution": "contributions",
+    "Feedback": "feedback",
+    "Narrative": "narratives",
+}
+
 Step = Callable[[Facts, Event, Payload, datetime], UUID | None]
 """A topic's step: fold the event in; the collective it belongs to (to count activity), if known."""
 
@@ -287,6 +304,9 @@ def collect(events: Iterable[Event], *, start: datetime | None, end: datetime, r
             facts.latest = at
         if step is None:  # a topic no figure reads (keys, members' sealed details) or one we do not know
             continue
+        kind = KIND_OF.get(event.topic.removeprefix(PREFIX).split(".", 1)[0])
+        if kind is not None:
+            facts.touched.add((kind, event.originator_id))
         try:
             cid = step(facts, event, payload, at)
         except (ValueError, KeyError, IndexError, TypeError) as e:

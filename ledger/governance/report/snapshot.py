@@ -3,47 +3,125 @@
 A snapshot is a cache: the log is the truth. So it is plain data (JSON, never pickle:
 a tampered cache must never run code), it names its format version and the root of
 the tree it was folded from, and ``decode`` gives ``None`` for anything it cannot take
-(not JSON, another version, a field missing or of the wrong type); the caller then
-folds from leaf 0. Whether a snapshot fits a request (its leaf within the checkpoint,
-its root that of this log at that leaf, its newest event before the period's end) is
-the builder's check, since only it knows the log.
+(not JSON, another version, a field missing or of the wrong type, a segment missing or
+not the one named); the caller then folds from leaf 0. Whether a snapshot fits a request
+(its leaf within the checkpoint, its root that of this log at that leaf, its newest event
+before the period's end) is the builder's check, since only it knows the log.
+
+**Segments, so that saving does not grow with the log.** The state is a *head* (the
+leaf, the root, the open state: collectives, the ballots of open proposals) and a list
+of *segments*, each a JSON document of records (proposals, objections, agreements,
+reflections, contributions, feedback, narratives) and the tails of the append-only
+tables (people, group sets, rosters) it added. A segment is named by the SHA-256 of its
+bytes, which the head lists, so it is written once and never changed; a head names the
+exact segments it was saved with. Reading applies the segments in order, a later copy of
+a record replacing an earlier one (a contribution paid after it was offered, an
+objection resolved). Saving writes only what changed since the snapshot was read
+(``Facts.touched``) as a new segment, plus the small head. To keep the number of
+segments small, the new segment absorbs the last ones while they hold no more than
+twice its records (``plan``): sizes fall geometrically along the list, so there are
+O(log n) segments and a record is rewritten O(log n) times over its life, never once
+per report. Closed decisions, once compacted (``facts._compact``), end up in the large
+early segments and are not written again.
+
+``encode`` and ``decode`` also take a head with its records inline and no segments (one
+document, as tests and the first save of a small log may hold).
 
 Nothing in the state depends on the period (``facts.collect`` keeps times, not counts
-of the period), so one snapshot serves every period that ends after it. Closed
-proposals keep only what the figures read (``facts._compact``), so it grows with the
-log's decisions and documents, not with its ballots.
+of the period), so one snapshot serves every period that ends after it.
 
-Pure (the standard library): the file's I/O belongs to whoever holds the path.
+Pure (the standard library): the files belong to ``snapshot_files``.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from ledger.governance.report import facts as fx
 
-VERSION = "copro-report-facts/1"
+VERSION = "copro-report-facts/2"
+Key = tuple[str, UUID]  # (kind, id): a record of one of the ``facts.KIND_OF`` tables
+Tables = tuple[int, int, int]  # lengths of people, group sets, rosters
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stored segment: its SHA-256 (hex, also its file name), the records it holds, where its table tails start."""
+
+    sha256: str
+    keys: frozenset[Key]
+    tables: Tables
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A fold's state, and the root of the log's first ``facts.next_leaf`` leaves it was folded from."""
+    """A fold's state, and the root of the log's first ``facts.next_leaf`` leaves it was folded from.
+
+    ``segments`` are the ones it was read from (in order), ``tables`` the table lengths at
+    their end: what ``plan`` needs to write the next segment. ``head`` is the SHA-256 of the
+    head it was read from or saved as: a process that keeps the state in memory
+    (``copro project --follow``) reads it again only when the head on disk is another.
+    """
 
     facts: fx.Facts
     root: bytes
+    segments: tuple[Segment, ...] = ()
+    tables: Tables = (0, 0, 0)
+    head: str = ""
 
 
 class _Bad(Exception):
     """Raised inside decoding; ``decode`` turns it into ``None``."""
 
 
-def encode(facts: fx.Facts, root: bytes) -> bytes:
-    """The state as JSON bytes (without the period, which the next fold supplies)."""
+# -- writing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the next save writes: the segments it keeps, the records of its new segment and where its tables start."""
+
+    kept: tuple[Segment, ...]
+    keys: frozenset[Key]
+    tables: Tables = field(default=(0, 0, 0))
+
+
+def plan(previous: Snapshot | None, touched: Collection[Key]) -> Plan:
+    """The segments to keep and the one to write: the touched records, merged with the last segments
+    while those hold no more than twice as many (so sizes fall geometrically along the list)."""
+    kept = list(previous.segments) if previous is not None else []
+    tables = previous.tables if previous is not None else (0, 0, 0)
+    keys = set(touched)
+    while kept and len(kept[-1].keys) <= 2 * len(keys):
+        last = kept.pop()
+        keys |= last.keys
+        tables = last.tables
+    return Plan(tuple(kept), frozenset(keys), tables)
+
+
+def encode_segment(facts: fx.Facts, keys: Collection[Key], tables: Tables) -> bytes:
+    """A segment: the records named by ``keys`` as they stand, and the tables' tails from ``tables``."""
+    return _dumps({"version": VERSION, **_body(facts, keys, tables)})
+
+
+def encode(
+    facts: fx.Facts,
+    root: bytes,
+    segments: Iterable[Segment] = (),
+    *,
+    inline: Collection[Key] | None = None,
+    tables: Tables = (0, 0, 0),
+) -> bytes:
+    """The head: the leaf, root, open state and segment list (without the period, which the next fold
+    supplies), and inline the records of ``inline`` (every record when ``None``: one whole document)
+    with the tables' tails from ``tables``."""
     f = facts
     doc = {
         "version": VERSION,
@@ -51,105 +129,124 @@ def encode(facts: fx.Facts, root: bytes) -> bytes:
         "size": f.size,
         "next_leaf": f.next_leaf,
         "latest": _t(f.latest),
-        "people": f.people,
-        "group_sets": f.group_sets,
-        "rosters": f.rosters,
         "collectives": [_collective(c) for c in f.collectives.values()],
-        "proposals": [_proposal(p) for p in f.proposals.values()],
         "ballots": [
             [k.hex, b.proposal_id.hex, b.member_id.hex, [_pos(v) for v in b.versions]] for k, b in f.ballots.items()
         ],
         "ballots_of": [[k.hex, [b.hex for b in v]] for k, v in f.ballots_of.items()],
-        "objections": [_objection(o) for o in f.objections.values()],
-        "agreements": [_agreement(a) for a in f.agreements.values()],
-        "reflections": [
-            [k.hex, r.collective_id.hex, r.subject, r.review_outcome, _t(r.at), r.actions, r.done]
-            for k, r in f.reflections.items()
-        ],
-        "contributions": [
-            [
-                k.hex,
-                c.collective_id.hex,
-                c.member_id.hex,
-                c.minutes,
-                _t(c.at),
-                c.recognition,
-                c.kind,
-                c.amount_minor,
-                c.currency,
-                c.rate_table,
-            ]
-            for k, c in f.contributions.items()
-        ],
-        "feedback": [
-            [k.hex, b.collective_id.hex, b.proposal_id.hex, b.member_id.hex, b.answers, _t(b.at)]
-            for k, b in f.feedback.items()
-        ],
-        "narratives": [[k.hex, n.collective_id.hex, n.texts, n.leaf] for k, n in f.narratives.items()],
+        "segments": [[s.sha256, list(s.tables)] for s in segments],
+        **_body(f, inline, tables),
     }
+    return _dumps(doc)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _dumps(doc: dict[str, Any]) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
-def decode(data: bytes, *, start: datetime | None, end: datetime) -> Snapshot | None:
-    """The snapshot in ``data``, its period set to ``[start, end)``; ``None`` for anything else."""
+_ENCODERS: dict[str, Callable[[Any, Any], list[Any]]] = {
+    "proposals": lambda k, p: _proposal(p),
+    "objections": lambda k, o: _objection(o),
+    "agreements": lambda k, a: _agreement(a),
+    "reflections": lambda k, r: [k.hex, r.collective_id.hex, r.subject, r.review_outcome, _t(r.at), r.actions, r.done],
+    "contributions": lambda k, c: [
+        k.hex,
+        c.collective_id.hex,
+        c.member_id.hex,
+        c.minutes,
+        _t(c.at),
+        c.recognition,
+        c.kind,
+        c.amount_minor,
+        c.currency,
+        c.rate_table,
+    ],
+    "feedback": lambda k, b: [k.hex, b.collective_id.hex, b.proposal_id.hex, b.member_id.hex, b.answers, _t(b.at)],
+    "narratives": lambda k, n: [k.hex, n.collective_id.hex, n.texts, n.leaf],
+}
+KINDS = tuple(_ENCODERS)
+assert set(KINDS) == set(fx.KIND_OF.values())
+
+
+def _body(f: fx.Facts, keys: Collection[Key] | None, tables: Tables) -> dict[str, Any]:
+    """Records (all, or those in ``keys``) in the order the fold made them, and the tables from ``tables`` on."""
+    people, sets, rosters = tables
+    out: dict[str, Any] = {
+        "tables_from": list(tables),
+        "people": f.people[people:],
+        "group_sets": f.group_sets[sets:],
+        "rosters": f.rosters[rosters:],
+    }
+    for kind, enc in _ENCODERS.items():
+        records: dict[UUID, Any] = getattr(f, kind)
+        if keys is None:
+            out[kind] = [enc(k, r) for k, r in records.items()]
+        else:
+            out[kind] = [enc(k, r) for k, r in records.items() if (kind, k) in keys]
+    return out
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def decode(
+    data: bytes,
+    *,
+    start: datetime | None,
+    end: datetime,
+    segment: Callable[[str], bytes | None] = lambda sha: None,
+) -> Snapshot | None:
+    """The snapshot whose head is ``data`` (its segments read through ``segment``, by SHA-256), its
+    period set to ``[start, end)``; ``None`` for anything else."""
     try:
-        doc = json.loads(data, parse_constant=_no_constant)
+        doc = _loads(data)
         if not isinstance(doc, dict) or doc.get("version") != VERSION:
             return None
-        return _snapshot(doc, start, end)
+        snap = _snapshot(doc, start, end, segment)
+        return Snapshot(snap.facts, snap.root, snap.segments, snap.tables, sha256(data))
     except (_Bad, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
         return None
     finally:
         _UUIDS.clear()
 
 
+def _loads(data: bytes) -> Any:
+    return json.loads(data, parse_constant=_no_constant)
+
+
 def _no_constant(name: str) -> Any:
     raise _Bad(name)
 
 
-def _snapshot(doc: dict[str, Any], start: datetime | None, end: datetime) -> Snapshot:
+def _snapshot(
+    doc: dict[str, Any], start: datetime | None, end: datetime, segment: Callable[[str], bytes | None]
+) -> Snapshot:
     f = fx.Facts(start, end)
     f.size, f.next_leaf, f.latest = _int(doc["size"]), _int(doc["next_leaf"]), _opt_time(doc["latest"])
-    f.people = [_s(h) for h in doc["people"]]
-    f.group_sets = [[_s(g) for g in gs] for gs in doc["group_sets"]]
-    f.rosters = [_ints(r) for r in doc["rosters"]]
+    segments = []
+    for sha, tables in doc["segments"]:
+        data = segment(_s(sha))
+        if data is None or sha256(data) != sha:
+            raise _Bad("a segment missing or not the one the head names")
+        part = _loads(data)
+        if not isinstance(part, dict) or part.get("version") != VERSION or part["tables_from"] != tables:
+            raise _Bad("a segment of another version or place")
+        at = _tables(f)
+        segments.append(Segment(sha, frozenset(_apply(f, part)), at))
+    tables_end = _tables(f)
+    f.touched = _apply(f, doc)  # records inline in the head are in no segment yet
     f.index_tables()
     for c in doc["collectives"]:
         cf = _collective_of(c)
         f.collectives[cf.id] = cf
-    for p in doc["proposals"]:
-        pf = _proposal_of(p)
-        f.proposals[pf.id] = pf
     for k, pid, mid, versions in doc["ballots"]:
         f.ballots[_u(k)] = fx.BallotFacts(_u(pid), _u(mid), [_pos_of(v) for v in versions])
     for k, ids in doc["ballots_of"]:
         f.ballots_of[_u(k)] = [_u(b) for b in ids]
-    for o in doc["objections"]:
-        of = _objection_of(o)
-        f.objections[of.id] = of
-    for a in doc["agreements"]:
-        af = _agreement_of(a)
-        f.agreements[af.id] = af
-    for k, cid, subject, outcome, at, actions, done in doc["reflections"]:
-        f.reflections[_u(k)] = fx.ReflectionFacts(
-            _u(cid), _s(subject), _opt_s(outcome), _time(at), _int(actions), _int(done)
-        )
-    for k, cid, mid, minutes, at, recognition, kind, amount, currency, table in doc["contributions"]:
-        f.contributions[_u(k)] = fx.ContributionFacts(
-            _u(cid),
-            _u(mid),
-            _int(minutes),
-            _time(at),
-            _s(recognition),
-            _opt_s(kind),
-            _int(amount),
-            _s(currency),
-            _s(table),
-        )
-    for k, cid, pid, mid, answers, at in doc["feedback"]:
-        f.feedback[_u(k)] = fx.FeedbackFacts(_u(cid), _u(pid), _u(mid), _answers(answers), _time(at))
-    for k, cid, texts, leaf in doc["narratives"]:
-        f.narratives[_u(k)] = fx.NarrativeFacts(_u(cid), _texts(texts), _int(leaf))
     root = base64.b64decode(_s(doc["root"]), validate=True)
     if f.next_leaf < f.size or len(root) != 32:
         raise _Bad("inconsistent")
@@ -164,7 +261,63 @@ def _snapshot(doc: dict[str, Any], start: datetime | None, end: datetime) -> Sna
             not 0 <= i < len(fx.POSITIONS) for i in pf.counted[1::2]
         ):
             raise _Bad("counted index")
-    return Snapshot(f, root)
+    return Snapshot(f, root, tuple(segments), tables_end)
+
+
+def _tables(f: fx.Facts) -> Tables:
+    return len(f.people), len(f.group_sets), len(f.rosters)
+
+
+def _apply(f: fx.Facts, doc: dict[str, Any]) -> set[Key]:
+    """Apply one body (a segment's, or the head's inline one) over the state so far: its table tails
+    must start where the tables end, and its records replace earlier copies. The keys it held."""
+    if doc["tables_from"] != list(_tables(f)):
+        raise _Bad("a table tail that does not start where the tables end")
+    f.people += [_s(h) for h in doc["people"]]
+    f.group_sets += [[_s(g) for g in gs] for gs in doc["group_sets"]]
+    f.rosters += [_ints(r) for r in doc["rosters"]]
+    keys: set[Key] = set()
+    for p in doc["proposals"]:
+        pf = _proposal_of(p)
+        f.proposals[pf.id] = pf
+        keys.add(("proposals", pf.id))
+    for o in doc["objections"]:
+        of = _objection_of(o)
+        f.objections[of.id] = of
+        keys.add(("objections", of.id))
+    for a in doc["agreements"]:
+        af = _agreement_of(a)
+        f.agreements[af.id] = af
+        keys.add(("agreements", af.id))
+    for k, cid, subject, outcome, at, actions, done in doc["reflections"]:
+        rid = _u(k)
+        f.reflections[rid] = fx.ReflectionFacts(
+            _u(cid), _s(subject), _opt_s(outcome), _time(at), _int(actions), _int(done)
+        )
+        keys.add(("reflections", rid))
+    for k, cid, mid, minutes, at, recognition, kind, amount, currency, table in doc["contributions"]:
+        kid = _u(k)
+        f.contributions[kid] = fx.ContributionFacts(
+            _u(cid),
+            _u(mid),
+            _int(minutes),
+            _time(at),
+            _s(recognition),
+            _opt_s(kind),
+            _int(amount),
+            _s(currency),
+            _s(table),
+        )
+        keys.add(("contributions", kid))
+    for k, cid, pid, mid, answers, at in doc["feedback"]:
+        fid = _u(k)
+        f.feedback[fid] = fx.FeedbackFacts(_u(cid), _u(pid), _u(mid), _answers(answers), _time(at))
+        keys.add(("feedback", fid))
+    for k, cid, texts, leaf in doc["narratives"]:
+        nid = _u(k)
+        f.narratives[nid] = fx.NarrativeFacts(_u(cid), _texts(texts), _int(leaf))
+        keys.add(("narratives", nid))
+    return keys
 
 
 # -- each kind of state, both ways -------------------------------------------------------------

@@ -1,0 +1,134 @@
+"""Where a snapshot of the report fold lives on disk: a head file, and its segments in a folder beside it.
+
+``<data>/cache/report-facts.json`` is the head; ``<data>/cache/report-facts-segments/`` holds
+the segments, each named by the SHA-256 of its bytes (``snapshot.py`` says why). A save writes
+the new segment (if any) and then the head, each beside its place and renamed in, so a reader
+sees the old snapshot or the new one, never half of one. Segments no head names any more are
+removed, once they are old enough that no save running at the same time (``copro project
+--follow`` and ``copro report`` may both save) can be about to name them: a reader that still
+finds one missing ignores the snapshot and folds from leaf 0, which costs time only.
+
+Everything here is a cache: a file that cannot be read or written costs the next report time,
+never this one, so I/O errors are ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from collections.abc import Collection
+from datetime import datetime
+from pathlib import Path
+
+from ledger.governance.report import facts as fx
+from ledger.governance.report.snapshot import (
+    Key,
+    Segment,
+    Snapshot,
+    decode,
+    encode,
+    encode_segment,
+    plan,
+    sha256,
+)
+
+GRACE_SECONDS = 600  # an unnamed segment younger than this may belong to a save still under way
+_NAME = re.compile(r"[0-9a-f]{64}\.json")
+
+
+def segments_folder(head: Path) -> Path:
+    """The folder of a head's segments: ``report-facts.json`` -> ``report-facts-segments``."""
+    return head.with_name(f"{head.stem}-segments")
+
+
+def load(head: Path, *, start: datetime | None, end: datetime) -> Snapshot | None:
+    """The snapshot at ``head`` with its period set, or ``None`` if it is missing or does not decode."""
+    try:
+        data = head.read_bytes()
+    except OSError:
+        return None
+    folder = segments_folder(head)
+
+    def segment(sha: str) -> bytes | None:
+        if not re.fullmatch(r"[0-9a-f]{64}", sha):
+            return None  # a head naming anything but a segment: never a path to follow
+        try:
+            return (folder / f"{sha}.json").read_bytes()
+        except OSError:
+            return None
+
+    return decode(data, start=start, end=end, segment=segment)
+
+
+def save(head: Path, previous: Snapshot | None, facts: fx.Facts, root: bytes) -> Snapshot | None:
+    """Save ``facts`` (folded on from ``previous``, or from leaf 0 when ``None``): a new segment of the
+    records touched since (merged with the last small ones, ``snapshot.plan``), then the head.
+    The snapshot as saved (to fold on from in memory), or ``None`` if it could not be written."""
+    touched: Collection[Key] = facts.touched
+    p = plan(previous, touched)
+    segments = list(p.kept)
+    folder = segments_folder(head)
+    try:
+        if p.keys or _tables(facts) != p.tables:
+            data = encode_segment(facts, p.keys, p.tables)
+            sha = sha256(data)
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_atomically(folder / f"{sha}.json", data)
+            segments.append(Segment(sha, p.keys, p.tables))
+        tables = _tables(facts)
+        data = encode(facts, root, segments, inline=(), tables=tables)
+        write_atomically(head, data)
+        facts.touched = set()
+        _remove_unnamed(folder, {s.sha256 for s in segments})
+    except OSError:
+        return None
+    return Snapshot(facts, root, tuple(segments), tables, sha256(data))
+
+
+def head_digest(head: Path) -> str | None:
+    """The SHA-256 of the head on disk (``None`` if there is none): whether another process saved since."""
+    try:
+        return sha256(head.read_bytes())
+    except OSError:
+        return None
+
+
+def stored_bytes(head: Path) -> int:
+    """The bytes a snapshot takes: its head and every segment in its folder (what a benchmark reports)."""
+    total = head.stat().st_size if head.exists() else 0
+    folder = segments_folder(head)
+    if folder.is_dir():
+        total += sum(p.stat().st_size for p in folder.iterdir() if _NAME.fullmatch(p.name))
+    return total
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write beside ``path`` and rename in, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def _tables(f: fx.Facts) -> tuple[int, int, int]:
+    return len(f.people), len(f.group_sets), len(f.rosters)
+
+
+def _remove_unnamed(folder: Path, named: set[str]) -> None:
+    if not folder.is_dir():
+        return
+    old = time.time() - GRACE_SECONDS
+    for path in folder.iterdir():
+        if _NAME.fullmatch(path.name) and path.stem not in named:
+            try:
+                if path.stat().st_mtime < old:
+                    path.unlink()
+            except OSError:
+                pass
