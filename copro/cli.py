@@ -20,6 +20,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from copro.cli_args import (
     Parser,
@@ -50,6 +51,10 @@ from ledger.log.keystore import KeysFolder
 from ledger.log.merkle import ProofError
 from ledger.log.operational import operational_sentence
 from ledger.log.signed_note import NoteError, NoteVerifier, verifier_key
+
+if TYPE_CHECKING:
+    from ledger.governance.report.snapshot import Snapshot
+    from ledger.log.application import Ledger
 
 Handler = Callable[[argparse.Namespace], int]
 DEFAULT_ORIGIN = "copro.localhost/ledger"
@@ -390,7 +395,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_project(args: argparse.Namespace) -> int:
-    """Bring the read side (tallies, participation) up to date; --follow keeps it there."""
+    """Bring the read side (tallies, participation) up to date; --follow keeps it there.
+
+    The read side includes the report fold's snapshot (``<data>/cache/report-facts.json``):
+    kept fresh here, a report folds only the events since the last poll.
+    """
     import time
 
     from ledger.governance.views import GovernanceViews, open_view
@@ -399,12 +408,28 @@ def cmd_project(args: argparse.Namespace) -> int:
     views = GovernanceViews(ledger, open_view(ledger.config))
     done = views.rebuild() if args.rebuild else views.catch_up()
     print(f"{'Rebuilt the views from' if args.rebuild else 'Applied'} {done} events.", flush=True)
+    held = _refresh_report_snapshot(ledger, None)
     while args.follow:
         time.sleep(args.interval)
         done = views.catch_up()
         if done:
             print(f"Applied {done} events.", flush=True)
+            held = _refresh_report_snapshot(ledger, held)
     return 0
+
+
+def _refresh_report_snapshot(ledger: Ledger, held: Snapshot | None) -> Snapshot | None:
+    """Fold the new events into the report snapshot; a log the report cannot read is said, not fatal:
+    the snapshot is a cache, and ``copro verify`` is the place to find what is wrong."""
+    from ledger.governance.report.figures import ReportError
+    from ledger.governance.report.provenance import ProvenanceError
+    from ledger.governance.report_source import refresh
+
+    try:
+        return refresh(ledger.merkle_log, ledger.config, held).snapshot
+    except (ReportError, ProvenanceError) as e:
+        print(f"copro: the report snapshot was not refreshed: {e}", file=sys.stderr, flush=True)
+        return None
 
 
 def cmd_proof(args: argparse.Namespace) -> int:

@@ -9,10 +9,13 @@ own rows for the keys in force, and the events after the fold's snapshot.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ledger.governance.replay.events import Event
+from ledger.governance.report.build import Refreshed, refresh_snapshot
 from ledger.governance.report.provenance import LogKeys, checked_events, log_keys
+from ledger.governance.report.snapshot import Snapshot
 from ledger.log.config import LedgerConfig
 from ledger.log.key_history import key_history
 from ledger.log.record import record_bytes
@@ -24,6 +27,12 @@ SNAPSHOT = Path("cache") / "report-facts.json"
 def snapshot_path(config: LedgerConfig) -> Path:
     """Where the report fold's snapshot is kept: the data folder (a cache; deleting it costs time only)."""
     return config.data_dir / SNAPSHOT
+
+
+def refresh(log: MerkleLogMixin, config: LedgerConfig, held: Snapshot | None = None) -> Refreshed:
+    """Fold the events since the report snapshot into it (``build.refresh_snapshot``): the projection
+    worker's part in keeping a report's cost that of the events since the worker last polled."""
+    return refresh_snapshot(LiveSource(log), snapshot_path(config), now=datetime.now(UTC), held=held)
 
 
 class LiveSource:

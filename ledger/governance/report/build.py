@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.governance.replay.events import Event
 from ledger.governance.replay.live import Leaves
+from ledger.governance.report import snapshot_files
 from ledger.governance.report.figures import ReportError, document_of, fold, report_document
 from ledger.governance.report.provenance import (
     CheckedLog,
@@ -38,7 +39,6 @@ from ledger.governance.report.provenance import (
     open_checkpoint,
     report_key,
 )
-from ledger.governance.report import snapshot_files
 from ledger.governance.report.snapshot import Snapshot
 from ledger.log.canonical import strict_loads
 from ledger.log.file_signatures import sign_folder
@@ -309,9 +309,7 @@ class Refreshed:
     snapshot: Snapshot | None
 
 
-def refresh_snapshot(
-    source: LogSource, path: Path, *, now: datetime, held: Snapshot | None = None
-) -> Refreshed:
+def refresh_snapshot(source: LogSource, path: Path, *, now: datetime, held: Snapshot | None = None) -> Refreshed:
     """Fold the events since the snapshot at ``path`` into it and save it, so that the next report
     folds only what came after: ``copro project`` calls it after each catch-up.
 

@@ -206,9 +206,10 @@ class Facts:
     feedback: dict[UUID, FeedbackFacts] = field(default_factory=dict)
     narratives: dict[UUID, NarrativeFacts] = field(default_factory=dict)
     # The records created or changed since the snapshot this state was read from (all of them
-    # for a fold from leaf 0), as (kind, id): what the snapshot's next segment must hold. Each step changes only the record of its event's own aggregate, keyed by the
-    # event's originator id (``KIND_OF``), besides the open state (collectives, ballots) and
-    # the append-only tables, which a snapshot keeps apart.
+    # for a fold from leaf 0), as (kind, id): what the snapshot's next segment must hold. Each
+    # step changes only the record of its event's own aggregate, keyed by the event's
+    # originator id (``KIND_OF``), besides the open state (collectives, ballots) and the
+    # append-only tables, which a snapshot keeps apart.
     touched: set[tuple[str, UUID]] = field(default_factory=set)
 
     people: list[str] = field(default_factory=list)  # member hex of every roster and counted ballot
