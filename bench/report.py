@@ -13,6 +13,13 @@ figures, HTML, PDF, three signatures per file):
   last quarter's), cold too; it leaves the fold's snapshot at the period's start;
 - **warm**: the period's report, with ``--previous`` and that snapshot: what a steward's
   quarterly report costs. ``copro report verify`` (the full recompute) then checks it.
+- **kept**: the same report again, from the same snapshot at the period's start, but
+  after the projection worker (``copro project --follow``) has folded the period into it
+  (``refresh_snapshot``, timed as "worker"): what a report costs when the worker runs.
+
+The snapshot is a head and segments (ledger/governance/report/snapshot.py); "snapshot"
+is their bytes on disk after the warm build, "written" the bytes the warm build wrote
+(its new segment and head), which is what no longer grows with the log.
 
 ``--no-cold`` skips the cold build (the slow one at 1M) and the check that the warm
 figures equal the cold ones (tests/test_report_*.py prove that).
@@ -39,7 +46,8 @@ from typing import Any
 
 from bench.common import PASSPHRASE, tempdir
 from bench.report_ledger import cached_ledger
-from ledger.governance.report.build import Built, build_report, live_records, principal, read_previous
+from ledger.governance.report import snapshot_files
+from ledger.governance.report.build import Built, build_report, live_records, principal, read_previous, refresh_snapshot
 from ledger.governance.report.verify import verify_report
 from ledger.governance.report_source import LiveSource, snapshot_path
 from ledger.log.application import Ledger
@@ -131,15 +139,30 @@ def run(cfg: LedgerConfig, period_events: int, verify: bool, cold_too: bool = Tr
         cold: Built | None = None
         cold_s = 0.0
         if cold_too:
-            snapshot.unlink(missing_ok=True)
+            snapshot_files.remove(snapshot)
             cold_s, cold = build("cold", since=start, until=end)
-        snapshot.unlink(missing_ok=True)
+        snapshot_files.remove(snapshot)
         prev_s, _ = build("previous", since=before if before < start else None, until=start)
+        aside = work / "aside" / snapshot.name
+        aside.parent.mkdir()
+        snapshot_files.copy(snapshot, aside)
         renders.clear()
+        mark = time.time()
         warm_s, warm = build("warm", since=start, until=end, previous=work / "previous")
         load = load_average()
+        written = _written_since(snapshot, mark)
         render_s = sum(renders.values())
         html_s = sum(s for name, s in renders.items() if name.endswith(".html"))
+        snapshot_bytes = snapshot_files.stored_bytes(snapshot)
+        snapshot_files.copy(aside, snapshot)  # back to the period's start: now the worker folds the period
+        t = time.perf_counter()
+        worker_folded = refresh_snapshot(LiveSource(ledger.merkle_log), snapshot, now=end).folded
+        worker_s = time.perf_counter() - t
+        renders.clear()
+        kept_s, kept = build("kept", since=start, until=end, previous=work / "previous")
+        kept_render_s = sum(renders.values())
+        if {k: v for k, v in kept.doc.items() if k != "log"} != {k: v for k, v in warm.doc.items() if k != "log"}:
+            raise SystemExit("the report after the worker's refresh differs from the warm one")
         sign_s = sign_seconds(work / "warm", ["report.json", *RENDERERS], warm, keys.report.signing_key)
         if cold is not None and (
             cold.doc["decisions"] != warm.doc["decisions"] or cold.doc["influence"] != warm.doc["influence"]
@@ -165,12 +188,24 @@ def run(cfg: LedgerConfig, period_events: int, verify: bool, cold_too: bool = Tr
             "sign": sign_s,
             "load": load,
             "decisions": len(warm.doc["decisions"]["items"]),
-            "snapshot_bytes": snapshot.stat().st_size,
+            "snapshot_bytes": snapshot_bytes,
+            "written": written,
+            "worker": worker_s,
+            "worker_folded": worker_folded,
+            "kept": kept_s,
+            "kept_folded": kept.folded,
+            "kept_figures": kept_s - kept_render_s,
             "verified": ok,
         }
     finally:
         ledger.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _written_since(head: Path, mark: float) -> int:
+    """The snapshot bytes written since ``mark``: the head and the segments made since (what a save costs)."""
+    files = [head, *snapshot_files.segments_folder(head).glob("*.json")]
+    return sum(p.stat().st_size for p in files if p.exists() and p.stat().st_mtime >= mark)
 
 
 def main() -> None:
@@ -189,7 +224,8 @@ def main() -> None:
     print(
         f"  {'events':>9}  {'cold s':>7}  {'folded':>9}  {'previous s':>10}  {'warm s':>7}  {'folded':>7}  "
         f"{'render s':>8}  {'html s':>6}  {'pdf s':>6}  {'figures s':>9}  {'sign s':>6}  {'decisions':>9}  "
-        f"{'snapshot':>10}  verify  load"
+        f"{'snapshot':>10}  {'written':>8}  {'worker s':>8}  {'folded':>7}  {'kept s':>6}  {'folded':>6}  "
+        f"{'kept figures s':>14}  verify  load"
     )
     for r in rows:
         verified = "-" if r["verified"] is None else "pass" if r["verified"] else "FAIL"
@@ -198,14 +234,16 @@ def main() -> None:
             f"  {r['size']:>9,}  {cold}  {r['previous']:>10.2f}  "
             f"{r['warm']:>7.2f}  {r['warm_folded']:>7,}  {r['render']:>8.2f}  {r['html']:>6.2f}  {r['pdf']:>6.2f}  "
             f"{r['figures']:>9.2f}  {r['sign']:>6.2f}  {r['decisions']:>9}  {r['snapshot_bytes']:>10,}  "
-            f"{verified:>6}  {r['load']}"
+            f"{r['written']:>8,}  {r['worker']:>8.2f}  {r['worker_folded']:>7,}  {r['kept']:>6.2f}  "
+            f"{r['kept_folded']:>6,}  {r['kept_figures']:>14.2f}  {verified:>6}  {r['load']}"
         )
     base = rows[0]
     for r in rows[1:]:
         cold = "" if r["cold_folded"] is None else f", cold {r['cold'] / base['cold']:.2f}"
         print(
             f"  ratio {r['size']:,} / {base['size']:,} events: warm {r['warm'] / base['warm']:.2f}, "
-            f"warm figures {r['figures'] / base['figures']:.2f}{cold}"
+            f"warm figures {r['figures'] / base['figures']:.2f}, kept {r['kept'] / base['kept']:.2f}, "
+            f"kept figures {r['kept_figures'] / base['kept_figures']:.2f}{cold}"
         )
 
 

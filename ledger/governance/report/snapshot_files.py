@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Collection
@@ -102,6 +103,20 @@ def stored_bytes(head: Path) -> int:
     if folder.is_dir():
         total += sum(p.stat().st_size for p in folder.iterdir() if _NAME.fullmatch(p.name))
     return total
+
+
+def remove(head: Path) -> None:
+    """Delete a snapshot, head and segments (the next report folds from leaf 0)."""
+    head.unlink(missing_ok=True)
+    shutil.rmtree(segments_folder(head), ignore_errors=True)
+
+
+def copy(head: Path, to: Path) -> None:
+    """Copy a snapshot, head and segments, to the head path ``to`` (a benchmark keeps one aside)."""
+    remove(to)
+    shutil.copyfile(head, to)
+    if segments_folder(head).is_dir():
+        shutil.copytree(segments_folder(head), segments_folder(to))
 
 
 def write_atomically(path: Path, data: bytes) -> None:
