@@ -746,7 +746,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=port_arg, default=5000)
     sv.add_argument("--demo", action="store_true", help="seed the demo collective first if it is not there yet")
     sv.set_defaults(handler=cmd_serve)
-    pj = sub.add_parser("project", help="update the read side (tallies, participation) from the log")
+    pj = sub.add_parser("project", help="update the read side (tallies, participation, report snapshot) from the log")
     pj.add_argument("--rebuild", action="store_true", help="drop the views and replay the whole log")
     pj.add_argument("--follow", action="store_true", help="keep applying new events (a projection worker)")
     pj.add_argument("--interval", type=interval_arg, default=1.0, help="seconds between polls with --follow")

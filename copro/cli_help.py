@@ -67,7 +67,10 @@ HELP: dict[str, tuple[str, str]] = {
     ),
     "verify-update": ("Check that a newer bundle extends an older one.", "copro verify-update old.tar.gz new.tar.gz"),
     "serve": ("Serve the web pages members use.", "copro serve --port 5000"),
-    "project": ("Bring the tallies and participation figures up to date from the log.", "copro project --follow"),
+    "project": (
+        "Bring the tallies, participation figures and report snapshot up to date from the log.",
+        "copro project --follow",
+    ),
     "proof": (
         "Print a proof that one event is in the log, or that the log only grew.",
         "copro proof --consistency 10 20",

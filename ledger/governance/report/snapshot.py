@@ -252,14 +252,12 @@ def _snapshot(
         raise _Bad("inconsistent")
     people, sets = len(f.people), len(f.group_sets)
     for r in f.rosters:  # every packed index must point into its table
-        if len(r) % 2 or any(not 0 <= i < people for i in r[::2]) or any(not 0 <= i < sets for i in r[1::2]):
+        if len(r) % 2 or not _within(r[::2], people) or not _within(r[1::2], sets):
             raise _Bad("roster")
     for pf in f.proposals.values():
         if not -1 <= pf.roster < len(f.rosters) or len(pf.counted) % 2:
             raise _Bad("packed votes")
-        if any(not 0 <= i < people for i in pf.counted[::2]) or any(
-            not 0 <= i < len(fx.POSITIONS) for i in pf.counted[1::2]
-        ):
+        if not _within(pf.counted[::2], people) or not _within(pf.counted[1::2], len(fx.POSITIONS)):
             raise _Bad("counted index")
     return Snapshot(f, root, tuple(segments), tables_end)
 
@@ -499,9 +497,15 @@ def _int(value: Any) -> int:
 
 
 def _ints(value: Any) -> list[int]:
-    if not isinstance(value, list) or not all(type(v) is int for v in value):
+    # set(map(type, ...)) runs in C: a counted list holds a number per voter, and there is one per decision
+    if not isinstance(value, list) or not set(map(type, value)) <= {int}:
         raise _Bad("not a list of whole numbers")
     return value
+
+
+def _within(indexes: list[int], size: int) -> bool:
+    """Every index points into a table of ``size`` (min and max run in C)."""
+    return not indexes or (min(indexes) >= 0 and max(indexes) < size)
 
 
 def _bool(value: Any) -> bool:

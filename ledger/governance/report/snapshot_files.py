@@ -14,6 +14,7 @@ never this one, so I/O errors are ignored.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -97,12 +98,14 @@ def head_digest(head: Path) -> str | None:
 
 
 def stored_bytes(head: Path) -> int:
-    """The bytes a snapshot takes: its head and every segment in its folder (what a benchmark reports)."""
-    total = head.stat().st_size if head.exists() else 0
+    """The bytes a snapshot takes: its head and the segments it names (what a benchmark reports)."""
+    try:
+        data = head.read_bytes()
+        names = [str(entry[0]) for entry in json.loads(data)["segments"]]
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return 0
     folder = segments_folder(head)
-    if folder.is_dir():
-        total += sum(p.stat().st_size for p in folder.iterdir() if _NAME.fullmatch(p.name))
-    return total
+    return len(data) + sum((folder / f"{n}.json").stat().st_size for n in names if _NAME.fullmatch(f"{n}.json"))
 
 
 def remove(head: Path) -> None:
