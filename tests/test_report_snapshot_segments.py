@@ -253,3 +253,20 @@ def test_copro_project_follow_folds_each_new_batch_into_the_snapshot(
     assert built.resumed_at == size and built.folded == 0
     full = fold(story.events(), start=None, end=_second(later()))
     assert _figures(built.doc) == _figures(document_of(full, None))
+
+
+def test_the_worker_reads_the_files_again_when_a_report_saved_since_its_last_poll(story: Story, tmp_path: Path) -> None:
+    from ledger.governance.report.build import refresh_snapshot
+
+    snapshot = tmp_path / "facts.json"
+    source = LiveSource(story.gov.merkle_log)
+    held = refresh_snapshot(source, snapshot, now=later()).snapshot
+    assert held is not None and held.facts.next_leaf == story.gov.merkle_log.log_size()
+    again = refresh_snapshot(source, snapshot, now=later(), held=held)
+    assert again.folded == 0 and again.snapshot is held, "nothing new: the state in memory, not read again"
+    _more_activity(story, 1)
+    built = _report(story, tmp_path, "report", snapshot)  # a report folds the new events and saves
+    assert built.folded > 0
+    after = refresh_snapshot(LiveSource(story.gov.merkle_log), snapshot, now=later(), held=held)
+    assert after.folded == 0, "the report's save was read, not the worker's older state folded on"
+    assert after.snapshot is not None and after.snapshot.facts.next_leaf == story.gov.merkle_log.log_size()
