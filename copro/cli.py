@@ -42,6 +42,7 @@ from copro.monitor_cli import add_monitor_parser
 from copro.opening import config_of, load_keys
 from copro.receipt_cli import add_receipt_parser
 from copro.report_cli import add_report_parser
+from copro.settings import check_environment
 from copro.witness_cli import add_witness_parser
 from ledger.log.config import LedgerConfig
 from ledger.log.errors import ConfigurationError, CoproError
@@ -755,6 +756,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else 2
     handler: Handler = args.handler
     try:
+        check_environment(data_dir=args.data, mail=False)
         return handler(args)
     except CoproError as e:
         print(f"copro: {e.diagnostics()}", file=sys.stderr)
