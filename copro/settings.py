@@ -203,16 +203,16 @@ def check_environment(
         value = env.get(setting.name)
         if setting.check is not None and value is not None:
             setting.check(value)
-    for secret in ("COPRO_DATABASE_PASSWORD", "COPRO_SECRET_KEY"):
-        secret_from_env(secret, env)  # readable, not empty, not given twice
+    for name in ("COPRO_DATABASE_PASSWORD", "COPRO_SECRET_KEY"):
+        secret_from_env(name, env)  # readable, not empty, not given twice
     if environ is None:
         passphrase_from_env(required=False)  # at least 12 characters, from the variable or its file
         LedgerConfig.from_env(data_dir)  # the password file goes with a URL that has no password
     idle, most = env.get("COPRO_SESSION_IDLE", "").strip(), env.get("COPRO_SESSION_MAX", "").strip()
     if idle and most and int(idle) > int(most):
         raise ConfigurationError("COPRO_SESSION_IDLE is longer than COPRO_SESSION_MAX; make the idle time shorter.")
-    secret = secret_from_env("COPRO_SECRET_KEY", env)
-    if secret is not None and len(secret) < 32:
+    session_key = secret_from_env("COPRO_SECRET_KEY", env)
+    if session_key is not None and len(session_key) < 32:
         raise ConfigurationError(
             "COPRO_SECRET_KEY is shorter than 32 characters; make a long random one with 'openssl rand -base64 48'."
         )

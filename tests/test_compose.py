@@ -61,7 +61,7 @@ def test_postgres_is_pinned_with_a_named_volume_and_a_health_check(compose: dict
 def test_every_image_is_pinned_and_each_service_is_checked_or_waits(compose: dict[str, Any]) -> None:
     for name, service in compose["services"].items():
         image = service.get("image", "")
-        assert image and ":" in image and not image.endswith(":latest") or service.get("build"), name
+        assert (image and ":" in image and not image.endswith(":latest")) or service.get("build"), name
         if name in OURS:
             assert service["depends_on"]["db"]["condition"] == "service_healthy", name
     assert "/healthz" in " ".join(compose["services"]["web"]["healthcheck"]["test"])
@@ -184,7 +184,11 @@ def test_the_services_run_as_the_file_says(deployment: tuple[Host, dict[str, str
     try:
         # The one-off init step: keys and the ledger, on PostgreSQL.
         init = subprocess.run(
-            host.command(services["init"]), env=host.env(services["init"], base), cwd=ROOT, capture_output=True, text=True
+            host.command(services["init"]),
+            env=host.env(services["init"], base),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
         )
         assert init.returncode == 0, init.stderr
         assert "ready" in init.stdout and (host.data / "keys").is_dir()

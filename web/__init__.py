@@ -23,7 +23,7 @@ from web import diffs, operations, proxies, sessions
 
 
 def _secret_key(data_dir: Path) -> str:
-    """From COPRO_SECRET_KEY (or the file COPRO_SECRET_KEY_FILE names), else a random key kept (0600) in the data folder.
+    """From COPRO_SECRET_KEY (or the file COPRO_SECRET_KEY_FILE names), else a random key kept in the data folder.
 
     Several web processes must share one key, so production gives it as a secret file.
     """

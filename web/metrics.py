@@ -91,10 +91,9 @@ def exposition(views: GovernanceViews) -> tuple[bytes, str]:
     """The text Prometheus scrapes: every process's counters (multiprocess mode) or this one's, and the lags."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         for collector in (REQUEST_SECONDS, REQUESTS, VOTES_ACCEPTED, APPEND_SECONDS):
             registry.register(collector)
     registry.register(LagCollector(views))
     return generate_latest(registry), CONTENT_TYPE_LATEST
-

@@ -11,12 +11,13 @@ Prometheus on the internal network: the Caddyfile does not pass it on to the int
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, jsonify
 
 from ledger.governance.readiness import database_problem, projection_lag
 from ledger.log.errors import ConfigurationError
-from web import metrics
+from web import metrics, sessions
 from web.state import copro
 
 bp = Blueprint("operations", __name__)
@@ -53,11 +54,12 @@ def readyz() -> Response:
     checks["keys"] = "ok" if keys is not None and keys.event is not None else "The ledger's keys are not loaded."
     if problem is None:
         allowed = current_app.config["COPRO_READY_MAX_LAG"]
-        lag = projection_lag(state.views)
+        lag = projection_lag(state.views, datetime.fromtimestamp(sessions.clock(current_app)(), UTC))
         checks["projections"] = (
             "ok"
             if lag <= allowed
-            else f"The views are {lag:.0f} s behind the log (more than {allowed} s); is 'copro project --follow' running?"
+            else f"The views are {lag:.0f} s behind the log (more than {allowed} s); "
+            "is 'copro project --follow' running?"
         )
     else:
         checks["projections"] = "not checked: the database does not answer."

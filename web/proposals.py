@@ -171,7 +171,11 @@ def position(collective_id: UUID, proposal_id: UUID) -> Response:
         proposal_id,
         lambda me, c, p: metrics.vote_accepted(
             copro.gov.cast_ballot(
-                p.id, member_id=me, position=chosen, reason=form("reason", 4000), version_hash=form("version", 80) or None
+                p.id,
+                member_id=me,
+                position=chosen,
+                reason=form("reason", 4000),
+                version_hash=form("version", 80) or None,
             )
         ),
         f"Your position is recorded: {label}.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from ledger.governance.views import GovernanceViews
 from ledger.log.application import Ledger
@@ -22,11 +23,11 @@ def database_problem(config: LedgerConfig, timeout: int = PING_TIMEOUT) -> str |
     """None if a fresh connection answers within ``timeout`` seconds, else one sentence (no password)."""
     if config.database_url is None:
         try:
-            con = sqlite3.connect(f"file:{config.sqlite_path}?mode=ro", uri=True, timeout=timeout)
+            lite = sqlite3.connect(f"file:{config.sqlite_path}?mode=ro", uri=True, timeout=timeout)
             try:
-                con.execute("SELECT 1 FROM copro_meta LIMIT 1").fetchall()
+                lite.execute("SELECT 1 FROM copro_meta LIMIT 1").fetchall()
             finally:
-                con.close()
+                lite.close()
         except sqlite3.Error as e:
             return f"The SQLite ledger {config.sqlite_path} cannot be read ({e})."
         return None
@@ -55,8 +56,8 @@ def _recorded_at(ledger: Ledger, leaf: int) -> datetime | None:
     notes = ledger.recorder.select_notifications(start=leaf + 1, limit=1)
     if not notes:
         return None
-    stamp: datetime = ledger.mapper.to_domain_event(notes[0]).timestamp
-    return stamp
+    event: Any = ledger.mapper.to_domain_event(notes[0])
+    return cast(datetime, event.timestamp)
 
 
 def _waited(ledger: Ledger, leaf: int, now: datetime | None) -> float:
