@@ -187,7 +187,7 @@ def test_one_json_line_per_request_with_an_id_and_no_secret(site: Site) -> None:
         amara = Member(base, site, "amara")
         amara.get(site.url("/"))
         fetch(base + invitation)
-        status, _, headers = fetch(base + "/healthz", headers={"X-Request-Id": "chosen-by-a-stranger"})
+        _, _, headers = fetch(base + "/healthz", headers={"X-Request-Id": "chosen-by-a-stranger"})
     lines = [json.loads(line) for line in log.getvalue().splitlines()]
     assert len(lines) >= 5
     for line in lines:
@@ -201,14 +201,11 @@ def test_one_json_line_per_request_with_an_id_and_no_secret(site: Site) -> None:
         assert secret not in text
 
 
-def test_a_trusted_proxy_passes_its_request_id_on(site: Site) -> None:
-    site.app.wsgi_app = __import__("web.proxies", fromlist=["wrap"]).wrap(  # type: ignore[method-assign]
-        site.app.wsgi_app.app if hasattr(site.app.wsgi_app, "app") else site.app.wsgi_app,  # type: ignore[attr-defined]
-        1,
-    )
+def test_a_trusted_proxy_passes_its_request_id_on(gov: Governance, config: LedgerConfig) -> None:
+    site = make_site(gov, config, COPRO_TRUSTED_PROXIES=1)  # one proxy in front, as in docker-compose.yml
     with captured_log() as log, live_server(site.app) as base:
         _, _, headers = fetch(base + "/healthz", headers={"X-Request-Id": "caddy-1234"})
         _, _, odd = fetch(base + "/healthz", headers={"X-Request-Id": "bad id\twith tabs"})
     assert headers["X-Request-Id"] == "caddy-1234"
     assert re.fullmatch(r"[0-9a-f]{32}", odd["X-Request-Id"])
-    assert [json.loads(line)["request_id"] for line in log.getvalue().splitlines()][0] == "caddy-1234"
+    assert next(json.loads(line)["request_id"] for line in log.getvalue().splitlines()) == "caddy-1234"
