@@ -24,4 +24,4 @@ RUN pip install --no-cache-dir .
 USER copro
 ENV COPRO_DATA=/data PYTHONUNBUFFERED=1
 EXPOSE 8000
-CMD ["gunicorn", "--config", "gunicorn.conf.py", "copro.wsgi:app"]
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "copro.wsgi:application()"]

@@ -1,4 +1,4 @@
-"""gunicorn's settings for copro: ``gunicorn --config gunicorn.conf.py copro.wsgi:app``.
+"""gunicorn's settings for copro: ``gunicorn --config gunicorn.conf.py 'copro.wsgi:application()'``.
 
 gthread workers: a request mostly waits on PostgreSQL, so threads in a few processes
 serve many members at once without a process each. The access log is off: copro

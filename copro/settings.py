@@ -179,8 +179,8 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("COPRO_DOMAIN", "the domain Caddy obtains a TLS certificate for", "none", "copro.example.org"),
     Setting(
-        "COPRO_SMTP_HOST, _PORT, _FROM, _USERNAME, _STARTTLS, _CAFILE, _PASSWORD(_FILE)",
-        "the mail server for reminders (see Mail)",
+        "COPRO_SMTP_*",
+        "the mail server for reminders: HOST, PORT, FROM, USERNAME, STARTTLS, CAFILE, PASSWORD(_FILE) (see Mail)",
         "no email",
         "smtp.example.org",
     ),

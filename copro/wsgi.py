@@ -1,4 +1,4 @@
-"""The WSGI entry for gunicorn: ``gunicorn --config gunicorn.conf.py copro.wsgi:app``.
+"""The WSGI entry for gunicorn: ``gunicorn --config gunicorn.conf.py 'copro.wsgi:application()'``.
 
 Here, not in ``web``, because it checks the whole environment first (``copro.settings``,
 which knows every variable, the CLI's too) and turns a configuration mistake into one
@@ -30,6 +30,3 @@ def application() -> Flask:
         if sentence is None:
             raise  # a bug in copro: its traceback is what a maintainer needs
         raise AppImportError(f"copro: {sentence}") from None
-
-
-app = application()
