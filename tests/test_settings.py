@@ -58,7 +58,7 @@ def test_the_command_stops_with_one_sentence_and_writes_nothing(
 def test_a_secret_file_that_is_empty_or_given_twice_is_refused(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.write_text("\n")
-    with pytest.raises(ConfigurationError, match="COPRO_SECRET_KEY_FILE names .*empty; write the secret into it"):
+    with pytest.raises(ConfigurationError, match=r"COPRO_SECRET_KEY_FILE names .*empty; write the secret into it"):
         check_environment({"COPRO_SECRET_KEY_FILE": str(empty)})
     with pytest.raises(ConfigurationError, match="Both COPRO_SECRET_KEY and COPRO_SECRET_KEY_FILE are set"):
         check_environment({"COPRO_SECRET_KEY_FILE": str(empty), "COPRO_SECRET_KEY": "x" * 40})
@@ -78,7 +78,7 @@ def test_a_mail_setting_stops_the_web_app_but_not_the_command(tmp_path: Path) ->
 
 def test_a_prometheus_folder_that_is_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("")
-    with pytest.raises(ConfigurationError, match="PROMETHEUS_MULTIPROC_DIR is .*, which is a file; give a folder"):
+    with pytest.raises(ConfigurationError, match=r"PROMETHEUS_MULTIPROC_DIR is .*, which is a file; give a folder"):
         check_environment({"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "f")})
 
 
@@ -114,7 +114,7 @@ def test_the_wsgi_entry_says_the_sentence_as_gunicorn_prints_it(monkeypatch: pyt
     from copro import wsgi
 
     monkeypatch.setenv("COPRO_TRUSTED_PROXIES", "everyone")
-    with pytest.raises(AppImportError, match="^copro: COPRO_TRUSTED_PROXIES is 'everyone'"):
+    with pytest.raises(AppImportError, match=r"^copro: COPRO_TRUSTED_PROXIES is 'everyone'"):
         wsgi.application()
 
 
