@@ -11,8 +11,10 @@ shape: pinned images, a named volume, health checks, secrets only as files, non-
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,7 +36,7 @@ from ledger.log.keystore import KeysFolder
 from ledger.personal.side_store import SideStore
 from tests.compose_support import ROOT, Host, command_of, environment_of, load_compose
 from tests.governance_world import build_world
-from tests.services import _free_port, create_database
+from tests.services import _free_port, create_database, missing
 from web.accounts import AccountStore
 
 PASSPHRASE = "a passphrase for the compose test"
@@ -260,15 +262,42 @@ def test_the_services_run_as_the_file_says(deployment: tuple[Host, dict[str, str
         assert re.search(r"^copro_projection_lag_seconds 0\.0$", text, re.M), text
         assert re.search(r"^copro_checkpoint_age_seconds 0\.0$", text, re.M), text
 
+        # Caddy, from the Caddyfile, in front of gunicorn: ids pass through, /metrics does not.
+        caddy_id = through_caddy(host, base, port, running)
+
         # One JSON line per request, from gunicorn's workers; the access log itself is off.
         web.stop()
         lines = [line for line in web.output().splitlines() if line.startswith("{")]
         assert any('"endpoint": "home.collective"' in line or '"endpoint": "home.' in line for line in lines), lines
         assert SESSION_SECRET not in web.output() and PASSPHRASE not in web.output()
+        assert any(json.loads(line)["request_id"] == caddy_id for line in lines), "Caddy's X-Request-Id is the log's"
         gov.close()
     finally:
         for service in reversed(running):
             service.stop()
+
+
+def through_caddy(host: Host, base: dict[str, str], web_port: int, running: list[Running]) -> str:
+    """Run the Caddyfile with web:8000 pointed at this gunicorn and plain HTTP; return the id of one request."""
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        missing("Caddy is not installed (apt-get install caddy)")
+    assert caddy
+    port = _free_port()
+    text = (ROOT / "Caddyfile").read_text().replace("web:8000", f"127.0.0.1:{web_port}")
+    config = host.tmp / "Caddyfile"
+    config.write_text("{\n\tadmin off\n}\n" + text)  # no admin port: other tests may run a Caddy too
+    env = {**base, "COPRO_DOMAIN": f"http://127.0.0.1:{port}", "HOME": str(host.tmp), "XDG_DATA_HOME": str(host.tmp)}
+    proxy = Running([caddy, "run", "--config", str(config), "--adapter", "caddyfile"], env, host.tmp / "caddy.log")
+    running.append(proxy)
+    site = f"http://127.0.0.1:{port}"
+    wait_for(lambda: get(site + "/healthz")[0] == 200, "Caddy passes requests on", proxy)
+    status, _, headers = get(site + "/healthz")
+    assert status == 200 and re.fullmatch(r"[0-9a-f-]{36}", headers["X-Request-Id"]), headers
+    assert get(site + "/metrics")[0] == 404, "the metrics must not reach the internet"
+    assert get(f"http://127.0.0.1:{web_port}/metrics")[0] == 200  # while Prometheus, inside, reads them
+    proxy.stop()
+    return headers["X-Request-Id"]
 
 
 def test_gunicorn_stops_with_one_sentence_on_a_bad_setting(
