@@ -33,7 +33,9 @@ from web.request_log import LOGGER, JSONFormatter
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}")
 
 
-def fetch(url: str, *, data: dict[str, str] | None = None, opener: Any = None, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def fetch(
+    url: str, *, data: dict[str, str] | None = None, opener: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, str, Any]:
     """(status, body, headers) of one real HTTP request; errors are answers too."""
     body = urllib.parse.urlencode(data).encode() if data is not None else None
     request = urllib.request.Request(url, data=body, headers=headers or {})
