@@ -31,7 +31,8 @@ keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
-forwarded_allow_ips = "*"  # copro's own COPRO_TRUSTED_PROXIES decides whom to believe, not gunicorn
+# forwarded_allow_ips stays gunicorn's default (loopback only): whom to believe is
+# COPRO_TRUSTED_PROXIES's decision (web/proxies.py), not a second list here.
 proc_name = "copro-web"
 
 

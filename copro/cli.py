@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from copro.backup_cli import add_backup_parser
 from copro.cli_args import (
     Parser,
     host_arg,
@@ -740,6 +741,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_monitor_parser(sub)
     add_receipt_parser(sub)
     add_log_access_parser(sub)
+    add_backup_parser(sub)
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
     e.add_argument("person", metavar="PERSON_ID", type=uuid_arg)
     e.set_defaults(handler=cmd_erase)

@@ -9,6 +9,7 @@ least what was written before the dump began, and verify with exit 0.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -140,3 +141,80 @@ def test_sqlite_online_backup_during_votes_verifies(
     assert_prefix(restored, gov, at_least=before)
     assert verify(restored, monkeypatch, capsys).startswith("OK: ")
     gov.close()
+
+
+def test_copro_backup_of_a_running_sqlite_ledger_verifies(
+    tmp_path: Path, key_template: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    shutil.copytree(key_template, data / "keys")
+    (data / "witnesses.policy").write_text("quorum none\n")
+    config = LedgerConfig(data)
+    gov = Governance.open(config, KeysFolder(config.keys_dir).load(PASSPHRASE), create=True)
+    site = make_site(gov, config)
+    out = tmp_path / "backup"
+    with votes_going_on(site):
+        before = gov.merkle_log.log_size()
+        assert main(["--data", str(data), "backup", str(out)]) == 0
+    assert "Backed up the SQLite databases ledger.sqlite" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == [
+        "accounts.sqlite",
+        "keys",
+        "ledger.sqlite",
+        "personal-keys.sqlite",
+        "witnesses.policy",
+    ]
+    assert all(p.stat().st_mode & 0o077 == 0 for p in out.iterdir()), "a backup is as private as the data"
+    assert_prefix(LedgerConfig(out), gov, at_least=before)
+    assert verify(LedgerConfig(out), monkeypatch, capsys).startswith("OK: ")
+    gov.close()
+
+
+@pytest.mark.postgres
+def test_copro_backup_on_postgresql_restores_and_verifies(
+    postgres: str,
+    tmp_path: Path,
+    key_template: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pg_restore = _pg_bin("pg_restore")
+    if not pg_restore:
+        missing("pg_restore is not installed")
+    assert pg_restore
+    monkeypatch.setenv("PATH", f"{Path(pg_restore).parent}{os.pathsep}{os.environ['PATH']}")
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    shutil.copytree(key_template, data / "keys")
+    config = LedgerConfig(data, create_database(postgres, "copro_backup_cmd"))
+    gov = Governance.open(config, KeysFolder(config.keys_dir).load(PASSPHRASE), create=True)
+    site = make_site(gov, config)
+    out = tmp_path / "backup"
+    monkeypatch.setenv("COPRO_DATABASE_URL", str(config.database_url))
+    with votes_going_on(site):
+        before = gov.merkle_log.log_size()
+        assert main(["--data", str(data), "backup", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["keys", "ledger.dump"]
+    with postgres_server() as fresh:
+        restored = LedgerConfig(out, create_database(fresh, "copro_restored"))
+        subprocess.run(
+            [pg_restore, "--no-owner", f"--dbname={restored.database_url}", str(out / "ledger.dump")], check=True
+        )
+        assert_prefix(restored, gov, at_least=before)
+        assert verify(restored, monkeypatch, capsys).startswith("OK: ")
+    gov.close()
+
+
+def test_copro_backup_refuses_a_folder_that_holds_something(
+    tmp_path: Path, key_template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "full"
+    out.mkdir()
+    (out / "old").write_text("keep me")
+    assert main(["--data", str(tmp_path / "data"), "backup", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "is not an empty folder; back up into a new folder" in err and err.count("\n") == 1
+    assert [p.name for p in out.iterdir()] == ["old"]
+    assert main(["--data", str(tmp_path / "nothing"), "backup", str(tmp_path / "new")]) == 2
+    assert "no copro ledger" in capsys.readouterr().err and not (tmp_path / "new").exists()
