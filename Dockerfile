@@ -5,7 +5,7 @@ FROM python:3.12.8-slim-bookworm
 
 # WeasyPrint (report.pdf) needs Pango and its fonts; nothing else is installed.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 copro \
