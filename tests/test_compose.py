@@ -310,3 +310,15 @@ def test_gunicorn_stops_with_one_sentence_on_a_bad_setting(
     assert done.returncode == 2
     assert "COPRO_SESSION_IDLE is 'soon'" in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert command_of(web)[0] == "gunicorn"
+
+
+def test_gunicorn_stops_with_one_sentence_when_the_ledger_cannot_be_opened(
+    deployment: tuple[Host, dict[str, str]], compose: dict[str, Any], tmp_path: Path
+) -> None:
+    host, base = deployment
+    web = compose["services"]["web"]
+    env = host.env(web, base, COPRO_BIND=f"127.0.0.1:{_free_port()}")
+    env["COPRO_DATA"] = str(tmp_path / "no-ledger-here")  # no keys: each worker fails to open the ledger
+    done = subprocess.run(host.command(web), env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0  # gunicorn stops ("App failed to load") instead of respawning workers
+    assert "copro: No keys in" in done.stderr and "Traceback" not in done.stderr, done.stderr
