@@ -37,12 +37,12 @@ proc_name = "copro-web"
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]
-    """Check the environment before any worker starts: one sentence and exit 2, never a respawn loop."""
-    from copro.settings import check_environment
+    """Check the environment and the keys before any worker starts: one sentence and exit 2, never a respawn loop."""
+    from copro.wsgi import preflight
     from ledger.log.errors import CoproError
 
     try:
-        check_environment()
+        preflight()
     except CoproError as e:
         print(f"copro: {e.diagnostics()}", file=sys.stderr, flush=True)
         sys.exit(2)

@@ -10,11 +10,23 @@ from __future__ import annotations
 
 from flask import Flask
 
+from copro.opening import load_keys
 from copro.settings import check_environment
+from ledger.log.config import LedgerConfig
 from ledger.log.errors import CoproError
 from ledger.log.operational import operational_sentence
 from web import create_app
 from web.request_log import use_json_logs
+
+
+def preflight() -> None:
+    """What gunicorn's master checks before it starts a worker: every setting, and that the keys open.
+
+    A mistake found here is one sentence and exit 2; found in the workers, each of them
+    would fail at once and gunicorn, halting on the first, may print a traceback of its own.
+    """
+    check_environment()
+    load_keys(LedgerConfig.from_env())
 
 
 def application() -> Flask:
