@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from copro.backup_cli import add_backup_parser
 from copro.cli_args import (
     Parser,
     host_arg,
@@ -43,6 +44,7 @@ from copro.monitor_cli import add_monitor_parser
 from copro.opening import config_of, load_keys
 from copro.receipt_cli import add_receipt_parser
 from copro.report_cli import add_report_parser
+from copro.settings import check_environment
 from copro.witness_cli import add_witness_parser
 from ledger.log.config import LedgerConfig
 from ledger.log.errors import ConfigurationError, CoproError
@@ -764,6 +766,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_monitor_parser(sub)
     add_receipt_parser(sub)
     add_log_access_parser(sub)
+    add_backup_parser(sub)
     e = sub.add_parser("erase", help="erase a person's personal data (deletes their key)")
     e.add_argument("person", metavar="PERSON_ID", type=uuid_arg)
     e.set_defaults(handler=cmd_erase)
@@ -780,6 +783,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else 2
     handler: Handler = args.handler
     try:
+        check_environment(data_dir=args.data, mail=False)
         return handler(args)
     except CoproError as e:
         print(f"copro: {e.diagnostics()}", file=sys.stderr)

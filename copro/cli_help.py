@@ -57,6 +57,10 @@ HELP: dict[str, tuple[str, str]] = {
     "log-access list": ("Say who may read the log.", "copro log-access list"),
     "init": ("Create an empty ledger database in the data folder.", "COPRO_DATA=/srv/copro copro init"),
     "demo": ("Fill an empty data folder with a demo collective to try copro with.", "copro demo"),
+    "backup": (
+        "Copy the ledger, its keys and its settings into a new folder while copro keeps running.",
+        "copro backup /backups/copro-2026-12-02",
+    ),
     "checkpoint": (
         "Sign and store a checkpoint: proof of what the log held at this moment.",
         "copro checkpoint --output checkpoint.txt",

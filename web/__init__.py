@@ -15,15 +15,19 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
 from ledger.log.config import LedgerConfig
+from ledger.log.environment import secret_from_env
 from ledger.log.errors import ConfigurationError
 from ledger.log.files import private_folder, secure_data_folder
 from ledger.log.keys import write_private
-from web import diffs, proxies, sessions
+from web import diffs, operations, proxies, sessions
 
 
 def _secret_key(data_dir: Path) -> str:
-    """From COPRO_SECRET_KEY, else a random key kept (mode 0600) in the data folder."""
-    from_env = os.environ.get("COPRO_SECRET_KEY")
+    """From COPRO_SECRET_KEY (or the file COPRO_SECRET_KEY_FILE names), else a random key kept in the data folder.
+
+    Several web processes must share one key, so production gives it as a secret file.
+    """
+    from_env = secret_from_env("COPRO_SECRET_KEY")
     if from_env:
         return from_env
     path = data_dir / "web-secret"
@@ -69,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         COPRO_SESSION_MAX=_seconds("COPRO_SESSION_MAX", sessions.MAX_DEFAULT),
         COPRO_CLOCK=None,  # time.time; tests put a clock they can move here
         COPRO_TRUSTED_PROXIES=os.environ.get("COPRO_TRUSTED_PROXIES", ""),
+        COPRO_READY_MAX_LAG=operations.max_lag(),
         WTF_CSRF_TIME_LIMIT=None,  # the token is kept in the server session and dies with it
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_HEADERS_ENABLED=True,
@@ -78,12 +83,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise ConfigurationError("COPRO_SESSION_IDLE is longer than COPRO_SESSION_MAX; make the idle time shorter.")
     app.wsgi_app = proxies.wrap(app.wsgi_app, proxies.parse(app.config["COPRO_TRUSTED_PROXIES"]))  # type: ignore[method-assign,assignment]
 
-    from web import body_limit, forms, plain_words, security, state
+    from web import body_limit, forms, metrics, plain_words, request_log, security, state
 
+    request_log.init_app(app)  # first: its clock starts before any other hook runs
     body_limit.init_app(app)
     forms.init_app(app)
 
     state.copro.init_app(app, ledger_config)
+    metrics.time_appends(state.copro.state_of(app).gov.recorder)
     app.add_template_filter(diffs.word_diff, "word_diff")
     plain_words.init_app(app)
     security.init_app(app)
@@ -126,6 +133,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(public_log.bp)
+    app.register_blueprint(operations.bp)
     app.register_blueprint(receipts.bp)
     errors.init_app(app)
     return app

@@ -14,7 +14,7 @@ from ledger.governance.collective import Collective
 from ledger.governance.errors import GovernanceError, NotFound
 from ledger.governance.positions import ORDER
 from ledger.governance.proposal import Proposal, spoken_time
-from web import forms
+from web import forms, metrics
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import act, form, is_htmx, page, require_understood
 
@@ -169,8 +169,14 @@ def position(collective_id: UUID, proposal_id: UUID) -> Response:
     return _command(
         collective_id,
         proposal_id,
-        lambda me, c, p: copro.gov.cast_ballot(
-            p.id, member_id=me, position=chosen, reason=form("reason", 4000), version_hash=form("version", 80) or None
+        lambda me, c, p: metrics.vote_accepted(
+            copro.gov.cast_ballot(
+                p.id,
+                member_id=me,
+                position=chosen,
+                reason=form("reason", 4000),
+                version_hash=form("version", 80) or None,
+            )
         ),
         f"Your position is recorded: {label}.",
         field="position",

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Set in the WSGI environ of a request that came through a trusted proxy: its X-Request-Id is then believed.
+TRUSTED_MARK = "copro.trusted_proxy"
 
 
 def parse(setting: object) -> int | list[Network]:
@@ -54,8 +56,18 @@ def parse(setting: object) -> int | list[Network]:
 def wrap(app: WSGIApplication, trusted: int | list[Network]) -> WSGIApplication:
     """The WSGI app that reads client addresses as configured (the app itself when no proxy is trusted)."""
     if isinstance(trusted, int):
-        return ProxyFix(app, x_for=trusted, x_proto=trusted) if trusted else app
+        return _marked(ProxyFix(app, x_for=trusted, x_proto=trusted)) if trusted else app
     return ListedProxies(app, trusted) if trusted else app
+
+
+def _marked(app: WSGIApplication) -> WSGIApplication:
+    """With a hop count every request comes through the proxies (the operator says so): mark them all."""
+
+    def marked(environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+        environ[TRUSTED_MARK] = True
+        return app(environ, start_response)
+
+    return marked
 
 
 class ListedProxies:
@@ -75,6 +87,7 @@ class ListedProxies:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
         remote = environ.get("REMOTE_ADDR", "")
         if self._trusted(remote):
+            environ[TRUSTED_MARK] = True
             hops = [h.strip() for h in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
             client = remote
             for hop in reversed(hops):

@@ -10,14 +10,17 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import ParseResult, unquote, urlparse
+from urllib.parse import ParseResult, quote, unquote, urlparse
 
+from ledger.log.environment import secret_from_env
 from ledger.log.errors import ConfigurationError, NotALedgerError
 from ledger.log.files import private_folder
 from ledger.log.format import LEDGER_FORMAT
 
 DATA_ENV = "COPRO_DATA"
 DATABASE_ENV = "COPRO_DATABASE_URL"
+# The password, if not in the URL: best as a file (a Docker or systemd secret), COPRO_DATABASE_PASSWORD_FILE.
+DATABASE_PASSWORD_ENV = "COPRO_DATABASE_PASSWORD"
 # Aggregates kept decoded per process (least recently used go first). A collective, its
 # agreement and its open proposals are read by nearly every command and stay in; a
 # ballot is small, so a few thousand cost a few megabytes.
@@ -32,7 +35,16 @@ class LedgerConfig:
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None) -> LedgerConfig:
         folder = Path(data_dir or os.environ.get(DATA_ENV) or "var")
-        return cls(folder.resolve(), os.environ.get(DATABASE_ENV) or None)
+        url = os.environ.get(DATABASE_ENV) or None
+        password = secret_from_env(DATABASE_PASSWORD_ENV)
+        if password is not None:
+            if url is None:
+                raise ConfigurationError(
+                    f"{DATABASE_PASSWORD_ENV} (or its _FILE) is set but {DATABASE_ENV} is not; "
+                    f"set {DATABASE_ENV} to postgresql://user@host:5432/dbname."
+                )
+            url = with_password(url, password)
+        return cls(folder.resolve(), url)
 
     @property
     def keys_dir(self) -> Path:
@@ -140,6 +152,20 @@ class LedgerConfig:
                 "ledger, delete the data folder and run 'make demo' again."
             )
         return "ledger"
+
+
+def with_password(url: str, password: str) -> str:
+    """The PostgreSQL URL with its password replaced: a password kept in a secret file, not in the URL."""
+    u = _postgres_url(url)
+    if u.password:
+        raise ConfigurationError(
+            f"{DATABASE_ENV} holds a password and {DATABASE_PASSWORD_ENV} (or its _FILE) gives another; "
+            f"remove the password from {DATABASE_ENV}."
+        )
+    user = u.username or ""
+    host = f"[{u.hostname}]" if u.hostname and ":" in u.hostname else (u.hostname or "")
+    port = f":{u.port}" if u.port else ""
+    return u._replace(netloc=f"{user}:{quote(password, safe='')}@{host}{port}").geturl()
 
 
 def _postgres_url(url: str) -> ParseResult:

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from ledger.log.environment import secret_from_env
 from ledger.log.errors import ConfigurationError, KeyError_
 
 PASSPHRASE_ENV = "COPRO_KEY_PASSPHRASE"
@@ -213,9 +214,12 @@ def load_key(path: Path, purpose: AnyPurpose, passphrase: str | None) -> KeyFile
 
 
 def passphrase_from_env(*, required: bool = True) -> str | None:
-    value = os.environ.get(PASSPHRASE_ENV)
+    value = secret_from_env(PASSPHRASE_ENV)  # or from the file $COPRO_KEY_PASSPHRASE_FILE names (a secret)
     if value is None and required:
-        raise ConfigurationError(f"Set {PASSPHRASE_ENV} to the passphrase that protects this ledger's keys.")
+        raise ConfigurationError(
+            f"Set {PASSPHRASE_ENV} (or {PASSPHRASE_ENV}_FILE, a file holding it) to the passphrase "
+            "that protects this ledger's keys."
+        )
     if value is not None and len(value) < 12:
         raise ConfigurationError(f"{PASSPHRASE_ENV} must be at least 12 characters long.")
     return value
