@@ -134,6 +134,15 @@ PINS = [
         "the PostgreSQL recorder still fills sql_create_statements in __init__ and runs them in create_table",
     ),
     Pin(
+        LedgerPostgresRecorder,
+        "select_events",
+        "PostgresAggregateRecorder.select_events",
+        ("self", "originator_id", "gt", "lte", "desc", "limit"),
+        "429a54082f1c6766",
+        "the PostgreSQL select_events is still a function under a retry decorator (copro calls its __wrapped__, "
+        "to fail fast with a 503 instead of retrying for a minute) and still returns events in version order",
+    ),
+    Pin(
         Repository,
         "get",
         "Repository.get",
