@@ -26,6 +26,7 @@ MESSAGES = {
 
 DATABASE_DOWN = "The ledger's database cannot be reached just now; nothing was recorded. Try again in a minute."
 RETRY_AFTER_SECONDS = 30
+DATABASE_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
 log = logging.getLogger(__name__)
 
 
@@ -64,6 +65,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:
+        # An error outside a view (loading the session, say) reaches Flask as a 500 wrapping it.
+        original = getattr(e, "original_exception", None)
+        if isinstance(original, DATABASE_ERRORS):
+            return database_unreachable(original)
         code = e.code or 500
         message = MESSAGES.get(code, e.description or "Something went wrong.")
         if request.path.endswith(".json"):  # a machine asked: answer in its language, with the same sentence
