@@ -160,16 +160,6 @@ class SQLiteGovernanceView(GovernanceViewMixin, es_sqlite.SQLiteTrackingRecorder
     def _view_txn(self, *, commit: bool) -> AbstractContextManager[Cursor]:
         return self.datastore.transaction(commit=commit)
 
-    def max_tracking_id(self, application_name: str) -> int | None:
-        top: int | None = _max_tracking_id(self, application_name)
-        return top
-
-    def has_tracking_id(self, application_name: str, notification_id: int | None) -> bool:
-        return bool(_has_tracking_id(self, application_name, notification_id))
-
-    def insert_tracking(self, tracking: Tracking) -> None:
-        _insert_tracking(self, tracking)
-
     def _single_row_tracking(self) -> bool:
         return bool(self.datastore.single_row_tracking)
 
