@@ -49,7 +49,7 @@ from web.accounts import AccountStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "benchmark session secret, not a real one"
-CSRF = "name=\"csrf_token\" value=\""
+CSRF = 'name="csrf_token" value="'
 
 
 @dataclass
@@ -114,9 +114,7 @@ def sign_everyone_in(config: LedgerConfig, world: SizedWorld, url: str) -> list[
     for k, member in enumerate(world.voters):  # members whose groups vote on these proposals
         token = accounts.invite(member, world.collective)
         accounts.accept(token, f"member{k}", f"a long enough passphrase for member {k}")
-        sid = accounts.sessions.create(
-            member.hex, "{}", now, idle=sessions.IDLE_DEFAULT, lifetime=sessions.MAX_DEFAULT
-        )
+        sid = accounts.sessions.create(member.hex, "{}", now, idle=sessions.IDLE_DEFAULT, lifetime=sessions.MAX_DEFAULT)
         page = f"{url}/c/{world.collective}/proposals/{world.proposals[0]}"
         request = urllib.request.Request(page, headers={"Cookie": f"copro_session={sid}"})
         with urllib.request.urlopen(request, timeout=30) as r:
@@ -239,7 +237,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         ).stdout.split()
                         box: dict[str, Any] = {}
                         spy = threading.Thread(
-                            target=lambda: box.update(p=profile(int(workers[0]), max(1, args.seconds - 1)))
+                            target=lambda box=box, pid=int(workers[0]): box.update(
+                                p=profile(pid, max(1, args.seconds - 1))
+                            )
                         )
                         spy.start()
                     out = wrk(
@@ -315,8 +315,10 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     r = run(args)
-    print(f"gunicorn -k gthread -w {args.workers} --threads {args.threads}; wrk -c {args.connections}, "
-          f"{args.seconds} s; {args.members} members, {args.proposals} open proposals; PostgreSQL fsync on")
+    print(
+        f"gunicorn -k gthread -w {args.workers} --threads {args.threads}; wrk -c {args.connections}, "
+        f"{args.seconds} s; {args.members} members, {args.proposals} open proposals; PostgreSQL fsync on"
+    )
     for mode, rounds in r["modes"].items():
         for m in rounds:
             errors = m["server_error"] + m["unavailable"] + m["other"] + m["socket_errors"]
@@ -335,7 +337,8 @@ def main() -> None:
     lost = r["accepted_total"] - r["ballot_versions"]
     print(
         f"acknowledged votes {r['accepted_total']}, ballot versions in the log {r['ballot_versions']} "
-        f"(lost {max(0, lost)}; {max(0, -lost)} committed but unanswered when wrk stopped at its deadline); ballots {r['ballots']}, in the tally {r['tallied']}; "
+        f"(lost {max(0, lost)}; {max(0, -lost)} committed but unanswered when wrk stopped at its deadline); "
+        f"ballots {r['ballots']}, in the tally {r['tallied']}; "
         f"copro verify exit {r['verify_exit']} {' '.join(r['verify_tail'])}"
     )
     for mode, rounds in r["modes"].items():

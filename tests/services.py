@@ -70,11 +70,22 @@ class PostgresServer:
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync={fsync} -c max_connections=200"
         )
         self.dsn = f"postgresql://copro:copro@127.0.0.1:{self.port}"
+        self.log = self.root / "log"
 
     def start(self) -> None:
         subprocess.run(
-            [*self.as_user, self.pg_ctl, "-D", str(self.data), "-o", self.opts, "-l", str(self.root / "log"), "-w"]
-            + ["start"],
+            [
+                *self.as_user,
+                self.pg_ctl,
+                "-D",
+                str(self.data),
+                "-o",
+                self.opts,
+                "-l",
+                str(self.root / "log"),
+                "-w",
+                "start",
+            ],
             check=True,
             capture_output=True,
             env=self.env,

@@ -111,7 +111,7 @@ def test_queued_writers_share_one_transaction_and_every_event_is_a_leaf(pg_ledge
     start = committer.stats.transactions, committer.stats.requests
     n = 40
     diaries = [Diary(title=f"writer {i}") for i in range(n)]
-    threads, results = _run([lambda d=d: app.save(d) for d in diaries])
+    threads, results = _run([lambda d=d: app.save(d) for d in diaries])  # type: ignore[misc]
     with table_locked(config, app):
         threads[0].start()
         _until(lambda: len(_lock_waiters(config)) == 1, "the first writer waits for the table lock")
@@ -139,7 +139,7 @@ def test_many_threads_without_a_lock_still_batch_and_the_tree_is_right(pg_ledger
         for i in range(each):
             app.save(Diary(title=f"writer {n} entry {i}"))
 
-    threads, results = _run([lambda n=n: writer(n) for n in range(threads_n)])
+    threads, results = _run([lambda n=n: writer(n) for n in range(threads_n)])  # type: ignore[misc]
     start = committer.stats.transactions
     for t in threads:
         t.start()
@@ -171,16 +171,16 @@ def test_a_batch_with_one_conflicting_request_fails_only_that_one(pg_ledger) -> 
     before = app.merkle_log.log_size()
     fresh = [Diary(title=f"fresh {i}") for i in range(5)]
     targets: list[Callable[[], Any]] = [lambda: app.save(Diary(title="leader"))]
-    targets += [lambda d=d: app.save(d) for d in fresh[:2]]
+    targets += [lambda d=d: app.save(d) for d in fresh[:2]]  # type: ignore[misc]
     targets += [lambda: app.save(tab_a), lambda: app.save(tab_b), lambda: app.save(stale)]
-    targets += [lambda d=d: app.save(d) for d in fresh[2:]]
+    targets += [lambda d=d: app.save(d) for d in fresh[2:]]  # type: ignore[misc]
     threads, results = _run(targets)
     with table_locked(config, app):
         threads[0].start()
         _until(lambda: len(_lock_waiters(config)) == 1, "the leader waits for the table lock")
         for i, t in enumerate(threads[1:], start=1):
             t.start()
-            _until(lambda i=i: committer.pending() == i, "each writer queues, in order")
+            _until(lambda i=i: committer.pending() == i, "each writer queues, in order")  # type: ignore[misc]
     for t in threads:
         t.join()
     failed = {i for i, r in results.items() if isinstance(r, BaseException)}
@@ -196,7 +196,7 @@ def test_a_database_error_fails_the_whole_batch_and_writes_nothing(pg_ledger) ->
     committer = _committer(app)
     before = app.merkle_log.log_size()
     n = 6
-    threads, results = _run([lambda i=i: app.save(Diary(title=f"lost {i}")) for i in range(n)])
+    threads, results = _run([lambda i=i: app.save(Diary(title=f"lost {i}")) for i in range(n)])  # type: ignore[misc]
     with table_locked(config, app) as holder:
         threads[0].start()
         _until(lambda: len(_lock_waiters(config)) == 1, "the first writer waits for the lock")

@@ -78,12 +78,12 @@ def test_many_members_voting_at_once_each_get_one_ballot_and_the_tally_counts_th
     assert isinstance(recorder, LedgerPostgresRecorder) and recorder.group_commit is not None
     requests_before = recorder.group_commit.stats.requests
 
-    votes = _race(
-        [
-            (lambda p=p, i=i: p.post(site.url("/proposals/{p}/position", p=pid), {"position": positions[i % 3], "reason": f"voter {i}"}))  # type: ignore[misc]
-            for i, p in enumerate(people)
-        ]
-    )
+    path = site.url("/proposals/{p}/position", p=pid)
+
+    def vote(p: Person, i: int) -> Callable[[], Any]:
+        return lambda: p.post(path, {"position": positions[i % 3], "reason": f"voter {i}"})
+
+    votes = _race([vote(p, i) for i, p in enumerate(people)])
     assert not [r for r in votes if isinstance(r, BaseException)], votes
     assert [r.status_code for r in votes] == [303] * MEMBERS, [
         r.get_data(as_text=True) for r in votes if r.status_code != 303
@@ -109,12 +109,12 @@ def test_one_member_voting_from_two_tabs_at_once_keeps_one_ballot_and_the_last_v
     for tab in tabs:
         tab.get(site.url("/proposals/{p}", p=pid))
     chosen = ["agree", "disagree"] * 6
-    votes = _race(
-        [
-            (lambda tab=tabs[i % 2], c=c: tab.post(site.url("/proposals/{p}/position", p=pid), {"position": c, "reason": "from a tab"}))  # type: ignore[misc]
-            for i, c in enumerate(chosen)
-        ]
-    )
+    path = site.url("/proposals/{p}/position", p=pid)
+
+    def vote(tab: Person, c: str) -> Callable[[], Any]:
+        return lambda: tab.post(path, {"position": c, "reason": "from a tab"})
+
+    votes = _race([vote(tabs[i % 2], c) for i, c in enumerate(chosen)])
     assert not [r for r in votes if isinstance(r, BaseException)], votes
     codes = [r.status_code for r in votes]
     assert set(codes) <= {303, 409} and 303 in codes, codes

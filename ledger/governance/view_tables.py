@@ -164,9 +164,9 @@ class SQLiteGovernanceView(GovernanceViewMixin, es_sqlite.SQLiteTrackingRecorder
         return bool(self.datastore.single_row_tracking)
 
 
-_max_tracking_id = es_postgres.PostgresTrackingRecorder.max_tracking_id.__wrapped__  # type: ignore[attr-defined]
-_has_tracking_id = es_postgres.PostgresTrackingRecorder.has_tracking_id.__wrapped__  # type: ignore[attr-defined]
-_insert_tracking = es_postgres.PostgresTrackingRecorder.insert_tracking.__wrapped__  # type: ignore[attr-defined]
+_max_tracking_id = es_postgres.PostgresTrackingRecorder.max_tracking_id.__wrapped__
+_has_tracking_id = es_postgres.PostgresTrackingRecorder.has_tracking_id.__wrapped__
+_insert_tracking = es_postgres.PostgresTrackingRecorder.insert_tracking.__wrapped__
 
 
 class PostgresGovernanceView(GovernanceViewMixin, es_postgres.PostgresTrackingRecorder):

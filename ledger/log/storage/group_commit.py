@@ -61,7 +61,7 @@ class _Request:
     error: BaseException | None = None
     done: bool = False
 
-    def keys(self) -> list[Key]:
+    def versions(self) -> list[Key]:
         return [(_uuid(e.originator_id), int(e.originator_version)) for e in self.events]
 
 
@@ -161,7 +161,7 @@ class GroupCommitter:
         seen: set[Key] = set()
         kept: list[_Request] = []
         for r in batch:
-            keys = r.keys()
+            keys = r.versions()
             if seen.intersection(keys) or len(set(keys)) != len(keys):
                 self._conflict(r, "an aggregate version written by another request of the same batch")
                 continue
@@ -206,12 +206,12 @@ class GroupCommitter:
         """The database refused the batch on a version: fail the requests that hold a taken one, write the rest."""
         if retry_conflicts:
             try:
-                taken = self._taken([k for r in batch for k in r.keys()])
+                taken = self._taken([k for r in batch for k in r.versions()])
             except Exception as e:
                 for r in batch:
                     r.error, r.done = e, True
                 return
-            losers = [r for r in batch if taken.intersection(r.keys())]
+            losers = [r for r in batch if taken.intersection(r.versions())]
             if losers:
                 for r in losers:
                     self._conflict(r, "an aggregate version that is already stored")

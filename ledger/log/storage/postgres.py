@@ -23,17 +23,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, cast
 
 import eventsourcing.postgres as es_postgres
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import Environment, EnvType
 from psycopg import Cursor as PgCursor
 from psycopg.rows import DictRow
-from eventsourcing.utils import Environment, EnvType
 from psycopg.sql import SQL, Identifier
 
-from ledger.log.storage import group_commit, merkle_tables
+from ledger.log.storage import merkle_tables
+from ledger.log.storage.group_commit import GroupCommitter, Key, from_env, taken_versions
 from ledger.log.storage.log_reader import MerkleLogMixin
 from ledger.log.storage.merkle_tables import Cursor
 
@@ -50,10 +51,10 @@ STATEMENT_TIMEOUT = "15s"  # far above any statement copro runs; a stuck one fai
 # The library's methods without their retry decorators: eventsourcing retries an
 # OperationalError ten times, each attempt waiting up to a connection timeout, so a
 # request during an outage would hang for most of a minute. Ours fail at once.
-_insert = PostgresApplicationRecorder.insert_events.__wrapped__  # type: ignore[attr-defined]
-_select_events = PostgresApplicationRecorder.select_events.__wrapped__  # type: ignore[attr-defined]
-_select_notifications = PostgresApplicationRecorder.select_notifications.__wrapped__  # type: ignore[attr-defined]
-_max_notification_id = PostgresApplicationRecorder.max_notification_id.__wrapped__  # type: ignore[attr-defined]
+_insert = PostgresApplicationRecorder.insert_events.__wrapped__
+_select_events = PostgresApplicationRecorder.select_events.__wrapped__
+_select_notifications = PostgresApplicationRecorder.select_notifications.__wrapped__
+_max_notification_id = PostgresApplicationRecorder.max_notification_id.__wrapped__
 
 
 class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
@@ -80,7 +81,7 @@ class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
     """
 
     dialect = merkle_tables.POSTGRES
-    group_commit: group_commit.GroupCommitter | None = None  # set by Factory from the environment
+    group_commit: GroupCommitter | None = None  # set by Factory from the environment
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,9 +113,9 @@ class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
             ids: Sequence[int] | None = _insert(self, stored_events, **kwargs)
         return ids
 
-    def taken_versions(self, keys: Sequence[group_commit.Key]) -> set[group_commit.Key]:
+    def taken_versions(self, keys: Sequence[Key]) -> set[Key]:
         with self._log_txn(commit=False) as c:
-            return group_commit.taken_versions(c, self.dialect, self.events_table_name, keys)
+            return taken_versions(c, self.dialect, self.events_table_name, keys)
 
     def select_events(self, originator_id: Any, **kwargs: Any) -> Sequence[StoredEvent]:
         events: Sequence[StoredEvent] = _select_events(self, originator_id, **kwargs)
@@ -148,12 +149,12 @@ class Factory(es_postgres.PostgresFactory):
         super().__init__(env)
         # psycopg_pool reads its kwargs for every new connection (the library sets the password there too).
         self.datastore.pool.kwargs = {
-            **(self.datastore.pool.kwargs or {}),
+            **cast(dict[str, Any], self.datastore.pool.kwargs or {}),
             "options": f"-c statement_timeout={STATEMENT_TIMEOUT}",
         }
 
     def application_recorder(self) -> Any:
         recorder = super().application_recorder()
         if isinstance(recorder, LedgerPostgresRecorder):
-            recorder.group_commit = group_commit.from_env(self.env.get, recorder.insert_now, recorder.taken_versions)
+            recorder.group_commit = from_env(self.env.get, recorder.insert_now, recorder.taken_versions)
         return recorder
