@@ -83,7 +83,7 @@ def start_server(config: LedgerConfig, *, group_commit: bool, workers: int, thre
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     command = [gunicorn, "-k", "gthread", "--threads", str(threads), "-w", str(workers)]
     command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.load_app:create_app()"]
-    process = subprocess.Popen(command, cwd=ROOT, env=_env(config, group_commit))
+    process = subprocess.Popen(command, cwd=ROOT, env=_env(config, group_commit), start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
