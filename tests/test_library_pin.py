@@ -115,7 +115,8 @@ PINS = [
         ("self", "stored_events", "kwargs"),
         "f1a98da0239e3ea7",
         "the PostgreSQL insert_events still locks the table, inserts, and calls _fetch_ids_after_insert_events "
-        "in the same transaction, and only the db-functions path (which copro turns off) skips it",
+        "in the same transaction, and only the db-functions path (which copro turns off) skips it; and that it is "
+        "still a function under a retry decorator (copro calls its __wrapped__: group commit and a fast 503)",
     ),
     Pin(
         LedgerPostgresRecorder,
