@@ -32,3 +32,36 @@ def test_each_benchmark_runs_to_its_ratio_line(module: str, args: list[str], say
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert says in done.stdout, done.stdout[-2000:]
+
+
+def test_the_load_benchmark_runs_gunicorn_wrk_and_its_checks_to_the_end() -> None:
+    """bench/load.py at a tiny size: it must reach its ratio line and its own checks (nothing lost, verify 0)."""
+    import shutil
+
+    from tests.services import missing
+
+    if not shutil.which("wrk"):
+        missing("wrk is not installed (apt-get install wrk)")
+    args = ["--members", "6", "--proposals", "2", "--seconds", "1", "--connections", "2", "--threads", "2"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.load", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
+    assert "ratio to ping" in done.stdout and "copro verify exit 0" in done.stdout, done.stdout[-2000:]
+    assert "(lost 0;" in done.stdout, done.stdout[-2000:]
+
+
+def test_the_crash_benchmark_kills_and_restarts_and_its_checks_pass() -> None:
+    """bench/crash.py, one cycle: kill -9 mid-load, then verify, no acknowledged vote lost, views equal a rebuild."""
+    import shutil
+
+    from tests.services import missing
+
+    if not shutil.which("wrk"):
+        missing("wrk is not installed (apt-get install wrk)")
+    args = ["--cycles", "1", "--members", "6", "--proposals", "2", "--seconds", "2"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.crash", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
+    assert "(lost 0)" in done.stdout and "each event counted once): True" in done.stdout, done.stdout[-2000:]

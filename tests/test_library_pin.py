@@ -115,7 +115,8 @@ PINS = [
         ("self", "stored_events", "kwargs"),
         "f1a98da0239e3ea7",
         "the PostgreSQL insert_events still locks the table, inserts, and calls _fetch_ids_after_insert_events "
-        "in the same transaction, and only the db-functions path (which copro turns off) skips it",
+        "in the same transaction, and only the db-functions path (which copro turns off) skips it; and that it is "
+        "still a function under a retry decorator (copro calls its __wrapped__: group commit and a fast 503)",
     ),
     Pin(
         LedgerPostgresRecorder,
@@ -132,6 +133,15 @@ PINS = [
         ("self", "datastore", "events_table_name"),
         "db36fb3de49a5292",
         "the PostgreSQL recorder still fills sql_create_statements in __init__ and runs them in create_table",
+    ),
+    Pin(
+        LedgerPostgresRecorder,
+        "select_events",
+        "PostgresAggregateRecorder.select_events",
+        ("self", "originator_id", "gt", "lte", "desc", "limit"),
+        "429a54082f1c6766",
+        "the PostgreSQL select_events is still a function under a retry decorator (copro calls its __wrapped__, "
+        "to fail fast with a 503 instead of retrying for a minute) and still returns events in version order",
     ),
     Pin(
         Repository,

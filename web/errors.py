@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -19,6 +22,12 @@ MESSAGES = {
     413: "That was too much to send at once. Shorten the text and try again.",
     429: "Too many attempts in a short time. Wait a minute, then try again.",
 }
+
+
+DATABASE_DOWN = "The ledger's database cannot be reached just now; nothing was recorded. Try again in a minute."
+RETRY_AFTER_SECONDS = 30
+DATABASE_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+log = logging.getLogger(__name__)
 
 
 def render_error(status: int, message: str) -> Response:
@@ -37,8 +46,29 @@ def init_app(app: Flask) -> None:
     def governance_error(e: GovernanceError) -> Response:
         return render_error(e.status, e.message)
 
+    # The database down, restarting or out of connections: a 503 saying nothing was recorded, never a 500.
+    # It is true: a request's writes are one transaction, and the storage layer waits a bounded time
+    # (ledger.log.storage.postgres), so the person hears this within seconds.
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(psycopg.InterfaceError)
+    def database_unreachable(e: Exception) -> Response:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        log.warning("database unreachable, answered 503: %s: %s", type(e).__name__, first)
+        if request.path.endswith(".json"):
+            response = Response(json.dumps({"error": DATABASE_DOWN}), 503, mimetype="application/json")
+        else:
+            response = render_error(503, DATABASE_DOWN)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:
+        # An error outside a view (loading the session, say) reaches Flask as a 500 wrapping it.
+        original = getattr(e, "original_exception", None)
+        if isinstance(original, DATABASE_ERRORS):
+            return database_unreachable(original)
         code = e.code or 500
         message = MESSAGES.get(code, e.description or "Something went wrong.")
         if request.path.endswith(".json"):  # a machine asked: answer in its language, with the same sentence

@@ -15,9 +15,11 @@ Time comes from ``app.config["COPRO_CLOCK"]`` (``time.time`` unless a test moves
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -116,6 +118,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.rotate = False  # a new id at save: sign-in
         self.ended = False  # the row is deleted at save: sign-out
         self.stale = False  # the browser sent an id that no longer names a live session
+        self.unreadable: Exception | None = None  # the store could not be read (database down): see open_session
 
 
 def begin(member_hex: str) -> None:
@@ -139,8 +142,25 @@ def was_ended() -> bool:
     return cast(ServerSession, session).stale
 
 
+def raise_if_unreadable() -> None:
+    """A ``before_request`` hook: the session store was down when the session was opened; say so now."""
+    error = getattr(session, "unreadable", None)
+    if error is not None:
+        raise error
+
+
 def signed_in_member() -> str | None:
     return cast(ServerSession, session).member
+
+
+@contextmanager
+def _unless_database_down(what: str) -> Iterator[None]:
+    import psycopg
+
+    try:
+        yield
+    except (psycopg.OperationalError, psycopg.InterfaceError) as e:
+        logging.getLogger(__name__).warning("session %s skipped, database unreachable: %s", what, type(e).__name__)
 
 
 class SideStoreSessionInterface(SessionInterface):
@@ -156,7 +176,16 @@ class SideStoreSessionInterface(SessionInterface):
         if not session_id or len(session_id) > 100:
             return ServerSession()
         now, idle, lifetime = clock(app)(), *_limits(app)
-        stored = self.store.load(session_id)
+        import psycopg
+
+        try:
+            stored = self.store.load(session_id)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as e:
+            # Opening a session runs before any error handler; an empty stand-in lets the request
+            # reach raise_if_unreadable (a before_request hook), whose error the handlers answer with a 503.
+            down = ServerSession(session_id=session_id)
+            down.unreadable = e
+            return down
         if stored is None or now - stored.last_seen >= idle or now - stored.created >= lifetime:
             if stored is not None:
                 self.store.delete(session_id)
@@ -164,7 +193,8 @@ class SideStoreSessionInterface(SessionInterface):
             fresh.stale = True
             return fresh
         if now - stored.last_seen >= TOUCH_EVERY:
-            self.store.touch(session_id, now)
+            with _unless_database_down("touch"):
+                self.store.touch(session_id, now)
         try:
             data = self.serializer.loads(stored.data)
         except ValueError:
@@ -173,6 +203,8 @@ class SideStoreSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         current = cast(ServerSession, session)
+        if current.unreadable is not None:
+            return  # nothing was read, so nothing may be written: the browser keeps its cookie for later
         if current.accessed:
             response.vary.add("Cookie")
         if (current.ended or current.rotate) and current.session_id is not None:
@@ -185,7 +217,10 @@ class SideStoreSessionInterface(SessionInterface):
         data = self.serializer.dumps(dict(current))
         if current.session_id is not None:
             if current.modified:
-                self.store.save(current.session_id, data, now)
+                # The request's own work is done (a vote committed): losing a flash message to an outage
+                # is better than answering that nothing was recorded.
+                with _unless_database_down("save"):
+                    self.store.save(current.session_id, data, now)
             return
         if current.rotate or (current.modified and len(current)):
             current.session_id = self.store.create(current.member, data, now, idle=idle, lifetime=lifetime)

@@ -54,6 +54,7 @@ class Copro:
         views.catch_up()
         accounts = AccountStore(SideStore(config, "accounts"), app.config["SECRET_KEY"])
         app.session_interface = sessions.SideStoreSessionInterface(accounts.sessions)
+        app.before_request(sessions.raise_if_unreadable)
         app.extensions["copro"] = CoproState(gov, views, Pages(gov, views), accounts, threading.Lock())
 
     @staticmethod

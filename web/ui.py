@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError, Invalid
 from web import forms
+from web.errors import DATABASE_ERRORS
 from web.state import refresh_views
 
 
@@ -64,7 +66,10 @@ def act(
             return forms.refuse(problem, back or done)
         forms.show(problem)
         return on_error(e)
-    refresh_views()
+    try:
+        refresh_views()
+    except DATABASE_ERRORS as e:  # the command committed: its answer must say so; the views catch up later
+        logging.getLogger(__name__).warning("views not refreshed, database unreachable: %s", type(e).__name__)
     if partial is not None and is_htmx():
         response = partial()
         response.headers["HX-Trigger"] = json.dumps({"copro:status": success})

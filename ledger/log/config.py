@@ -94,7 +94,12 @@ class LedgerConfig:
             POSTGRES_PORT=str(u.port or 5432),
             POSTGRES_USER=unquote(u.username or ""),
             POSTGRES_PASSWORD=unquote(u.password or ""),
-            POSTGRES_CONNECT_TIMEOUT="5",
+            # Bounded waits (docs/OPERATIONS.md, "Database failures"): a connection from the pool or the
+            # server within 3 s, a stale pooled one noticed before use, a lock within 10 s. The
+            # statement timeout is set by the storage Factory.
+            POSTGRES_CONNECT_TIMEOUT="3",
+            POSTGRES_PRE_PING="y",
+            POSTGRES_LOCK_TIMEOUT="10",
             # The insert-by-function path skips the recorder hook that writes tree tiles.
             POSTGRES_ENABLE_DB_FUNCTIONS="n",
         )

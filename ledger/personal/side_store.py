@@ -28,8 +28,9 @@ class SideStore:
         if config.database_url is not None:
             import psycopg
 
+            self._url = config.database_url
             try:
-                self._pg = psycopg.connect(config.database_url, autocommit=True)
+                self._pg = self._connect()
             except psycopg.OperationalError as e:
                 first = str(e).strip().splitlines()[0] if str(e).strip() else "connection failed"
                 raise ConfigurationError(f"Cannot connect to the {config.describe()}: {first}.") from None
@@ -41,6 +42,22 @@ class SideStore:
             # An erased key must be overwritten on disk, not just unlinked from the b-tree.
             self._sqlite.execute("PRAGMA secure_delete = ON")
 
+    def _connect(self) -> Any:
+        """A connection with bounded waits: 3 s to connect, 15 s per statement (as the ledger's own)."""
+        import psycopg
+
+        return psycopg.connect(self._url, autocommit=True, connect_timeout=3, options="-c statement_timeout=15s")
+
+    def _live(self) -> Any:
+        """The connection, made again if the server dropped it (a restart): the store resumes by itself.
+
+        A statement that failed is not re-run (it may not be safe to repeat); the caller's request fails
+        with the database error, which the web app answers with a 503.
+        """
+        if self._pg.closed or self._pg.broken:
+            self._pg = self._connect()
+        return self._pg
+
     @property
     def blob(self) -> str:
         return "bytea" if self.postgres else "BLOB"
@@ -49,7 +66,7 @@ class SideStore:
         """Run one statement; returns a cursor (fetchone, fetchall, rowcount)."""
         with self._lock:
             if self.postgres:
-                return self._pg.execute(sql.replace("?", "%s"), tuple(params))
+                return self._live().execute(sql.replace("?", "%s"), tuple(params))
             return self._sqlite.execute(sql, tuple(params))
 
     @contextmanager
@@ -57,7 +74,7 @@ class SideStore:
         """All-or-nothing; on SQLite it takes the write lock at once."""
         with self._lock:
             if self.postgres:
-                with self._pg.transaction():
+                with self._live().transaction():
                     yield
                 return
             self._sqlite.execute("BEGIN IMMEDIATE")
@@ -95,7 +112,7 @@ class SideStore:
             for table in tables:
                 if not table.isidentifier():
                     raise ValueError(f"not a table name: {table!r}")
-                self._pg.execute(f"VACUUM FULL {table}")
+                self._live().execute(f"VACUUM FULL {table}")
 
     def close(self) -> None:
         with self._lock:

@@ -8,22 +8,33 @@ order and no other writer can take it; and because it is a trigger, even a row
 inserted by hand behind copro's back becomes the next leaf, where ``copro verify``
 finds it. Row ``i + 1`` is leaf ``i``; the tree tiles are written by the recorder
 in the transaction of every 256th event.
+
+Concurrent appends from one process are batched into one transaction
+(``ledger.log.storage.group_commit``; ``COPRO_GROUP_COMMIT=off`` turns it off).
+
+Nothing waits without bound: a connection is awaited at most
+``POSTGRES_CONNECT_TIMEOUT`` seconds (set by ``LedgerConfig``), every statement
+at most ``STATEMENT_TIMEOUT``, and the library's own retry loops (ten attempts,
+each up to a connection timeout) are stepped past, so a request meeting a
+database that is down fails in seconds, which the web app answers with a 503.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, cast
 
 import eventsourcing.postgres as es_postgres
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import Environment, EnvType
 from psycopg import Cursor as PgCursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from ledger.log.storage import merkle_tables
+from ledger.log.storage.group_commit import GroupCommitter, Key, from_env, taken_versions
 from ledger.log.storage.log_reader import MerkleLogMixin
 from ledger.log.storage.merkle_tables import Cursor
 
@@ -35,6 +46,15 @@ BEGIN
 END;
 $$
 """
+STATEMENT_TIMEOUT = "15s"  # far above any statement copro runs; a stuck one fails instead of hanging a request
+
+# The library's methods without their retry decorators: eventsourcing retries an
+# OperationalError ten times, each attempt waiting up to a connection timeout, so a
+# request during an outage would hang for most of a minute. Ours fail at once.
+_insert = PostgresApplicationRecorder.insert_events.__wrapped__
+_select_events = PostgresApplicationRecorder.select_events.__wrapped__
+_select_notifications = PostgresApplicationRecorder.select_notifications.__wrapped__
+_max_notification_id = PostgresApplicationRecorder.max_notification_id.__wrapped__
 
 
 class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
@@ -55,9 +75,13 @@ class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
       hashes are kept only if its transaction committed.
     - ``sql_create_statements``: the library's list of table statements, which
       the library's own ``__init__`` fills; ours are appended after it.
+    - ``insert_events``, ``select_events``, ``select_notifications`` and
+      ``max_notification_id`` are called through ``__wrapped__``, past the
+      library's retry decorator (see the module docstring).
     """
 
     dialect = merkle_tables.POSTGRES
+    group_commit: GroupCommitter | None = None  # set by Factory from the environment
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,9 +102,31 @@ class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
         )
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        # A tracking record (a process application's) must commit with its own events: written alone.
+        if self.group_commit is not None and stored_events and all(v is None for v in kwargs.values()):
+            return self.group_commit.insert(stored_events)
+        return self.insert_now(stored_events, **kwargs)
+
+    def insert_now(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """One transaction of the library's own insert, the tiles in it; the hashes kept only if it committed."""
         with self.recent_leaves.transaction():
-            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            ids: Sequence[int] | None = _insert(self, stored_events, **kwargs)
         return ids
+
+    def taken_versions(self, keys: Sequence[Key]) -> set[Key]:
+        with self._log_txn(commit=False) as c:
+            return taken_versions(c, self.dialect, self.events_table_name, keys)
+
+    def select_events(self, originator_id: Any, **kwargs: Any) -> Sequence[StoredEvent]:
+        events: Sequence[StoredEvent] = _select_events(self, originator_id, **kwargs)
+        return events
+
+    def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
+        return _select_notifications(self, *args, **kwargs)
+
+    def max_notification_id(self) -> int | None:
+        top: int | None = _max_notification_id(self)
+        return top
 
     def _fetch_ids_after_insert_events(
         self, curs: PgCursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -95,4 +141,20 @@ class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
 
 
 class Factory(es_postgres.PostgresFactory):
+    """eventsourcing's PostgreSQL factory, with a statement timeout on every connection and group commit."""
+
     application_recorder_class = LedgerPostgresRecorder
+
+    def __init__(self, env: Environment | EnvType | None):
+        super().__init__(env)
+        # psycopg_pool reads its kwargs for every new connection (the library sets the password there too).
+        self.datastore.pool.kwargs = {
+            **cast(dict[str, Any], self.datastore.pool.kwargs or {}),
+            "options": f"-c statement_timeout={STATEMENT_TIMEOUT}",
+        }
+
+    def application_recorder(self) -> Any:
+        recorder = super().application_recorder()
+        if isinstance(recorder, LedgerPostgresRecorder):
+            recorder.group_commit = from_env(self.env.get, recorder.insert_now, recorder.taken_versions)
+        return recorder
