@@ -78,14 +78,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise ConfigurationError("COPRO_SESSION_IDLE is longer than COPRO_SESSION_MAX; make the idle time shorter.")
     app.wsgi_app = proxies.wrap(app.wsgi_app, proxies.parse(app.config["COPRO_TRUSTED_PROXIES"]))  # type: ignore[method-assign,assignment]
 
-    from web import body_limit, forms, plain_words, security, state
+    from web import body_limit, forms, i18n, plain_words, security, state, words
 
     body_limit.init_app(app)
+    i18n.init_app(app)
     forms.init_app(app)
 
     state.copro.init_app(app, ledger_config)
     app.add_template_filter(diffs.word_diff, "word_diff")
     plain_words.init_app(app)
+    words.init_app(app)
     security.init_app(app)
 
     from web import (

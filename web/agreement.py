@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.agreement import Agreement
@@ -43,16 +44,16 @@ def show(collective_id: UUID) -> Response:
 def sign(collective_id: UUID, agreement_id: UUID) -> Response:
     account, c = member_of(collective_id)
     if agreement_id not in copro.views.listing(c.id, "Agreement"):
-        raise NotFound("There is no such agreement.")
+        raise NotFound(_("There is no such agreement."))
 
     def run() -> None:
-        require_understood("your signature binds your group to this agreement and cannot be taken back")
+        require_understood(_("your signature binds your group to this agreement and cannot be taken back"))
         copro.gov.sign_agreement(agreement_id, member_id=account.member_id)
 
     return act(
         run,
         done=url_for("agreement.show", collective_id=c.id),
-        success="You have signed the agreement.",
+        success=_("You have signed the agreement."),
         on_error=lambda e: _page(collective_id, e.status, e.message),
         field_id=lambda e: f"understand-{agreement_id}" if e.status in (400, 422) else None,
         form=f"sign-{agreement_id}",
@@ -63,4 +64,4 @@ def sign(collective_id: UUID, agreement_id: UUID) -> Response:
 def _signature(c: Collective, me: UUID, agreement_id: UUID) -> str:
     """The member's own signature as now recorded: which group it commits."""
     group = copro.gov.read(Agreement, agreement_id, "agreement").signatures.get(me.hex, "")
-    return f"Your signature is recorded: you signed for {c.groups.get(group, group)}."
+    return _("Your signature is recorded: you signed for %(group)s.", group=c.groups.get(group, group))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
@@ -36,5 +37,5 @@ def save(collective_id: UUID) -> Response:
     except GovernanceError as e:
         return _page(collective_id, e.status, e.message, email)
     refresh_views()
-    flash("Your email address is saved." if email.strip() else "Your email address is removed.", "status")
+    flash(_("Your email address is saved.") if email.strip() else _("Your email address is removed."), "status")
     return redirect(url_for("details.index", collective_id=c.id), code=303)

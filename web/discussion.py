@@ -6,6 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
@@ -51,7 +52,7 @@ def positions(collective_id: UUID, proposal_id: UUID) -> Response:
 @login_required
 def post_comment(collective_id: UUID, proposal_id: UUID) -> Response:
     me, c, proposal = load_proposal(collective_id, proposal_id)
-    success = "Your comment is posted."
+    success = _("Your comment is posted.")
 
     def failed(e: GovernanceError) -> Response:
         return _thread(collective_id, proposal_id, e.status, e.message, None)
@@ -82,7 +83,7 @@ def summarise(collective_id: UUID, proposal_id: UUID) -> Response:
     return act(
         lambda: copro.gov.summarise_proposal(proposal.id, by=me, summary=form("summary", 600)),
         done=url_for("proposals.detail", collective_id=c.id, proposal_id=proposal.id),
-        success="The “in short” summary is saved.",
+        success=_("The “in short” summary is saved."),
         on_error=failed,
         field_id="summary",
         form="summary",

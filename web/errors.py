@@ -5,19 +5,22 @@ from __future__ import annotations
 import json
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
+from web.words import N_
 
+# English source text (N_ marks it for the catalogue); each is translated when a page shows it.
 MESSAGES = {
-    400: "Something in that request was not right. Go back, check the form and try again.",
-    403: "Your role does not allow this. Ask a steward if you think it should.",
-    404: "There is nothing here, or it is not part of a collective you belong to.",
-    405: "That page cannot be used that way.",
-    413: "That was too much to send at once. Shorten the text and try again.",
-    429: "Too many attempts in a short time. Wait a minute, then try again.",
+    400: N_("Something in that request was not right. Go back, check the form and try again."),
+    403: N_("Your role does not allow this. Ask a steward if you think it should."),
+    404: N_("There is nothing here, or it is not part of a collective you belong to."),
+    405: N_("That page cannot be used that way."),
+    413: N_("That was too much to send at once. Shorten the text and try again."),
+    429: N_("Too many attempts in a short time. Wait a minute, then try again."),
 }
 
 
@@ -31,7 +34,7 @@ def render_error(status: int, message: str) -> Response:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError) -> Response:
-        return render_error(400, "This form has expired or was not sent from copro. Reload the page and try again.")
+        return render_error(400, _("This form has expired or was not sent from copro. Reload the page and try again."))
 
     @app.errorhandler(GovernanceError)
     def governance_error(e: GovernanceError) -> Response:
@@ -40,7 +43,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:
         code = e.code or 500
-        message = MESSAGES.get(code, e.description or "Something went wrong.")
+        message = _(MESSAGES[code]) if code in MESSAGES else (e.description or _("Something went wrong."))
         if request.path.endswith(".json"):  # a machine asked: answer in its language, with the same sentence
             return Response(json.dumps({"error": message}), code, mimetype="application/json")
         return render_error(code, message)

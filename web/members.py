@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, redirect, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.collective import Role
@@ -52,7 +53,7 @@ def index(collective_id: UUID) -> Response:
 def invite(collective_id: UUID) -> Response:
     account, c = member_of(collective_id)
     if not c.has_role(account.member_id, Role.STEWARD):
-        raise NotAllowed("Only a steward can ask new people to join.")
+        raise NotAllowed(_("Only a steward can ask new people to join."))
     name = form("name", 120)
     try:
         member_id = copro.gov.admit_member(
@@ -72,7 +73,10 @@ def invite(collective_id: UUID) -> Response:
     link = url_for("auth.invite", token=token, _external=True)
     if forms.wants_redirect():  # a reload of the answer must not admit them a second time
         return forms.confirm(
-            f"{name} is a member now. Send them this invitation link; it works once and expires in 14 days:",
+            _(
+                "%(name)s is a member now. Send them this invitation link; it works once and expires in 14 days:",
+                name=name,
+            ),
             url_for("members.index", collective_id=c.id),
             echo=link,
         )
@@ -85,7 +89,7 @@ def leave(collective_id: UUID) -> Response:
     """A member leaves the collective: signed out, and every page of it is closed to them from now on."""
     account, c = member_of(collective_id)
     try:
-        require_understood("you will be signed out and will no longer see or take part in anything here")
+        require_understood(_("you will be signed out and will no longer see or take part in anything here"))
         copro.gov.leave_collective(c.id, account.member_id, by=account.member_id)
     except GovernanceError as e:
         return _refused(collective_id, e, field_id="leave-understand", form_name="leave")

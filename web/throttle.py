@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from flask_babel import ngettext
+
 from ledger.personal.side_store import SideStore
 
 WINDOW = 15 * 60
@@ -36,9 +38,10 @@ class Refusal:
 
     def sentence(self) -> str:
         minutes = max(1, math.ceil(self.wait / 60))
-        return (
-            f"Too many wrong passphrases in a short time. Wait {minutes} minute{'s' if minutes != 1 else ''}, "
-            "then try again."
+        return ngettext(
+            "Too many wrong passphrases in a short time. Wait %(num)s minute, then try again.",
+            "Too many wrong passphrases in a short time. Wait %(num)s minutes, then try again.",
+            minutes,
         )
 
 

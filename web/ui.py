@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import abort, make_response, render_template, request
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError, Invalid
@@ -75,15 +76,21 @@ def act(
 def require_understood(what: str) -> None:
     """An irreversible act goes ahead only with its "I understand" box ticked (checked here, not in the browser)."""
     if request.form.get("understand") != "yes":
-        raise Invalid(f"Tick the box to say you understand that {what}, then try again.")
+        raise NotUnderstood(_("Tick the box to say you understand that %(what)s, then try again.", what=what))
 
 
 def bounded_int(value: str, *, low: int, high: int, what: str) -> int:
     """A whole number from a query parameter, within [low, high], or 400 with a sentence."""
     text = value.strip()
     if not text.isascii() or not text.isdigit() or len(text) > 19 or not low <= int(text) <= high:
-        raise BadParameter(f"There is no such {what}. Go back to the first page and follow the links from there.")
+        raise BadParameter(
+            _("There is no such %(what)s. Go back to the first page and follow the links from there.", what=what)
+        )
     return int(text)
+
+
+class NotUnderstood(Invalid):
+    """An irreversible act whose "I understand" box was not ticked (422, like any invalid input)."""
 
 
 class BadParameter(GovernanceError):

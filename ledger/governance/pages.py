@@ -325,4 +325,9 @@ def _times(proposal: Proposal, now: datetime) -> dict[str, Any]:
         "closed": spoken_time(outcome["closed_at"]) if outcome.get("closed_at") else None,
         "time_up": proposal.state.value == "open" and proposal.past_deadline(now),
         "closing": closing_words(proposal.state.value, proposal.closes_at, outcome.get("closed_at"), now),
+        # The recorded moments themselves, so that the web can say them in the member's language.
+        "state": proposal.state.value,
+        "opened_at": proposal.opened_at,
+        "closes_at": proposal.closes_at,
+        "closed_at": outcome.get("closed_at"),
     }
