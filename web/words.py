@@ -34,9 +34,9 @@ STATES = {
 OUTCOMES = {
     "adopted": N_("adopted"),
     "not_adopted": N_("not adopted"),
-    "no_quorum": N_("too few took part"),
+    "no_quorum": N_("no quorum"),
     "blocked": N_("blocked"),
-    "objection_unresolved": N_("objection not settled"),
+    "objection_unresolved": N_("objection unresolved"),
 }
 POSITIONS = {"agree": N_("agree"), "abstain": N_("abstain"), "disagree": N_("disagree"), "block": N_("block")}
 OBJECTION_STATUSES = {
@@ -45,7 +45,7 @@ OBJECTION_STATUSES = {
     "withdrawn": N_("withdrawn"),
     "integrated": N_("integrated"),
     "upheld": N_("upheld"),
-    "overruled": N_("set aside"),
+    "overruled": N_("overruled"),
     "tested": N_("tested"),
 }
 RIGHTS = {"decide": N_("decide"), "consent": N_("consent"), "consult": N_("consult"), "inform": N_("inform")}
