@@ -47,7 +47,7 @@ def sign(collective_id: UUID, agreement_id: UUID) -> Response:
         raise NotFound(_("There is no such agreement."))
 
     def run() -> None:
-        require_understood(_("your signature binds your group to this agreement and cannot be taken back"))
+        require_understood(_("your signature binds your group to this agreement, and you can not take it back"))
         copro.gov.sign_agreement(agreement_id, member_id=account.member_id)
 
     return act(

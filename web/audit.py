@@ -45,7 +45,7 @@ def index(collective_id: UUID) -> Response:
     rows = _one_record(c.id, only) if only else _recent(c.id, before)
     state = _state_as_of(UUID(only), as_of) if only else None
     if as_of is not None and state is None:
-        raise BadParameter(_("Only a collective, a proposal, an agreement or a member can be seen as of a moment."))
+        raise BadParameter(_("Only a group, a proposal, an agreement or a member can be seen as it was at one time."))
     if state is not None:
         rows = [r for r in rows if r.originator_version <= state.version]
     more = len(rows) > PAGE

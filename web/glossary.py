@@ -54,7 +54,7 @@ TERMS: tuple[Term, ...] = (
         N_("When a rule lets a named group decide that an objection should not stop the plan."),
     ),
     Term("group", N_("Group"), N_("A set of members who share a stake, such as people with lived experience.")),
-    Term("facilitator", N_("Facilitator"), N_("A member who opens and closes proposals and keeps the process fair.")),
+    Term("facilitator", N_("Facilitator"), N_("A member who opens and closes proposals and keeps things fair.")),
     Term("record", N_("Signed record"), N_("A note of each step that no one can change later without it showing.")),
 )
 

@@ -164,7 +164,7 @@ def feedback(collective_id: UUID, proposal_id: UUID) -> Response:
     return act(
         run,
         done=url_for("proposals.detail", collective_id=c.id, proposal_id=proposal.id),
-        success=_("Thank you: your feedback on this decision is recorded."),
+        success=_("Thank you: we have your thoughts on how this went."),
         on_error=lambda e: _feedback_page(c, proposal, account.member_id, e.status),
         back=url_for("involvement.feedback", collective_id=c.id, proposal_id=proposal.id),
         field_id=field_of,

@@ -43,8 +43,7 @@ def check(name: str) -> str:
         # Bidi overrides (U+202E …), zero-width joiners and spaces: invisible, so a person cannot see what they type.
         raise SignInNameError(
             _(
-                "That sign-in name has an invisible or direction-changing character in it. "
-                "Type the name yourself instead of pasting it."
+                "That sign-in name has a hidden character in it. Type the name yourself; do not paste it."
             )
         )
     if not NAME_MIN <= len(name) <= NAME_MAX or not all(c.isalnum() or c in _PUNCTUATION for c in name):

@@ -108,7 +108,7 @@ def new(collective_id: UUID) -> Response:
         return page("proposals/new.html", e.status, c=c, categories=categories, values=values)
     refresh_views()
     return forms.confirm(
-        _("Your proposal is saved as a draft. A facilitator opens it for responses."),
+        _("Your proposal is saved as a draft. A facilitator will open it for all to respond."),
         url_for("proposals.detail", collective_id=c.id, proposal_id=created[0]),
     )
 
@@ -210,7 +210,7 @@ def open_(collective_id: UUID, proposal_id: UUID) -> Response:
 
 
 def _close(me: UUID, c: Collective, p: Proposal) -> None:
-    require_understood(_("closing ends responses and records the outcome for good"))
+    require_understood(_("closing ends the responses and puts the outcome on record for good"))
     copro.gov.close_proposal(p.id, by=me)
 
 
@@ -226,7 +226,7 @@ def close(collective_id: UUID, proposal_id: UUID) -> Response:
         collective_id,
         proposal_id,
         _close,
-        _("The proposal is closed and its outcome recorded."),
+        _("The proposal is closed, and its outcome is on record."),
         field="close",
         field_id=_on_form("close-understand"),
     )
@@ -259,7 +259,7 @@ def raise_objection(collective_id: UUID, proposal_id: UUID) -> Response:
         lambda me, c, p: copro.gov.raise_objection(
             p.id, member_id=me, reason=form("reason", 4000), paramount=form("paramount", 5) != "no"
         ),
-        _("Your objection is recorded. The facilitator will take it through the objection process."),
+        _("Your objection is recorded. We will now work through it with you, step by step."),
         field="objection",
         field_id=_on_form("objection-reason"),
         keep=("reason", "paramount"),

@@ -62,7 +62,7 @@ def _email(collective_id: UUID, proposal_id: UUID, groups: list[str]) -> str:
         for _member, address in copro.pages.reminder_recipients(c, proposal_id, groups)
     ]
     if not messages:
-        return _("No one reminded has given an email address, so no email was sent.")
+        return _("No one we reminded gave us an email address, so we sent no email.")
     try:
         mail.send(settings, messages)
     except mail.MailError as e:
