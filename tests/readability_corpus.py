@@ -14,9 +14,9 @@
 from __future__ import annotations
 
 import ast
-import re
 import dataclasses
 import itertools
+import re
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -164,7 +164,7 @@ def _text(node: ast.expr, constants: dict[str, str]) -> str:
 def english_catalogue() -> Catalog:
     """The English source catalogue, in memory, as `pybabel extract -F babel.cfg -k N_` would write it."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:
-        method_map, options_map = parse_mapping_cfg(cfg)
+        method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
     catalogue = Catalog(locale="en")
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
     for _file, _line, message, _comments, context in extract_from_dir(
@@ -179,7 +179,7 @@ def english_messages() -> list[str]:
     out: list[str] = []
     for m in english_catalogue():
         if m.id:
-            out.extend(m.id if isinstance(m.id, tuple) else [m.id])
+            out.extend(str(x) for x in (m.id if isinstance(m.id, (tuple, list)) else [m.id]))
     return out
 
 

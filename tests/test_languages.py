@@ -69,9 +69,10 @@ def test_every_english_message_has_a_welsh_translation_with_the_same_placeholder
             continue
         if found.fuzzy:
             problems.append(("fuzzy", m.id))
-        sources = m.id if isinstance(m.id, tuple) else (m.id,)
-        strings = found.string if isinstance(found.string, tuple) else (found.string,)
-        if not all(s and s.strip() for s in strings):
+        sources = [str(x) for x in (m.id if isinstance(m.id, (tuple, list)) else (m.id,))]
+        raw = found.string
+        strings = [str(x) for x in raw] if isinstance(raw, (tuple, list)) else [str(raw or "")]
+        if not all(s.strip() for s in strings):
             problems.append(("empty", m.id))
             continue
         for s in strings:
@@ -93,6 +94,7 @@ def test_the_committed_compiled_catalogue_is_the_po_compiled() -> None:
     fresh = GNUTranslations(io.BytesIO(compiled.getvalue()))
     with WELSH_MO.open("rb") as f:
         committed = GNUTranslations(f)
+
     def messages(t: GNUTranslations) -> dict[object, str]:
         catalogue: dict[object, str] = t._catalog  # type: ignore[attr-defined]
         return {k: v for k, v in catalogue.items() if k != ""}  # the header carries the time it was read
@@ -145,9 +147,9 @@ def english_sentences() -> set[str]:
     but it is still known here, and found on the page."""
     out = set()
     for m in welsh_catalogue():
-        if isinstance(m.id, str) and m.id and "%(" not in m.id and "<" not in m.id and len(m.id) > 3:
-            if m.string != m.id:
-                out.add(m.id)
+        plain = isinstance(m.id, str) and "%(" not in m.id and "<" not in m.id and len(m.id) > 3
+        if plain and m.string != m.id:
+            out.add(str(m.id))
     return out
 
 

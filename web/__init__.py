@@ -87,7 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     state.copro.init_app(app, ledger_config)
     app.add_template_filter(diffs.word_diff, "word_diff")
     plain_words.init_app(app)
-    words.init_app(app)
+    words.init_app(app, lambda: state.copro.gov.clock())
     security.init_app(app)
 
     from web import (

@@ -21,14 +21,13 @@ from uuid import UUID
 import psycopg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ledger.personal.side_store import SideStore
 from web import names, passphrases
+from web.messages import N_, _
 from web.sessions import SessionStore
 from web.throttle import Refusal, SignInThrottle
-from web.words import N_
 
 INVITE_DAYS = 14
 _TAKEN = N_("That sign-in name is taken, or looks too much like one that is; choose another.")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.agreement import Agreement
 from ledger.governance.collective import Collective
 from ledger.governance.errors import NotFound
+from web.messages import _
 from web.state import copro, login_required, member_of
 from web.ui import act, page, require_understood
 

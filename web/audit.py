@@ -11,7 +11,6 @@ from uuid import UUID
 
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 from flask import Blueprint, abort, request, stream_with_context
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance import audit_trail
@@ -21,6 +20,7 @@ from ledger.log.errors import SignatureError
 from ledger.log.proofs import ProofRangeError, consistency_bundle
 from ledger.log.record import record_bytes
 from ledger.log.storage.log_reader import LogRow, rows_of
+from web.messages import _
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import BadParameter, bounded_int, page
 

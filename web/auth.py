@@ -5,11 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from flask import Blueprint, redirect, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web import passphrases, sessions
 from web.accounts import AccountError, InvitationGone, TooManyAttempts
+from web.messages import _
 from web.security import limiter
 from web.state import copro, current_account, now
 from web.ui import form, page

@@ -6,13 +6,12 @@ from datetime import date
 from uuid import UUID
 
 from flask import Blueprint, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError, Invalid, NotFound
+from web.messages import N_, _
 from web.state import copro, login_required, member_of, roles_of
 from web.ui import act, form, page, require_understood
-from web.words import N_
 
 bp = Blueprint("contributions", __name__, url_prefix="/c/<uuid:collective_id>/contributions")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, flash, redirect, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
+from web.messages import _
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import form, page
 

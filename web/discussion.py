@@ -6,11 +6,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
 from ledger.governance.positions import ORDER
+from web.messages import _
 from web.proposals import SHORT_LABELS, detail_context, load_proposal
 from web.state import copro, login_required, member_of
 from web.ui import act, form, is_htmx, page

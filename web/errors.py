@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 from flask import Flask, render_template, request
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
-from web.words import N_
+from web.messages import N_, _
 
 # English source text (N_ marks it for the catalogue); each is translated when a page shows it.
 MESSAGES = {

@@ -11,8 +11,8 @@ from typing import NamedTuple
 from flask import Blueprint
 from werkzeug.wrappers import Response
 
+from web.messages import N_
 from web.ui import page
-from web.words import N_
 
 bp = Blueprint("glossary", __name__)
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from flask import Blueprint, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.collective import Collective, Role
@@ -25,9 +24,9 @@ from ledger.governance.narrative import PARTS
 from ledger.governance.proposal import Proposal
 from ledger.governance.text import REASON_MAX, TEXT_MAX
 from web import forms
+from web.messages import N_, _
 from web.state import copro, current_account, login_required, member_of
 from web.ui import act, form, page
-from web.words import N_
 
 bp = Blueprint("involvement", __name__, url_prefix="/c/<uuid:collective_id>")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, redirect, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.collective import Role
 from ledger.governance.errors import GovernanceError, NotAllowed
 from web import forms, sessions
+from web.messages import _
 from web.state import copro, login_required, member_of, refresh_views, roles_of
 from web.ui import form, page, require_understood
 

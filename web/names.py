@@ -16,7 +16,7 @@ import importlib.util
 import unicodedata
 from pathlib import Path
 
-from flask_babel import gettext as _
+from web.messages import _
 
 NAME_MIN, NAME_MAX = 3, 40
 _PUNCTUATION = "._-"
@@ -42,9 +42,7 @@ def check(name: str) -> str:
     if any(unicodedata.category(c) == "Cf" for c in name):
         # Bidi overrides (U+202E …), zero-width joiners and spaces: invisible, so a person cannot see what they type.
         raise SignInNameError(
-            _(
-                "That sign-in name has a hidden character in it. Type the name yourself; do not paste it."
-            )
+            _("That sign-in name has a hidden character in it. Type the name yourself; do not paste it.")
         )
     if not NAME_MIN <= len(name) <= NAME_MAX or not all(c.isalnum() or c in _PUNCTUATION for c in name):
         raise SignInNameError(

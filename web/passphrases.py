@@ -16,10 +16,9 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from flask_babel import gettext as _
 from zxcvbn import zxcvbn
 
-from web.words import N_
+from web.messages import N_, _
 
 PASSPHRASE_MIN = 12
 PASSPHRASE_MAX = 1000

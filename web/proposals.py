@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from flask import Blueprint, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.agreement import GOVERNANCE
@@ -16,9 +15,10 @@ from ledger.governance.errors import GovernanceError, NotFound
 from ledger.governance.positions import ORDER
 from ledger.governance.proposal import Proposal
 from web import forms
+from web.messages import N_, _
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import NotUnderstood, act, form, is_htmx, page, require_understood
-from web.words import N_, moment
+from web.words import moment
 
 bp = Blueprint("proposals", __name__, url_prefix="/c/<uuid:collective_id>/proposals")
 

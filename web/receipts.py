@@ -16,7 +16,6 @@ import dataclasses
 from uuid import UUID
 
 from flask import Blueprint, render_template, request
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.log.key_history import key_history, verifier_key_name
@@ -25,8 +24,8 @@ from ledger.log.receipt import ReceiptCheck, ReceiptError, check_receipt, parse_
 from ledger.log.served_log import issue_receipt
 from ledger.log.signed_note import NoteVerifier, verifier_key
 from ledger.log.witnessing import load_witness_policy
+from web.messages import N_, _
 from web.state import copro, login_required, member_of
-from web.words import N_
 
 bp = Blueprint("receipts", __name__)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError, NotFound
+from web.messages import _
 from web.state import copro, login_required, member_of
 from web.ui import act, form, page
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from ledger.governance.deadlines import closing_words
 from ledger.governance.errors import GovernanceError, NotAllowed, NotFound
 from web import mail
+from web.messages import _, ngettext
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import page
 

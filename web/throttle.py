@@ -20,9 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask_babel import ngettext
-
 from ledger.personal.side_store import SideStore
+from web.messages import ngettext
 
 WINDOW = 15 * 60
 PER_ADDRESS_AND_NAME = 5

@@ -8,11 +8,11 @@ from typing import Any
 from uuid import UUID
 
 from flask import abort, make_response, render_template, request
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError, Invalid
 from web import forms
+from web.messages import _
 from web.state import refresh_views
 
 

@@ -8,21 +8,17 @@ for extraction where it is defined (module constants), and ``_()`` translates it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 from babel.numbers import format_currency
 from flask import Flask
 from flask_babel import format_date, format_decimal, format_time, get_locale
-from flask_babel import gettext as _
 
-__all__ = ["N_", "closing_words", "init_app", "moment", "number"]
+from web.messages import N_, _
 
-
-def N_(message: str) -> str:
-    """Mark `message` for the catalogue without translating it now (it is translated where shown)."""
-    return message
+__all__ = ["closing_words", "init_app", "moment", "number"]
 
 
 STATES = {
@@ -82,13 +78,13 @@ def _say(table: Mapping[str, str], key: Any) -> str:
 
 def number(value: int | float) -> str:
     """A number as the member's locale writes it (digit groups and all)."""
-    return format_decimal(value)
+    return str(format_decimal(value))
 
 
 def money(minor: int, currency: str) -> str:
     """An amount in pence (or cents) with its currency, as the member's locale writes it."""
     locale = get_locale()
-    return format_currency(minor / 100, currency or "GBP", locale=str(locale) if locale else "en")
+    return str(format_currency(minor / 100, currency or "GBP", locale=str(locale) if locale else "en"))
 
 
 def _as_datetime(at: str | datetime) -> datetime:
@@ -98,8 +94,8 @@ def _as_datetime(at: str | datetime) -> datetime:
 
 def spoken_day(at: str | datetime | date) -> str:
     """'23 December 2026' / '23 Rhagfyr 2026'."""
-    day = at if isinstance(at, date) and not isinstance(at, datetime) else _as_datetime(at).date()  # type: ignore[arg-type]
-    return format_date(day, "d MMMM y")
+    day = at if isinstance(at, date) and not isinstance(at, datetime) else _as_datetime(at).date()
+    return str(format_date(day, "d MMMM y"))
 
 
 def moment(at: str | datetime | None, fallback: str | None = None, *, seconds: bool = False) -> str:
@@ -109,8 +105,8 @@ def moment(at: str | datetime | None, fallback: str | None = None, *, seconds: b
     when = _as_datetime(at)
     return _(
         "%(date)s at %(time)s UTC",
-        date=format_date(when.date(), "dd MMMM y"),
-        time=format_time(when, "HH:mm:ss" if seconds else "HH:mm"),
+        date=str(format_date(when.date(), "dd MMMM y")),
+        time=str(format_time(when, "HH:mm:ss" if seconds else "HH:mm")),
     )
 
 
@@ -124,15 +120,13 @@ def day(value: str | date | None) -> str:
         return str(value)
 
 
-def closing_words(row: Mapping[str, Any], now: datetime | None = None) -> str:
+def closing_words(row: Mapping[str, Any], now: datetime) -> str:
     """When a proposal closes, in words (ledger.governance.deadlines.closing_words, translated).
 
     ``row`` holds the proposal's ``state``, ``closes_at`` and ``closed_at``, as a listing row or the
     proposal page's times do; when it lacks them its ready-made English ``closing`` is kept."""
     if "state" not in row or "closes_at" not in row:
         return str(row.get("closing", ""))
-    from web.state import copro
-
     state, closes_at, closed_at = str(row["state"]), row["closes_at"], row.get("closed_at")
     if state == "closed":
         return _("Closed on %(day)s", day=spoken_day(closed_at)) if closed_at else _("Closed")
@@ -142,12 +136,12 @@ def closing_words(row: Mapping[str, Any], now: datetime | None = None) -> str:
         return _("Not open for responses yet")
     if closes_at is None:
         return _("Open until a facilitator closes it")
-    closes, today = _as_datetime(closes_at), (now or copro.gov.clock()).astimezone(UTC)
+    closes, today = _as_datetime(closes_at), now.astimezone(UTC)
     if closes <= today:
         return _("Closed for responses on %(day)s", day=spoken_day(closes))
     days = (closes.date() - today.date()).days
     if days == 0:
-        return _("Closes today, at %(time)s UTC", time=format_time(closes, "HH:mm"))
+        return _("Closes today, at %(time)s UTC", time=str(format_time(closes, "HH:mm")))
     if days == 1:
         return _("Closes tomorrow, on %(day)s", day=spoken_day(closes))
     return _("Closes in %(days)s days, on %(day)s", days=number(days), day=spoken_day(closes))
@@ -164,8 +158,8 @@ def names_of(names: Mapping[str, str], keys: Iterable[str]) -> str:
     return ", ".join(names.get(k, k) for k in keys)
 
 
-def init_app(app: Flask) -> None:
-    """Make the helpers available in every template."""
+def init_app(app: Flask, clock: Callable[[], datetime]) -> None:
+    """Make the helpers available in every template; `clock` is the ledger's (closing times are relative to it)."""
     for name, table in (
         ("state_name", STATES),
         ("outcome_name", OUTCOMES),
@@ -181,5 +175,6 @@ def init_app(app: Flask) -> None:
     ):
         app.add_template_global(lambda key, _table=table: _say(_table, key), name)
     app.add_template_filter(lambda key: _say(ROLES, key), "role_name")
-    for helper in (number, money, moment, day, closing_words, reason_needed, names_of):
+    for helper in (number, money, moment, day, reason_needed, names_of):
         app.add_template_global(helper, helper.__name__)
+    app.add_template_global(lambda row: closing_words(row, clock()), "closing_words")
