@@ -162,15 +162,19 @@ def _text(node: ast.expr, constants: dict[str, str]) -> str:
 
 
 def english_catalogue() -> Catalog:
-    """The English source catalogue, in memory, as `pybabel extract -F babel.cfg -k N_` would write it."""
+    """The English source catalogue, in memory, as `pybabel extract -F babel.cfg -k N_ -k say_count:1,2` would."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
     catalogue = Catalog(locale="en")
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-    for _file, _line, message, _comments, context in extract_from_dir(
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "say_count": (1, 2)}
+    for file, line, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords
     ):
-        catalogue.add(message, None, context=context)
+        found = catalogue.get(message, context)
+        if found is not None:
+            found.locations.append((file, line))
+        else:
+            catalogue.add(message, None, locations=[(file, line)], context=context)
     return catalogue
 
 
@@ -189,6 +193,14 @@ def as_read(message: str) -> str:
 
 
 def catalogue_texts() -> list[str]:
-    """Every message of the English catalogue long enough to be a sentence (SENTENCE_WORDS), as read."""
-    texts = {as_read(m) for m in english_messages()}
+    """Every message of the English catalogue long enough to be a sentence (SENTENCE_WORDS), as read.
+
+    The sentences of policies/ are left out here: members read them joined, as a whole outcome
+    explanation or rule description, and each whole one is scored (outcome_texts, rule_texts)."""
+    texts = set()
+    for m in english_catalogue():
+        if not m.id or all(str(file).startswith("policies") for file, _line in m.locations):
+            continue
+        for message in m.id if isinstance(m.id, (tuple, list)) else [m.id]:
+            texts.add(as_read(str(message)))
     return sorted(t for t in texts if len(t.split()) >= SENTENCE_WORDS)

@@ -273,6 +273,9 @@ def test_dates_and_closing_times_render_in_welsh(site: Site) -> None:
         "Gorffennaf", "Awst", "Medi", "Hydref", "Tachwedd", "Rhagfyr",
     }  # fmt: skip
     assert closed.group(2) in months
+    text = html.unescape(page)
+    assert "Wnaeth e ddim pasio: cymerodd rhy ychydig o bobl ran." in text, "the outcome is explained in Welsh"
+    assert "Mae cynnig yn pasio" in text, "and so is the rule"
     listing = welsh_person(site, "amara").get(site.url("/proposals/")).get_data(as_text=True)
     assert re.search(r"Wedi cau ar \d{1,2} \w+ \d{4}", listing), "the list of proposals too"
 
