@@ -129,6 +129,22 @@ def error_texts() -> list[str]:
     return sorted(set(found))
 
 
+def ledger_error_texts() -> list[str]:
+    """The fixed sentences ledger/governance raises its errors with (no value put into them)."""
+    found: set[str] = set()
+    for path in sorted((ROOT / "ledger" / "governance").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = _constants(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _name(node.func) in ERROR_CLASSES and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.add(first.value)
+                elif isinstance(first, ast.Name) and first.id in constants:
+                    found.add(constants[first.id])
+    return sorted(found)
+
+
 def _name(func: ast.expr) -> str:
     if isinstance(func, ast.Name):
         return func.id

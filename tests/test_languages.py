@@ -300,3 +300,29 @@ def test_a_refusal_and_a_confirmation_are_said_in_welsh(site: Site) -> None:
     missing = ben.get(site.url("/proposals/{p}", p=UUID(int=7)) + "/nothing-here")
     assert missing.status_code == 404
     assert "Does dim byd yma" in html.unescape(missing.get_data(as_text=True))
+
+
+def test_each_ledger_refusal_the_web_translates_is_still_one_the_ledger_raises() -> None:
+    from tests.readability_corpus import ledger_error_texts
+    from web.ledger_words import LEDGER_REFUSALS
+
+    raised = set(ledger_error_texts())
+    assert [m for m in LEDGER_REFUSALS if m not in raised] == []
+    assert len(set(LEDGER_REFUSALS)) >= 50
+    missing = [m for m in raised if m not in LEDGER_REFUSALS]
+    assert missing == [], "a new fixed refusal in ledger/: add it to web/ledger_words.py and translate it"
+
+
+@pytestmark_web
+def test_a_refusal_from_the_ledger_is_said_in_welsh_at_the_web_boundary(site: Site) -> None:
+    pid = open_proposal(site)
+    dev = welsh_person(site, "dev")  # the facilitator
+    dev.get(site.url("/proposals/{p}/reminders/", p=pid))
+    r = dev.post(site.url("/proposals/{p}/reminders/", p=pid), {})
+    assert r.status_code == 422
+    page = html.unescape(r.get_data(as_text=True))
+    assert "Dewiswch o leiaf un grŵp i'w atgoffa." in page
+    assert "Choose at least one group to remind." not in page
+    english = Person(site, "dev")
+    english.get(site.url("/proposals/{p}/reminders/", p=pid))
+    assert "Choose at least one group to remind." in english.post(site.url("/proposals/{p}/reminders/", p=pid), {}).text

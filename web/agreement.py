@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from ledger.governance.agreement import Agreement
 from ledger.governance.collective import Collective
 from ledger.governance.errors import NotFound
+from web.ledger_words import said
 from web.messages import _
 from web.state import copro, login_required, member_of
 from web.ui import act, page, require_understood
@@ -54,7 +55,7 @@ def sign(collective_id: UUID, agreement_id: UUID) -> Response:
         run,
         done=url_for("agreement.show", collective_id=c.id),
         success=_("You have signed the agreement."),
-        on_error=lambda e: _page(collective_id, e.status, e.message),
+        on_error=lambda e: _page(collective_id, e.status, said(e)),
         field_id=lambda e: f"understand-{agreement_id}" if e.status in (400, 422) else None,
         form=f"sign-{agreement_id}",
         echo=lambda: _signature(c, account.member_id, agreement_id),

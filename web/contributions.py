@@ -9,6 +9,7 @@ from flask import Blueprint, url_for
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError, Invalid, NotFound
+from web.ledger_words import said
 from web.messages import N_, _
 from web.state import copro, login_required, member_of, roles_of
 from web.ui import act, form, page, require_understood
@@ -69,7 +70,7 @@ def log(collective_id: UUID) -> Response:
         run,
         done=url_for("contributions.index", collective_id=c.id),
         success=_("Your time is recorded."),
-        on_error=lambda e: _page(collective_id, e.status, e.message),
+        on_error=lambda e: _page(collective_id, e.status, said(e)),
         field_id=_log_field,
         form="log",
         keep=("activity", "minutes", "on"),
@@ -119,7 +120,7 @@ def step(collective_id: UUID, contribution_id: UUID, step: str) -> Response:
         run,
         done=url_for("contributions.index", collective_id=c.id),
         success=success,
-        on_error=lambda e: _page(collective_id, e.status, e.message),
+        on_error=lambda e: _page(collective_id, e.status, said(e)),
         field_id=lambda e: fields.get(step) if e.status in (400, 422) else None,
         form=f"{step}-{contribution_id}",
         keep=("amount_minor", "currency", "rate_table", "reference", "reason"),

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
 from ledger.governance.positions import ORDER
+from web.ledger_words import said
 from web.messages import _
 from web.proposals import SHORT_LABELS, detail_context, load_proposal
 from web.state import copro, login_required, member_of
@@ -55,7 +56,7 @@ def post_comment(collective_id: UUID, proposal_id: UUID) -> Response:
     success = _("Your comment is posted.")
 
     def failed(e: GovernanceError) -> Response:
-        return _thread(collective_id, proposal_id, e.status, e.message, None)
+        return _thread(collective_id, proposal_id, e.status, said(e), None)
 
     return act(
         lambda: copro.gov.post_comment(proposal.id, by=me, words=form("comment", 4000)),
@@ -78,7 +79,7 @@ def summarise(collective_id: UUID, proposal_id: UUID) -> Response:
     def failed(e: GovernanceError) -> Response:
         account, c2 = member_of(collective_id)
         ctx = detail_context(c2, account.member_id, proposal_id)
-        return page("proposals/detail.html", e.status, error=e.message, error_field="summary", **ctx)
+        return page("proposals/detail.html", e.status, error=said(e), error_field="summary", **ctx)
 
     return act(
         lambda: copro.gov.summarise_proposal(proposal.id, by=me, summary=form("summary", 600)),

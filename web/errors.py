@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
+from web.ledger_words import said
 from web.messages import N_, _
 
 # English source text (N_ marks it for the catalogue); each is translated when a page shows it.
@@ -37,7 +38,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(GovernanceError)
     def governance_error(e: GovernanceError) -> Response:
-        return render_error(e.status, e.message)
+        return render_error(e.status, said(e))
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from ledger.governance.collective import Role
 from ledger.governance.errors import GovernanceError, NotAllowed
 from web import forms, sessions
+from web.ledger_words import said
 from web.messages import _
 from web.state import copro, login_required, member_of, refresh_views, roles_of
 from web.ui import form, page, require_understood
@@ -102,8 +103,8 @@ def leave(collective_id: UUID) -> Response:
 def _refused(collective_id: UUID, e: GovernanceError, *, field_id: str, form_name: str) -> Response:
     """A refused invitation or leaving: the browser is sent back (PRG) to the summary, anyone else answered directly."""
     target = field_id if e.status in (400, 422) else None
-    problem = forms.problem_from(e.status, e.message, field_id=target, form=form_name, keep=INVITE_FIELDS)
+    problem = forms.problem_from(e.status, said(e), field_id=target, form=form_name, keep=INVITE_FIELDS)
     if forms.wants_redirect():
         return forms.refuse(problem, url_for("members.index", collective_id=collective_id))
     forms.show(problem)
-    return _page(collective_id, e.status, e.message)
+    return _page(collective_id, e.status, said(e))

@@ -15,6 +15,7 @@ from ledger.governance.errors import GovernanceError, NotFound
 from ledger.governance.positions import ORDER
 from ledger.governance.proposal import Proposal
 from web import forms
+from web.ledger_words import said
 from web.messages import N_, _
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import NotUnderstood, act, form, is_htmx, page, require_understood
@@ -101,7 +102,7 @@ def new(collective_id: UUID) -> Response:
         draft()
     except GovernanceError as e:
         where = "title" if "title" in e.message.lower() else "category" if "categor" in e.message.lower() else "body"
-        problem = forms.problem_from(e.status, e.message, field_id=where, form="new", keep=tuple(values))
+        problem = forms.problem_from(e.status, said(e), field_id=where, form="new", keep=tuple(values))
         if forms.wants_redirect():
             return forms.refuse(problem, url_for("proposals.new", collective_id=c.id))
         forms.show(problem)
@@ -155,7 +156,7 @@ def _command(
         lambda: run(me, c, proposal),
         done=here,
         success=success,
-        on_error=lambda e: _detail(collective_id, proposal_id, e.status, e.message),
+        on_error=lambda e: _detail(collective_id, proposal_id, e.status, said(e)),
         partial=render_partial if partial else None,
         field_id=field_id,
         form=field,

@@ -8,6 +8,7 @@ from flask import Blueprint, request, url_for
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError, NotFound
+from web.ledger_words import said
 from web.messages import _
 from web.state import copro, login_required, member_of
 from web.ui import act, form, page
@@ -47,7 +48,7 @@ def record(collective_id: UUID) -> Response:
         ),
         done=url_for("reflections.index", collective_id=c.id),
         success=_("Your reflection is recorded."),
-        on_error=lambda e: _page(collective_id, e.status, e.message),
+        on_error=lambda e: _page(collective_id, e.status, said(e)),
         field_id=_reflection_field,
         form="reflection",
         keep=REFLECTION_FIELDS,
@@ -76,5 +77,5 @@ def action_done(collective_id: UUID, reflection_id: UUID, index: int) -> Respons
         lambda: copro.gov.complete_action(reflection_id, index, by=account.member_id),
         done=url_for("reflections.index", collective_id=c.id),
         success=_("The action is marked done."),
-        on_error=lambda e: _page(collective_id, e.status, e.message),
+        on_error=lambda e: _page(collective_id, e.status, said(e)),
     )

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from ledger.governance.deadlines import closing_words
 from ledger.governance.errors import GovernanceError, NotAllowed, NotFound
 from web import mail
+from web.ledger_words import said
 from web.messages import _, ngettext
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import page
@@ -80,7 +81,7 @@ def send(collective_id: UUID, proposal_id: UUID) -> Response:
     except (NotAllowed, NotFound):
         raise  # the error page says why, with 403 or 404: this person has no reminders page to return to
     except GovernanceError as e:
-        return _page(collective_id, proposal_id, e.status, e.message)
+        return _page(collective_id, proposal_id, e.status, said(e))
     refresh_views()
     names = ", ".join(c.groups.get(g, g) for g in sorted(set(groups)))
     emailed = _email(collective_id, proposal_id, groups)

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError, Invalid
 from web import forms
+from web.ledger_words import said
 from web.messages import _
 from web.state import refresh_views
 
@@ -60,7 +61,7 @@ def act(
         command()
     except GovernanceError as e:
         target = field_id(e) if callable(field_id) else field_id
-        problem = forms.problem_from(e.status, e.message, field_id=target, form=form, keep=keep)
+        problem = forms.problem_from(e.status, said(e), field_id=target, form=form, keep=keep)
         if forms.wants_redirect():
             return forms.refuse(problem, back or done)
         forms.show(problem)
