@@ -261,6 +261,7 @@ def test_the_switch_ignores_a_language_we_do_not_ship(site: Site) -> None:
 def test_dates_and_closing_times_render_in_welsh(site: Site) -> None:
     w = site.world
     pid = open_proposal(site)
+    w.gov.post_comment(pid, by=w.member("ben"), words="Syniad da.")
     w.gov.close_proposal(pid, by=w.facilitator)
     site.copro.views.catch_up()
     outcome = w.gov.proposal(pid).outcome
@@ -273,6 +274,8 @@ def test_dates_and_closing_times_render_in_welsh(site: Site) -> None:
         "Gorffennaf", "Awst", "Medi", "Hydref", "Tachwedd", "Rhagfyr",
     }  # fmt: skip
     assert closed.group(2) in months
+    commented = re.search(r"ben, (\d\d) (\w+) (\d{4}) am \d\d:\d\d UTC", html.unescape(page), re.IGNORECASE)
+    assert commented is not None and commented.group(2) in months, "a comment's time too"
     text = html.unescape(page)
     assert "Wnaeth e ddim pasio: cymerodd rhy ychydig o bobl ran." in text, "the outcome is explained in Welsh"
     assert "Mae cynnig yn pasio" in text, "and so is the rule"

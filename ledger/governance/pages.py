@@ -73,6 +73,7 @@ class CommentLine:
     words: str
     at: str
     erased: bool
+    when: datetime | str | None = None  # the moment itself, so that the web can say it in the member's language
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,14 @@ class Pages:
             comment = self.gov.read(Comment, cid, "comment")
             who = self.gov.member_name(comment.author_id)
             lines.append(
-                CommentLine(cid, who, self.gov.reveal(comment.text), spoken_time(comment.created_on), who == ERASED)
+                CommentLine(
+                    cid,
+                    who,
+                    self.gov.reveal(comment.text),
+                    spoken_time(comment.created_on),
+                    who == ERASED,
+                    comment.created_on,
+                )
             )
         return lines
 
