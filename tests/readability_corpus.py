@@ -182,7 +182,14 @@ def english_catalogue() -> Catalog:
     with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
     catalogue = Catalog(locale="en")
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "say_count": (1, 2)}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "pgettext": ((1, "c"), 2),
+        "N_": None,
+        "say_count": (1, 2),
+    }
     for file, line, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords
     ):

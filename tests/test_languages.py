@@ -63,7 +63,7 @@ def test_every_english_message_has_a_welsh_translation_with_the_same_placeholder
     for m in english_catalogue():
         if not m.id:
             continue
-        found = welsh.get(m.id)
+        found = welsh.get(m.id, m.context)
         if found is None:
             problems.append(("missing", m.id))
             continue
@@ -82,8 +82,12 @@ def test_every_english_message_has_a_welsh_translation_with_the_same_placeholder
 
 
 def test_the_welsh_catalogue_holds_no_message_the_code_no_longer_says() -> None:
-    english = {m.id for m in english_catalogue() if m.id}
-    stale = [m.id for m in welsh_catalogue() if m.id and m.id not in english]
+    english = {(m.id if isinstance(m.id, str) else tuple(m.id), m.context) for m in english_catalogue() if m.id}
+    stale = [
+        m.id
+        for m in welsh_catalogue()
+        if m.id and (m.id if isinstance(m.id, str) else tuple(m.id), m.context) not in english
+    ]
     assert stale == [], "run the update in docs/DEVELOPING.md (Languages) and drop what is obsolete"
 
 
