@@ -16,9 +16,14 @@ from __future__ import annotations
 import ast
 import dataclasses
 import itertools
+import re
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 
 import policies
 from policies import BlockEffect, Method, ObjectionStatus, Position
@@ -28,7 +33,14 @@ from web.errors import MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUP_NAMES = {"lived_experience": "People with lived experience", "staff": "Staff", "researchers": "Researchers"}
-ERROR_CLASSES = {"GovernanceError", "NotFound", "NotAllowed", "Conflict", "Invalid"}
+ERROR_CLASSES = {"GovernanceError", "NotFound", "NotAllowed", "Conflict", "Invalid", "BadParameter", "NotUnderstood"}
+TRANSLATED = {"_", "gettext", "N_"}
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
+MARKUP = re.compile(r"<[^>]+>")
+# A message of fewer words is a label, heading or button ("Audit trail", "Sign this agreement"): the Flesch
+# formula measures sentences, and on two or three words one long word decides the score. Every message of
+# this many words or more, from any template or view, is scored.
+SENTENCE_WORDS = 8
 # The web's refusals that are not governance errors (web/errors.py).
 WEB_REFUSALS = ("This form has expired or was not sent from copro. Reload the page and try again.",)
 
@@ -105,7 +117,7 @@ def rule_texts() -> list[str]:
 
 def error_texts() -> list[str]:
     """Every message a governance error is raised with, read from the source, and the web's refusals."""
-    found: list[str] = [*MESSAGES.values(), *WEB_REFUSALS]
+    found: list[str] = [*MESSAGES.values(), *WEB_REFUSALS]  # N_-marked: read as they are
     for path in sorted([*(ROOT / "ledger" / "governance").rglob("*.py"), *(ROOT / "web").glob("*.py")]):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         constants = _constants(tree)
@@ -115,6 +127,22 @@ def error_texts() -> list[str]:
                 if text:
                     found.append(text)
     return sorted(set(found))
+
+
+def ledger_error_texts() -> list[str]:
+    """The fixed sentences ledger/governance raises its errors with (no value put into them)."""
+    found: set[str] = set()
+    for path in sorted((ROOT / "ledger" / "governance").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = _constants(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _name(node.func) in ERROR_CLASSES and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.add(first.value)
+                elif isinstance(first, ast.Name) and first.id in constants:
+                    found.add(constants[first.id])
+    return sorted(found)
 
 
 def _name(func: ast.expr) -> str:
@@ -136,6 +164,8 @@ def _constants(tree: ast.Module) -> dict[str, str]:
 
 
 def _text(node: ast.expr, constants: dict[str, str]) -> str:
+    if isinstance(node, ast.Call) and _name(node.func) in TRANSLATED and node.args:
+        return PLACEHOLDER.sub("it", _text(node.args[0], constants))  # _("... %(what)s ...", what=...)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
@@ -145,3 +175,55 @@ def _text(node: ast.expr, constants: dict[str, str]) -> str:
     if isinstance(node, ast.Name):
         return constants.get(node.id, "")
     return ""
+
+
+def english_catalogue() -> Catalog:
+    """The English source catalogue, in memory, as `pybabel extract -F babel.cfg -k N_ -k say_count:1,2` would."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
+    catalogue = Catalog(locale="en")
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "pgettext": ((1, "c"), 2),
+        "N_": None,
+        "say_count": (1, 2),
+    }
+    for file, line, message, _comments, context in extract_from_dir(
+        str(ROOT), method_map, options_map, keywords=keywords
+    ):
+        found = catalogue.get(message, context)
+        if found is not None:
+            found.locations.append((file, line))
+        else:
+            catalogue.add(message, None, locations=[(file, line)], context=context)
+    return catalogue
+
+
+def english_messages() -> list[str]:
+    """Every msgid (the singular and plural of each plural message) of the English source catalogue."""
+    out: list[str] = []
+    for m in english_catalogue():
+        if m.id:
+            out.extend(str(x) for x in (m.id if isinstance(m.id, (tuple, list)) else [m.id]))
+    return out
+
+
+def as_read(message: str) -> str:
+    """A catalogue message as a member reads it: markup dropped, each placeholder read as the word "it"."""
+    return " ".join(PLACEHOLDER.sub("it", MARKUP.sub("", message)).split())
+
+
+def catalogue_texts() -> list[str]:
+    """Every message of the English catalogue long enough to be a sentence (SENTENCE_WORDS), as read.
+
+    The sentences of policies/ are left out here: members read them joined, as a whole outcome
+    explanation or rule description, and each whole one is scored (outcome_texts, rule_texts)."""
+    texts = set()
+    for m in english_catalogue():
+        if not m.id or all(str(file).startswith("policies") for file, _line in m.locations):
+            continue
+        for message in m.id if isinstance(m.id, (tuple, list)) else [m.id]:
+            texts.add(as_read(str(message)))
+    return sorted(t for t in texts if len(t.split()) >= SENTENCE_WORDS)

@@ -203,7 +203,7 @@ def test_member_journey_with_javascript(site: Site, contexts: NewContext, width:
     dev.get_by_text("Close this proposal").click()
     dev.get_by_label("I understand that closing cannot be undone").check()
     dev.get_by_role("button", name="Close and record the outcome").click()
-    expect(dev.locator("#confirmation")).to_contain_text("The proposal is closed and its outcome recorded.")
+    expect(dev.locator("#confirmation")).to_contain_text("The proposal is closed, and its outcome is on record.")
     outcome = site.world.gov.proposal(pid).outcome
     assert outcome is not None and outcome["outcome"] == "adopted", outcome
     shown = dev.get_by_role("region", name="Outcome: Adopted")
@@ -339,7 +339,7 @@ def test_member_journey_without_javascript(site: Site, contexts: NewContext, wid
     dev.get_by_text("Close this proposal").click()
     dev.get_by_label("I understand that closing cannot be undone").check()
     post_redirect_get(dev, dev.get_by_role("button", name="Close and record the outcome"))
-    expect(dev.locator("#confirmation")).to_have_text("The proposal is closed and its outcome recorded.")
+    expect(dev.locator("#confirmation")).to_have_text("The proposal is closed, and its outcome is on record.")
     outcome = site.world.gov.proposal(pid).outcome
     assert outcome is not None and outcome["outcome"] == "adopted", outcome
     shown = dev.get_by_role("region", name="Outcome: Adopted")

@@ -71,6 +71,15 @@ def test_error_messages_read_plainly(score: object) -> None:
     assert _low(score, texts) == []
 
 
+def test_every_sentence_in_the_english_catalogue_reads_plainly(score: object) -> None:
+    """Templates, flash messages, form labels and refusals: every message of a sentence's length (the
+    Welsh catalogue is checked complete in tests/test_languages.py)."""
+    texts = corpus.catalogue_texts()
+    assert len(texts) > 150  # the extractor found the templates and views
+    assert "Closing ends responses for good." in " ".join(texts)  # a template's text is among them
+    assert _low(score, texts) == []
+
+
 def test_the_scorer_tells_plain_from_technical(score: object) -> None:
     """The measure itself is meaningful: the old wording of the agreement page fails it."""
     assert callable(score)

@@ -285,7 +285,7 @@ def test_the_in_app_reminder_shows_to_those_reminded_until_they_respond(site: Si
     site.copro.views.catch_up()
     assert "Reminder:" not in _home(site, "ben")
     _remind(site, pid, "lived_experience")
-    assert "Reminder:</strong> a facilitator asks you to respond" in _home(site, "ben")
+    assert "Reminder:</strong> please say where you stand on this." in _home(site, "ben")
     assert "Reminder:" not in _home(site, "erin"), "practitioners were not reminded"
     assert "Reminder:" not in _home(site, "amara"), "Amara has responded"
     ben = Person(site, "ben")

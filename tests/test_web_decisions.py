@@ -178,7 +178,7 @@ def test_the_proposal_page_says_when_it_closes_and_refuses_a_position_after(site
 def test_a_proposal_without_a_deadline_says_a_facilitator_closes_it(site: Site) -> None:
     pid = open_proposal(site)
     page = Person(site, "amara").get(site.url("/proposals/{p}", p=pid)).text
-    assert "Its rule sets no closing time: a facilitator closes it." in page
+    assert "Its rule sets no time to close: a facilitator will close it." in page
 
 
 def test_a_facilitator_records_the_outcome_after_the_deadline_as_at_the_deadline(site: Site) -> None:

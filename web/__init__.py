@@ -83,16 +83,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise ConfigurationError("COPRO_SESSION_IDLE is longer than COPRO_SESSION_MAX; make the idle time shorter.")
     app.wsgi_app = proxies.wrap(app.wsgi_app, proxies.parse(app.config["COPRO_TRUSTED_PROXIES"]))  # type: ignore[method-assign,assignment]
 
-    from web import body_limit, forms, metrics, plain_words, request_log, security, state
+    from web import body_limit, forms, i18n, metrics, plain_words, request_log, security, state, words
 
     request_log.init_app(app)  # first: its clock starts before any other hook runs
     body_limit.init_app(app)
+    i18n.init_app(app)
     forms.init_app(app)
 
     state.copro.init_app(app, ledger_config)
     metrics.time_appends(state.copro.state_of(app).gov.recorder)
     app.add_template_filter(diffs.word_diff, "word_diff")
     plain_words.init_app(app)
+    words.init_app(app, lambda: state.copro.gov.clock())
     security.init_app(app)
 
     from web import (

@@ -25,15 +25,20 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ledger.personal.side_store import SideStore
 from web import names, passphrases
+from web.messages import N_, _
 from web.sessions import SessionStore
 from web.throttle import Refusal, SignInThrottle
 
 INVITE_DAYS = 14
-_TAKEN = "That sign-in name is taken, or looks too much like one that is; choose another."
+_TAKEN = N_("That sign-in name is taken, or looks too much like one that is; choose another.")
 
 
 class AccountError(Exception):
     """A sign-in problem a person can fix; the message says how."""
+
+
+class InvitationGone(AccountError):
+    """The invitation was real but cannot be used any more (expired or used): 410, not 400."""
 
 
 class TooManyAttempts(AccountError):
@@ -108,19 +113,19 @@ class AccountStore:
         try:
             data = self._signer.loads(token, max_age=INVITE_DAYS * 86400)
         except SignatureExpired:
-            raise AccountError("This invitation has expired. Ask your steward for a new one.") from None
+            raise InvitationGone(_("This invitation has expired. Ask your steward for a new one.")) from None
         except BadSignature:
             raise AccountError(
-                "This invitation link is not valid. Check you copied all of it, or ask for a new one."
+                _("This invitation link is not valid. Check you copied all of it, or ask for a new one.")
             ) from None
         row = self._db.execute(
             "SELECT member_id, collective_id, used FROM copro_invitations WHERE nonce_hash = ?",
             (_hash(str(data.get("n"))),),
         ).fetchone()
         if row is None or row[0] != data.get("m"):
-            raise AccountError("This invitation link is not valid. Ask your steward for a new one.")
+            raise AccountError(_("This invitation link is not valid. Ask your steward for a new one."))
         if row[2] is not None:
-            raise AccountError("This invitation has already been used. Sign in instead, or ask for a new one.")
+            raise InvitationGone(_("This invitation has already been used. Sign in instead, or ask for a new one."))
         return UUID(row[0]), UUID(row[1])
 
     def accept(self, token: str, username: str, passphrase: str, *, known_names: Iterable[str] = ()) -> Account:
@@ -144,14 +149,16 @@ class AccountStore:
                     (time.time(), _hash(nonce)),
                 ).rowcount
                 if used != 1:
-                    raise AccountError("This invitation has already been used. Sign in instead, or ask for a new one.")
+                    raise InvitationGone(
+                        _("This invitation has already been used. Sign in instead, or ask for a new one.")
+                    )
                 taken = self._db.execute(
                     "SELECT member_id FROM copro_accounts WHERE (username_key = ? OR username_skeleton = ?) "
                     "AND member_id != ?",
                     (key, skeleton, member_id.hex),
                 ).fetchone()
                 if taken:
-                    raise AccountError(_TAKEN)
+                    raise AccountError(_(_TAKEN))
                 self._db.execute(
                     "INSERT INTO copro_accounts (member_id, collective_id, username, username_key, passphrase_hash, "
                     "epoch, username_skeleton) VALUES (?, ?, ?, ?, ?, 1, ?) ON CONFLICT (member_id) DO UPDATE SET "
@@ -163,10 +170,10 @@ class AccountStore:
                 self.sessions.delete_member(member_id.hex)
         except (sqlite3.IntegrityError, psycopg.errors.UniqueViolation):
             # Two look-alike names accepted at the same moment: the database's unique index caught the second.
-            raise AccountError(_TAKEN) from None
+            raise AccountError(_(_TAKEN)) from None
         account = self.by_member(member_id)
         if account is None:
-            raise AccountError("Your sign-in could not be saved. Try the invitation link again.")
+            raise AccountError(_("Your sign-in could not be saved. Try the invitation link again."))
         return account
 
     # -- sign-in ----------------------------------------------------------------------------
@@ -181,7 +188,7 @@ class AccountStore:
         row = self._db.execute(
             "SELECT member_id, passphrase_hash FROM copro_accounts WHERE username_key = ?", (key,)
         ).fetchone()
-        failure = AccountError("That sign-in name and passphrase do not match. Check both and try again.")
+        failure = AccountError(_("That sign-in name and passphrase do not match. Check both and try again."))
         if row is None:
             self._hasher.hash(passphrase)  # same work either way: no timing hint that the name exists
             self.throttle.failed(address, key, now)

@@ -10,6 +10,8 @@ from werkzeug.wrappers import Response
 from ledger.governance.agreement import Agreement
 from ledger.governance.collective import Collective
 from ledger.governance.errors import NotFound
+from web.ledger_words import said
+from web.messages import _
 from web.state import copro, login_required, member_of
 from web.ui import act, page, require_understood
 
@@ -43,17 +45,17 @@ def show(collective_id: UUID) -> Response:
 def sign(collective_id: UUID, agreement_id: UUID) -> Response:
     account, c = member_of(collective_id)
     if agreement_id not in copro.views.listing(c.id, "Agreement"):
-        raise NotFound("There is no such agreement.")
+        raise NotFound(_("There is no such agreement."))
 
     def run() -> None:
-        require_understood("your signature binds your group to this agreement and cannot be taken back")
+        require_understood(_("your signature binds your group to this agreement, and you can not take it back"))
         copro.gov.sign_agreement(agreement_id, member_id=account.member_id)
 
     return act(
         run,
         done=url_for("agreement.show", collective_id=c.id),
-        success="You have signed the agreement.",
-        on_error=lambda e: _page(collective_id, e.status, e.message),
+        success=_("You have signed the agreement."),
+        on_error=lambda e: _page(collective_id, e.status, said(e)),
         field_id=lambda e: f"understand-{agreement_id}" if e.status in (400, 422) else None,
         form=f"sign-{agreement_id}",
         echo=lambda: _signature(c, account.member_id, agreement_id),
@@ -63,4 +65,4 @@ def sign(collective_id: UUID, agreement_id: UUID) -> Response:
 def _signature(c: Collective, me: UUID, agreement_id: UUID) -> str:
     """The member's own signature as now recorded: which group it commits."""
     group = copro.gov.read(Agreement, agreement_id, "agreement").signatures.get(me.hex, "")
-    return f"Your signature is recorded: you signed for {c.groups.get(group, group)}."
+    return _("Your signature is recorded: you signed for %(group)s.", group=c.groups.get(group, group))

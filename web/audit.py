@@ -20,6 +20,7 @@ from ledger.log.errors import SignatureError
 from ledger.log.proofs import ProofRangeError, consistency_bundle
 from ledger.log.record import record_bytes
 from ledger.log.storage.log_reader import LogRow, rows_of
+from web.messages import _
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import BadParameter, bounded_int, page
 
@@ -30,21 +31,21 @@ PAGE = 50
 @bp.get("/")
 @login_required
 def index(collective_id: UUID) -> Response:
-    _, c = member_of(collective_id)
+    _account, c = member_of(collective_id)
     gov = copro.gov
     only = request.args.get("aggregate", "")
     size = gov.merkle_log.log_size()
     before = size
     if request.args.get("before"):
-        before = bounded_int(request.args["before"], low=0, high=size, what="page of the audit trail")
+        before = bounded_int(request.args["before"], low=0, high=size, what=_("page of the audit trail"))
     refresh_views()  # the index (who belongs where, and the history) holds every event recorded so far
     as_of = _moment("as_of") if request.args.get("as_of", "").strip() else None
     if as_of is not None and not only:
-        raise BadParameter("Choose a record first: a moment in time is asked of one record at a time.")
+        raise BadParameter(_("Choose a record first: a moment in time is asked of one record at a time."))
     rows = _one_record(c.id, only) if only else _recent(c.id, before)
     state = _state_as_of(UUID(only), as_of) if only else None
     if as_of is not None and state is None:
-        raise BadParameter("Only a collective, a proposal, an agreement or a member can be seen as of a moment.")
+        raise BadParameter(_("Only a group, a proposal, an agreement or a member can be seen as it was at one time."))
     if state is not None:
         rows = [r for r in rows if r.originator_version <= state.version]
     more = len(rows) > PAGE
@@ -128,11 +129,11 @@ def _recent(collective_id: UUID, before: int) -> list[LogRow]:
 @login_required
 def trail(collective_id: UUID) -> Response:
     """The audit trail of one record or one member (or the whole collective), by kind and period, a page at a time."""
-    _, c = member_of(collective_id)
+    _account, c = member_of(collective_id)
     where = _trail_filter(c.id)
     before = None
     if request.args.get("before"):
-        before = bounded_int(request.args["before"], low=0, high=2**53, what="page of the audit trail")
+        before = bounded_int(request.args["before"], low=0, high=2**53, what=_("page of the audit trail"))
     rows = audit_trail.trail(copro.views.view, c.id, where, before=before, limit=PAGE + 1)
     more = len(rows) > PAGE
     rows = rows[:PAGE]
@@ -159,7 +160,7 @@ def trail(collective_id: UUID) -> Response:
 @login_required
 def trail_csv(collective_id: UUID) -> Response:
     """The same trail as CSV: every matching row, safe to open in a spreadsheet."""
-    _, c = member_of(collective_id)
+    _account, c = member_of(collective_id)
     where = _trail_filter(c.id)
     view, name = copro.views.view, _namer()
     rows = audit_trail.csv_lines(audit_trail.every_row(view, c.id, where), name)
@@ -174,7 +175,7 @@ def trail_csv(collective_id: UUID) -> Response:
 @login_required
 def trail_json(collective_id: UUID) -> Response:
     """The same trail as JSON: the filter it answers, and every matching row."""
-    _, c = member_of(collective_id)
+    _account, c = member_of(collective_id)
     try:
         where = _trail_filter(c.id)
     except BadParameter as e:  # a machine asked: the same sentence, in JSON
@@ -223,8 +224,9 @@ def _trail_id(field: str, collective_id: UUID) -> UUID | None:
     except ValueError:
         found = None
     if found is None or not copro.views.belonging(collective_id, [found]):
-        what = "member" if field == "member" else "record"
-        raise BadParameter(f"There is no such {what} in this collective; choose one from the audit pages.")
+        if field == "member":
+            raise BadParameter(_("There is no such member in this collective; choose one from the audit pages."))
+        raise BadParameter(_("There is no such record in this collective; choose one from the audit pages."))
     return found
 
 
@@ -241,7 +243,7 @@ def _stored(row: LogRow) -> StoredEvent:
 @login_required
 def proof(collective_id: UUID, leaf: int) -> Response:
     """Everything needed to check offline that this event is in the log under a signed checkpoint."""
-    _, c = member_of(collective_id)
+    _account, c = member_of(collective_id)
     gov = copro.gov
     if leaf >= gov.merkle_log.log_size():  # before any query: SQLite's integers stop at 2^63 - 1
         abort(404)

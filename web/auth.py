@@ -8,7 +8,8 @@ from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from web import passphrases, sessions
-from web.accounts import AccountError, TooManyAttempts
+from web.accounts import AccountError, InvitationGone, TooManyAttempts
+from web.messages import _
 from web.security import limiter
 from web.state import copro, current_account, now
 from web.ui import form, page
@@ -31,9 +32,9 @@ def _safe_next(target: str | None) -> str | None:
 def invite(token: str) -> Response:
     accounts = copro.accounts
     try:
-        member_id, _ = accounts.check_invitation(token)
+        member_id, _collective = accounts.check_invitation(token)
     except AccountError as e:
-        return page("auth/invite_invalid.html", 410 if "expired" in str(e) or "used" in str(e) else 400, message=str(e))
+        return page("auth/invite_invalid.html", 410 if isinstance(e, InvitationGone) else 400, message=str(e))
     name = copro.gov.member_name(member_id)
     if request.method == "POST":
         passphrase = form("passphrase", 1000)
@@ -44,7 +45,7 @@ def invite(token: str) -> Response:
                 token=token,
                 name=name,
                 username=form("username", 40),
-                error="The two passphrases are different. Type the same passphrase twice.",
+                error=_("The two passphrases are different. Type the same passphrase twice."),
             )
         try:
             account = accounts.accept(token, form("username", 40), passphrase, known_names=[name])

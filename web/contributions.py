@@ -9,6 +9,8 @@ from flask import Blueprint, url_for
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError, Invalid, NotFound
+from web.ledger_words import said
+from web.messages import N_, _
 from web.state import copro, login_required, member_of, roles_of
 from web.ui import act, form, page, require_understood
 
@@ -29,11 +31,14 @@ def _page(collective_id: UUID, status: int = 200, error: str | None = None) -> R
     )
 
 
+NUMBER_FIELDS = {"minutes": N_("minutes"), "amount_minor": N_("amount")}
+
+
 def _int(name: str) -> int:
     try:
         return int(form(name, 12) or "0")
     except ValueError:
-        raise Invalid(f"The {name.replace('_', ' ')} must be a whole number.") from None
+        raise Invalid(_("The %(what)s must be a whole number.", what=_(NUMBER_FIELDS.get(name, name)))) from None
 
 
 @bp.get("/")
@@ -51,7 +56,7 @@ def log(collective_id: UUID) -> Response:
         try:
             on = date.fromisoformat(form("on", 10))
         except ValueError:
-            raise Invalid("Write the date as year, month and day, like 2026-11-25.") from None
+            raise Invalid(_("Write the date as year, month and day, like 2026-11-25.")) from None
         copro.gov.log_contribution(
             c.id,
             by=account.member_id,
@@ -64,8 +69,8 @@ def log(collective_id: UUID) -> Response:
     return act(
         run,
         done=url_for("contributions.index", collective_id=c.id),
-        success="Your time is recorded.",
-        on_error=lambda e: _page(collective_id, e.status, e.message),
+        success=_("Your time is recorded."),
+        on_error=lambda e: _page(collective_id, e.status, said(e)),
         field_id=_log_field,
         form="log",
         keep=("activity", "minutes", "on"),
@@ -86,7 +91,7 @@ def step(collective_id: UUID, contribution_id: UUID, step: str) -> Response:
     account, c = member_of(collective_id)
     gov, me = copro.gov, account.member_id
     if contribution_id not in copro.views.listing(c.id, "Contribution"):
-        raise NotFound("We can not find that piece of work.")
+        raise NotFound(_("We can not find that piece of work."))
     steps = {
         "offer": (
             lambda: gov.offer_recognition(
@@ -97,14 +102,14 @@ def step(collective_id: UUID, contribution_id: UUID, step: str) -> Response:
                 currency=form("currency", 3),
                 rate_table=form("rate_table", 60),
             ),
-            "Recognition offered.",
+            _("Recognition offered."),
         ),
-        "accept": (lambda: gov.respond_to_recognition(contribution_id, by=me, accept=True), "Thank you: accepted."),
-        "decline": (lambda: _decline(contribution_id, me), "Declined; that is recorded."),
-        "paid": (lambda: gov.mark_paid(contribution_id, by=me, reference=form("reference", 120)), "Marked as paid."),
+        "accept": (lambda: gov.respond_to_recognition(contribution_id, by=me, accept=True), _("Thank you: accepted.")),
+        "decline": (lambda: _decline(contribution_id, me), _("Declined; that is recorded.")),
+        "paid": (lambda: gov.mark_paid(contribution_id, by=me, reference=form("reference", 120)), _("Marked as paid.")),
     }
     if step not in steps:
-        raise NotFound("There is no such step.")
+        raise NotFound(_("There is no such step."))
     run, success = steps[step]
     fields = {
         "offer": f"amount-{contribution_id}",
@@ -115,7 +120,7 @@ def step(collective_id: UUID, contribution_id: UUID, step: str) -> Response:
         run,
         done=url_for("contributions.index", collective_id=c.id),
         success=success,
-        on_error=lambda e: _page(collective_id, e.status, e.message),
+        on_error=lambda e: _page(collective_id, e.status, said(e)),
         field_id=lambda e: fields.get(step) if e.status in (400, 422) else None,
         form=f"{step}-{contribution_id}",
         keep=("amount_minor", "currency", "rate_table", "reference", "reason"),
@@ -123,5 +128,5 @@ def step(collective_id: UUID, contribution_id: UUID, step: str) -> Response:
 
 
 def _decline(contribution_id: UUID, me: UUID) -> None:
-    require_understood("a declined recognition cannot be accepted later")
+    require_understood(_("a declined recognition cannot be accepted later"))
     copro.gov.respond_to_recognition(contribution_id, by=me, accept=False, reason=form("reason", 4000))

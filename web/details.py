@@ -8,6 +8,8 @@ from flask import Blueprint, flash, redirect, url_for
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
+from web.ledger_words import said
+from web.messages import _
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import form, page
 
@@ -34,7 +36,7 @@ def save(collective_id: UUID) -> Response:
     try:
         copro.gov.set_email(account.member_id, by=account.member_id, email=email)
     except GovernanceError as e:
-        return _page(collective_id, e.status, e.message, email)
+        return _page(collective_id, e.status, said(e), email)
     refresh_views()
-    flash("Your email address is saved." if email.strip() else "Your email address is removed.", "status")
+    flash(_("Your email address is saved.") if email.strip() else _("Your email address is removed."), "status")
     return redirect(url_for("details.index", collective_id=c.id), code=303)

@@ -10,6 +10,8 @@ from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
 from ledger.governance.positions import ORDER
+from web.ledger_words import said
+from web.messages import _
 from web.proposals import SHORT_LABELS, detail_context, load_proposal
 from web.state import copro, login_required, member_of
 from web.ui import act, form, is_htmx, page
@@ -51,10 +53,10 @@ def positions(collective_id: UUID, proposal_id: UUID) -> Response:
 @login_required
 def post_comment(collective_id: UUID, proposal_id: UUID) -> Response:
     me, c, proposal = load_proposal(collective_id, proposal_id)
-    success = "Your comment is posted."
+    success = _("Your comment is posted.")
 
     def failed(e: GovernanceError) -> Response:
-        return _thread(collective_id, proposal_id, e.status, e.message, None)
+        return _thread(collective_id, proposal_id, e.status, said(e), None)
 
     return act(
         lambda: copro.gov.post_comment(proposal.id, by=me, words=form("comment", 4000)),
@@ -77,12 +79,12 @@ def summarise(collective_id: UUID, proposal_id: UUID) -> Response:
     def failed(e: GovernanceError) -> Response:
         account, c2 = member_of(collective_id)
         ctx = detail_context(c2, account.member_id, proposal_id)
-        return page("proposals/detail.html", e.status, error=e.message, error_field="summary", **ctx)
+        return page("proposals/detail.html", e.status, error=said(e), error_field="summary", **ctx)
 
     return act(
         lambda: copro.gov.summarise_proposal(proposal.id, by=me, summary=form("summary", 600)),
         done=url_for("proposals.detail", collective_id=c.id, proposal_id=proposal.id),
-        success="The “in short” summary is saved.",
+        success=_("The “in short” summary is saved."),
         on_error=failed,
         field_id="summary",
         form="summary",

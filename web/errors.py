@@ -13,14 +13,17 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError
+from web.ledger_words import said
+from web.messages import N_, _
 
+# English source text (N_ marks it for the catalogue); each is translated when a page shows it.
 MESSAGES = {
-    400: "Something in that request was not right. Go back, check the form and try again.",
-    403: "Your role does not allow this. Ask a steward if you think it should.",
-    404: "There is nothing here, or it is not part of a collective you belong to.",
-    405: "That page cannot be used that way.",
-    413: "That was too much to send at once. Shorten the text and try again.",
-    429: "Too many attempts in a short time. Wait a minute, then try again.",
+    400: N_("Something in that request was not right. Go back, check the form and try again."),
+    403: N_("Your role does not allow this. Ask a steward if you think it should."),
+    404: N_("There is nothing here, or it is not part of a collective you belong to."),
+    405: N_("That page cannot be used that way."),
+    413: N_("That was too much to send at once. Shorten the text and try again."),
+    429: N_("Too many attempts in a short time. Wait a minute, then try again."),
 }
 
 
@@ -40,11 +43,11 @@ def render_error(status: int, message: str) -> Response:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError) -> Response:
-        return render_error(400, "This form has expired or was not sent from copro. Reload the page and try again.")
+        return render_error(400, _("This form has expired or was not sent from copro. Reload the page and try again."))
 
     @app.errorhandler(GovernanceError)
     def governance_error(e: GovernanceError) -> Response:
-        return render_error(e.status, e.message)
+        return render_error(e.status, said(e))
 
     # The database down, restarting or out of connections: a 503 saying nothing was recorded, never a 500.
     # It is true: a request's writes are one transaction, and the storage layer waits a bounded time
@@ -70,7 +73,7 @@ def init_app(app: Flask) -> None:
         if isinstance(original, DATABASE_ERRORS):
             return database_unreachable(original)
         code = e.code or 500
-        message = MESSAGES.get(code, e.description or "Something went wrong.")
+        message = _(MESSAGES[code]) if code in MESSAGES else (e.description or _("Something went wrong."))
         if request.path.endswith(".json"):  # a machine asked: answer in its language, with the same sentence
             return Response(json.dumps({"error": message}), code, mimetype="application/json")
         return render_error(code, message)

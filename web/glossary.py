@@ -11,6 +11,7 @@ from typing import NamedTuple
 from flask import Blueprint
 from werkzeug.wrappers import Response
 
+from web.messages import N_
 from web.ui import page
 
 bp = Blueprint("glossary", __name__)
@@ -25,24 +26,36 @@ class Term(NamedTuple):
 
 
 TERMS: tuple[Term, ...] = (
-    Term("agreement", "Agreement", "The rules your group has agreed on for how it works and makes choices."),
-    Term("proposal", "Proposal", "An idea put to the group so that members can say what they think of it."),
-    Term("consent", "Consent", "A way to decide where a plan goes ahead if no one has a serious reason to stop it."),
-    Term("consensus", "Consensus", "A way to decide where no one says no and at least one person says yes."),
-    Term("unanimity", "Unanimity", "A way to decide where every member has to say yes."),
-    Term("majority", "Majority", "More than half of the votes for or against, not counting people who abstain."),
-    Term("supermajority", "Supermajority", "A bigger share than half, such as two in three, set by the rule."),
-    Term("quorum", "Quorum", "How many members must take part for a choice to count."),
-    Term("abstain", "Abstain", "To take part but not say yes or no, so your vote is not counted for or against."),
-    Term("objection", "Objection", "A reason you give for why a plan could go wrong or cause harm."),
-    Term("paramount", "Serious objection", "An objection that must be dealt with before the plan can pass."),
-    Term("concern", "Concern", "An objection you want on the record that does not stop the plan."),
-    Term("block", "Block", "A strong no: what it does is set by your rule, and it may stop the plan."),
-    Term("veto", "Veto", "A right to stop a plan on your own, which some rules give to one group."),
-    Term("overrule", "Set aside", "When a rule lets a named group decide that an objection should not stop the plan."),
-    Term("group", "Group", "A set of members who share a stake, such as people with lived experience."),
-    Term("facilitator", "Facilitator", "A member who opens and closes proposals and keeps the process fair."),
-    Term("record", "Signed record", "A note of each step that no one can change later without it showing."),
+    Term("agreement", N_("Agreement"), N_("The rules your group has agreed on for how it works and makes choices.")),
+    Term("proposal", N_("Proposal"), N_("An idea put to the group so that members can say what they think of it.")),
+    Term(
+        "consent",
+        N_("Consent"),
+        N_("A way to decide where a plan goes ahead if no one has a serious reason to stop it."),
+    ),
+    Term("consensus", N_("Consensus"), N_("A way to decide where no one says no and at least one person says yes.")),
+    Term("unanimity", N_("Unanimity"), N_("A way to decide where every member has to say yes.")),
+    Term(
+        "majority", N_("Majority"), N_("More than half of the votes for or against, not counting people who abstain.")
+    ),
+    Term("supermajority", N_("Supermajority"), N_("A bigger share than half, such as two in three, set by the rule.")),
+    Term("quorum", N_("Quorum"), N_("How many members must take part for a choice to count.")),
+    Term(
+        "abstain", N_("Abstain"), N_("To take part but not say yes or no, so your vote is not counted for or against.")
+    ),
+    Term("objection", N_("Objection"), N_("A reason you give for why a plan could go wrong or cause harm.")),
+    Term("paramount", N_("Serious objection"), N_("An objection that must be dealt with before the plan can pass.")),
+    Term("concern", N_("Concern"), N_("An objection you want on the record that does not stop the plan.")),
+    Term("block", N_("Block"), N_("A strong no: what it does is set by your rule, and it may stop the plan.")),
+    Term("veto", N_("Veto"), N_("A right to stop a plan on your own, which some rules give to one group.")),
+    Term(
+        "overrule",
+        N_("Set aside"),
+        N_("When a rule lets a named group decide that an objection should not stop the plan."),
+    ),
+    Term("group", N_("Group"), N_("A set of members who share a stake, such as people with lived experience.")),
+    Term("facilitator", N_("Facilitator"), N_("A member who opens and closes proposals and keeps things fair.")),
+    Term("record", N_("Signed record"), N_("A note of each step that no one can change later without it showing.")),
 )
 
 

@@ -24,18 +24,21 @@ from ledger.governance.narrative import PARTS
 from ledger.governance.proposal import Proposal
 from ledger.governance.text import REASON_MAX, TEXT_MAX
 from web import forms
+from web.messages import N_, _
 from web.state import copro, current_account, login_required, member_of
 from web.ui import act, form, page
 
 bp = Blueprint("involvement", __name__, url_prefix="/c/<uuid:collective_id>")
 
 ASKED = {
-    "voice": "Was I heard?",
-    "contribution": "Could I contribute what I know?",
-    "agenda": "Did it address what matters to me?",
-    "change": "Did it lead to change?",
+    "voice": N_("Was I heard?"),
+    "contribution": N_("Could I contribute what I know?"),
+    "agenda": N_("Did it address what matters to me?"),
+    "change": N_("Did it lead to change?"),
 }
-NOT_SAYING = "Rather not say"
+NOT_SAYING = N_("Rather not say")
+# The answers on the scale (ledger.governance.feedback.SCALE), marked for the catalogue.
+SCALE_WORDS = (N_("No"), N_("A little"), N_("Mostly"), N_("Yes, fully"))
 
 
 @dataclass(frozen=True)
@@ -48,33 +51,37 @@ class Part:
 
 
 NARRATIVE_PARTS = (
-    Part("aim", "Aim", "What was public involvement in this work meant to achieve? (GRIPP2 item 1)"),
+    Part("aim", N_("Aim"), N_("What was public involvement in this work meant to achieve? (GRIPP2 item 1)")),
     Part(
         "methods",
-        "Methods",
-        "Who was involved, how and when: the groups, the ways of working together, the support and payment offered. "
-        "(GRIPP2 item 2)",
+        N_("Methods"),
+        N_(
+            "Who was involved, how and when: the groups, the ways of working together, the support and payment "
+            "offered. (GRIPP2 item 2)"
+        ),
     ),
     Part(
         "results",
-        "Results",
-        "What came of involvement, good and bad. If it made little or no difference, say so. (GRIPP2 item 3)",
+        N_("Results"),
+        N_("What came of involvement, good and bad. If it made little or no difference, say so. (GRIPP2 item 3)"),
     ),
     Part(
         "influence",
-        "Influence",
-        "How far did involvement change the work: which decisions, documents or plans changed because of it? "
-        "(GRIPP2 item 4)",
+        N_("Influence"),
+        N_(
+            "How far did involvement change the work: which decisions, documents or plans changed because of it? "
+            "(GRIPP2 item 4)"
+        ),
     ),
     Part(
         "reflection",
-        "Critical reflection",
-        "What went well, what did not, and what you would do differently. (GRIPP2 item 5)",
+        N_("Critical reflection"),
+        N_("What went well, what did not, and what you would do differently. (GRIPP2 item 5)"),
     ),
     Part(
         "equality",
-        "Equality, diversity and inclusion",
-        "Who took part and who did not; barriers people met and what was done about them.",
+        N_("Equality, diversity and inclusion"),
+        N_("Who took part and who did not; barriers people met and what was done about them."),
     ),
 )
 
@@ -85,7 +92,7 @@ NARRATIVE_PARTS = (
 def _proposal(c: Collective, proposal_id: UUID) -> Proposal:
     proposal = copro.gov.read(Proposal, proposal_id, "proposal")
     if proposal.collective_id != c.id:
-        raise NotFound("There is no such proposal.")
+        raise NotFound(_("There is no such proposal."))
     return proposal
 
 
@@ -139,7 +146,13 @@ def feedback(collective_id: UUID, proposal_id: UUID) -> Response:
 
     def run() -> None:
         if wrong is not None:
-            raise Invalid(f"Choose an answer to “{ASKED[wrong]}”, or “{NOT_SAYING}”.")
+            raise Invalid(
+                _(
+                    "Choose an answer to “%(question)s”, or “%(not_saying)s”.",
+                    question=_(ASKED[wrong]),
+                    not_saying=_(NOT_SAYING),
+                )
+            )
         copro.gov.give_feedback(proposal.id, member_id=account.member_id, comment=form("comment", REASON_MAX), **given)
 
     def field_of(e: GovernanceError) -> str | None:
@@ -150,7 +163,7 @@ def feedback(collective_id: UUID, proposal_id: UUID) -> Response:
     return act(
         run,
         done=url_for("proposals.detail", collective_id=c.id, proposal_id=proposal.id),
-        success="Thank you: your feedback on this decision is recorded.",
+        success=_("Thank you: we have your thoughts on how this went."),
         on_error=lambda e: _feedback_page(c, proposal, account.member_id, e.status),
         back=url_for("involvement.feedback", collective_id=c.id, proposal_id=proposal.id),
         field_id=field_of,
@@ -166,7 +179,7 @@ def _steward(collective_id: UUID) -> tuple[UUID, Collective]:
     """The signed-in steward and their collective: 404 outside it, 403 for a member who is not a steward."""
     account, c = member_of(collective_id)
     if not c.has_role(account.member_id, Role.STEWARD):
-        raise NotAllowed("Only a steward can write the story part of the report.")
+        raise NotAllowed(_("Only a steward can write the story part of the report."))
     return account.member_id, c
 
 
@@ -203,7 +216,7 @@ def narrative(collective_id: UUID) -> Response:
     return act(
         lambda: copro.gov.write_narrative(c.id, by=me, **texts),
         done=url_for("involvement.narrative", collective_id=c.id),
-        success="The narrative is saved. Reports for periods ending from now on use this version.",
+        success=_("The narrative is saved. Reports for periods ending from now on use this version."),
         on_error=lambda e: _narrative_page(c, e.status),
         field_id=field_of,
         form="narrative",

@@ -10,6 +10,8 @@ from werkzeug.wrappers import Response
 from ledger.governance.collective import Role
 from ledger.governance.errors import GovernanceError, NotAllowed
 from web import forms, sessions
+from web.ledger_words import said
+from web.messages import _
 from web.state import copro, login_required, member_of, refresh_views, roles_of
 from web.ui import form, page, require_understood
 
@@ -52,7 +54,7 @@ def index(collective_id: UUID) -> Response:
 def invite(collective_id: UUID) -> Response:
     account, c = member_of(collective_id)
     if not c.has_role(account.member_id, Role.STEWARD):
-        raise NotAllowed("Only a steward can ask new people to join.")
+        raise NotAllowed(_("Only a steward can ask new people to join."))
     name = form("name", 120)
     try:
         member_id = copro.gov.admit_member(
@@ -72,7 +74,10 @@ def invite(collective_id: UUID) -> Response:
     link = url_for("auth.invite", token=token, _external=True)
     if forms.wants_redirect():  # a reload of the answer must not admit them a second time
         return forms.confirm(
-            f"{name} is a member now. Send them this invitation link; it works once and expires in 14 days:",
+            _(
+                "%(name)s is a member now. Send them this invitation link; it works once and expires in 14 days:",
+                name=name,
+            ),
             url_for("members.index", collective_id=c.id),
             echo=link,
         )
@@ -85,7 +90,7 @@ def leave(collective_id: UUID) -> Response:
     """A member leaves the collective: signed out, and every page of it is closed to them from now on."""
     account, c = member_of(collective_id)
     try:
-        require_understood("you will be signed out and will no longer see or take part in anything here")
+        require_understood(_("you will be signed out and will no longer see or take part in anything here"))
         copro.gov.leave_collective(c.id, account.member_id, by=account.member_id)
     except GovernanceError as e:
         return _refused(collective_id, e, field_id="leave-understand", form_name="leave")
@@ -98,8 +103,8 @@ def leave(collective_id: UUID) -> Response:
 def _refused(collective_id: UUID, e: GovernanceError, *, field_id: str, form_name: str) -> Response:
     """A refused invitation or leaving: the browser is sent back (PRG) to the summary, anyone else answered directly."""
     target = field_id if e.status in (400, 422) else None
-    problem = forms.problem_from(e.status, e.message, field_id=target, form=form_name, keep=INVITE_FIELDS)
+    problem = forms.problem_from(e.status, said(e), field_id=target, form=form_name, keep=INVITE_FIELDS)
     if forms.wants_redirect():
         return forms.refuse(problem, url_for("members.index", collective_id=collective_id))
     forms.show(problem)
-    return _page(collective_id, e.status, e.message)
+    return _page(collective_id, e.status, said(e))

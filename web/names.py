@@ -16,6 +16,8 @@ import importlib.util
 import unicodedata
 from pathlib import Path
 
+from web.messages import _
+
 NAME_MIN, NAME_MAX = 3, 40
 _PUNCTUATION = "._-"
 
@@ -40,12 +42,15 @@ def check(name: str) -> str:
     if any(unicodedata.category(c) == "Cf" for c in name):
         # Bidi overrides (U+202E …), zero-width joiners and spaces: invisible, so a person cannot see what they type.
         raise SignInNameError(
-            "That sign-in name has an invisible or direction-changing character in it. "
-            "Type the name yourself instead of pasting it."
+            _("That sign-in name has a hidden character in it. Type the name yourself; do not paste it.")
         )
     if not NAME_MIN <= len(name) <= NAME_MAX or not all(c.isalnum() or c in _PUNCTUATION for c in name):
         raise SignInNameError(
-            f"Choose a sign-in name of {NAME_MIN} to {NAME_MAX} letters, digits, dots, dashes or underscores."
+            _(
+                "Choose a sign-in name of %(least)s to %(most)s letters, digits, dots, dashes or underscores.",
+                least=NAME_MIN,
+                most=NAME_MAX,
+            )
         )
     return name
 

@@ -18,6 +18,8 @@ from typing import Any
 
 from zxcvbn import zxcvbn
 
+from web.messages import N_, _
+
 PASSPHRASE_MIN = 12
 PASSPHRASE_MAX = 1000
 MIN_SCORE = 3
@@ -27,25 +29,25 @@ _JUDGED = 100
 _zxcvbn_lock = threading.Lock()
 
 _PLAIN = {
-    "Straight rows of keys are easy to guess.": "it is a straight row of keys on the keyboard",
-    "Short keyboard patterns are easy to guess.": "it is a short pattern on the keyboard",
-    'Repeats like "aaa" are easy to guess.': "it repeats the same character",
-    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': "it repeats the same few characters",
-    'Sequences like "abc" or "6543" are easy to guess.': 'it is a sequence like "abc" or "6543"',
-    "Recent years are easy to guess.": "it uses a recent year",
-    "Dates are often easy to guess.": "it uses a date",
-    "This is a top-10 common password.": "it is one of the ten most common passwords",
-    "This is a top-100 common password.": "it is one of the hundred most common passwords",
-    "This is a very common password.": "it is a very common password",
-    "This is similar to a commonly used password.": "it is close to a commonly used password",
-    "A word by itself is easy to guess.": "a single word is easy to guess",
-    "Names and surnames by themselves are easy to guess.": "a name on its own is easy to guess",
-    "Common names and surnames are easy to guess.": "it is made of common names",
+    "Straight rows of keys are easy to guess.": N_("it is a straight row of keys on the keyboard"),
+    "Short keyboard patterns are easy to guess.": N_("it is a short pattern on the keyboard"),
+    'Repeats like "aaa" are easy to guess.': N_("it repeats the same character"),
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': N_("it repeats the same few characters"),
+    'Sequences like "abc" or "6543" are easy to guess.': N_('it is a sequence like "abc" or "6543"'),
+    "Recent years are easy to guess.": N_("it uses a recent year"),
+    "Dates are often easy to guess.": N_("it uses a date"),
+    "This is a top-10 common password.": N_("it is one of the ten most common passwords"),
+    "This is a top-100 common password.": N_("it is one of the hundred most common passwords"),
+    "This is a very common password.": N_("it is a very common password"),
+    "This is similar to a commonly used password.": N_("it is close to a commonly used password"),
+    "A word by itself is easy to guess.": N_("a single word is easy to guess"),
+    "Names and surnames by themselves are easy to guess.": N_("a name on its own is easy to guess"),
+    "Common names and surnames are easy to guess.": N_("it is made of common names"),
 }
-_WHAT_TO_DO = "Choose four or more words that do not belong together and that nobody would link to you."
+_WHAT_TO_DO = N_("Choose four or more words that do not belong together and that nobody would link to you.")
 
 
-_FROM_NAMES = "it is built from your sign-in name or your own name, which others know"
+_FROM_NAMES = N_("it is built from your sign-in name or your own name, which others know")
 
 
 class PassphraseError(ValueError):
@@ -64,16 +66,18 @@ def check(passphrase: str, *, known: Iterable[str] = ()) -> str:
     """
     passphrase = normalise(passphrase)
     if len(passphrase) < PASSPHRASE_MIN:
-        raise PassphraseError(f"Choose a passphrase of at least {PASSPHRASE_MIN} characters; a few words work well.")
+        raise PassphraseError(
+            _("Choose a passphrase of at least %(least)s characters; a few words work well.", least=PASSPHRASE_MIN)
+        )
     if len(passphrase) > PASSPHRASE_MAX:
-        raise PassphraseError(f"That passphrase is too long; keep it under {PASSPHRASE_MAX} characters.")
+        raise PassphraseError(_("That passphrase is too long; keep it under %(most)s characters.", most=PASSPHRASE_MAX))
     inputs = sorted({w for text in known for w in (text, "".join(text.split()), *text.replace(".", " ").split()) if w})
     with _zxcvbn_lock:
         result: dict[str, Any] = zxcvbn(passphrase[:_JUDGED], user_inputs=inputs, max_length=_JUDGED)
     if _only_known_words(passphrase, inputs):
-        raise PassphraseError(f"That passphrase is too easy to guess: {_FROM_NAMES}. {_WHAT_TO_DO}")
+        raise PassphraseError(_too_easy(_FROM_NAMES))
     if result["score"] < MIN_SCORE:
-        raise PassphraseError(f"That passphrase is too easy to guess: {_reason(result)}. {_WHAT_TO_DO}")
+        raise PassphraseError(_too_easy(_reason(result)))
     return passphrase
 
 
@@ -95,4 +99,9 @@ def _reason(result: dict[str, Any]) -> str:
     warning = str(result["feedback"].get("warning") or "")
     if warning:
         return _PLAIN.get(warning, warning.rstrip(".").lower())
-    return "it is short or made of common words"
+    return N_("it is short or made of common words")
+
+
+def _too_easy(why: str) -> str:
+    """The refusal, in the member's language: why it is easy to guess, and what to choose instead."""
+    return _("That passphrase is too easy to guess: %(why)s. %(what_to_do)s", why=_(why), what_to_do=_(_WHAT_TO_DO))

@@ -13,28 +13,32 @@ from ledger.governance.agreement import GOVERNANCE
 from ledger.governance.collective import Collective
 from ledger.governance.errors import GovernanceError, NotFound
 from ledger.governance.positions import ORDER
-from ledger.governance.proposal import Proposal, spoken_time
+from ledger.governance.proposal import Proposal
 from web import forms, metrics
+from web.ledger_words import said
+from web.messages import N_, _
 from web.state import copro, login_required, member_of, refresh_views
-from web.ui import act, form, is_htmx, page, require_understood
+from web.ui import NotUnderstood, act, form, is_htmx, page, require_understood
+from web.words import moment
 
 bp = Blueprint("proposals", __name__, url_prefix="/c/<uuid:collective_id>/proposals")
 
+# English source text, marked for the catalogue (N_) and translated where the page shows it.
 POSITION_LABELS = {
-    "agree": "Agree",
-    "abstain": "Abstain: happy for the group to decide without me",
-    "disagree": "Disagree: we can do better, but I will not stop it",
-    "block": "Block: I am not OK with this going ahead",
+    "agree": N_("Agree"),
+    "abstain": N_("Abstain: happy for the group to decide without me"),
+    "disagree": N_("Disagree: we can do better, but I will not stop it"),
+    "block": N_("Block: I am not OK with this going ahead"),
 }
 
-SHORT_LABELS = {"agree": "agree", "abstain": "abstain", "disagree": "disagree", "block": "block"}
+SHORT_LABELS = {"agree": N_("agree"), "abstain": N_("abstain"), "disagree": N_("disagree"), "block": N_("block")}
 
 
 def load_proposal(collective_id: UUID, proposal_id: UUID) -> tuple[UUID, Collective, Proposal]:
     account, c = member_of(collective_id)
     proposal = copro.gov.proposal(proposal_id)
     if proposal.collective_id != c.id:
-        raise NotFound("There is no such proposal.")
+        raise NotFound(_("There is no such proposal."))
     return account.member_id, c, proposal
 
 
@@ -48,7 +52,7 @@ def detail_context(c: Collective, me: UUID, proposal_id: UUID) -> dict[str, Any]
     }
     if ctx.get("ballot") is not None:
         # "Your vote is in the public record since ...": when its signed event was written to the log.
-        ctx["ballot_since"] = spoken_time(ctx["ballot"].modified_on)
+        ctx["ballot_since"] = moment(ctx["ballot"].modified_on)
     return ctx
 
 
@@ -98,14 +102,14 @@ def new(collective_id: UUID) -> Response:
         draft()
     except GovernanceError as e:
         where = "title" if "title" in e.message.lower() else "category" if "categor" in e.message.lower() else "body"
-        problem = forms.problem_from(e.status, e.message, field_id=where, form="new", keep=tuple(values))
+        problem = forms.problem_from(e.status, said(e), field_id=where, form="new", keep=tuple(values))
         if forms.wants_redirect():
             return forms.refuse(problem, url_for("proposals.new", collective_id=c.id))
         forms.show(problem)
         return page("proposals/new.html", e.status, c=c, categories=categories, values=values)
     refresh_views()
     return forms.confirm(
-        "Your proposal is saved as a draft. A facilitator opens it for responses.",
+        _("Your proposal is saved as a draft. A facilitator will open it for all to respond."),
         url_for("proposals.detail", collective_id=c.id, proposal_id=created[0]),
     )
 
@@ -152,7 +156,7 @@ def _command(
         lambda: run(me, c, proposal),
         done=here,
         success=success,
-        on_error=lambda e: _detail(collective_id, proposal_id, e.status, e.message),
+        on_error=lambda e: _detail(collective_id, proposal_id, e.status, said(e)),
         partial=render_partial if partial else None,
         field_id=field_id,
         form=field,
@@ -165,7 +169,7 @@ def _command(
 @login_required
 def position(collective_id: UUID, proposal_id: UUID) -> Response:
     chosen = form("position", 20)
-    label = {"agree": "agree", "abstain": "abstain", "disagree": "disagree", "block": "block"}.get(chosen, chosen)
+    label = _(SHORT_LABELS[chosen]) if chosen in SHORT_LABELS else chosen
     return _command(
         collective_id,
         proposal_id,
@@ -178,7 +182,7 @@ def position(collective_id: UUID, proposal_id: UUID) -> Response:
                 version_hash=form("version", 80) or None,
             )
         ),
-        f"Your position is recorded: {label}.",
+        _("Your position is recorded: %(position)s.", position=label),
         field="position",
         partial=True,
         field_id=_on_form("reason" if chosen in POSITION_LABELS else "position-agree"),
@@ -193,7 +197,7 @@ def revise(collective_id: UUID, proposal_id: UUID) -> Response:
         collective_id,
         proposal_id,
         lambda me, c, p: copro.gov.revise_proposal(p.id, by=me, title=form("title", 200), body=form("body")),
-        "A new version is saved. Earlier responses now need to be confirmed again.",
+        _("A new version is saved. Earlier responses now need to be confirmed again."),
         field="revise",
         field_id=_on_form("rev-body" if form("title", 200).strip() else "rev-title"),
         keep=("title", "body"),
@@ -207,18 +211,18 @@ def open_(collective_id: UUID, proposal_id: UUID) -> Response:
         collective_id,
         proposal_id,
         lambda me, c, p: copro.gov.open_proposal(p.id, by=me),
-        "The proposal is open for responses.",
+        _("The proposal is open for responses."),
         field="facilitate",
     )
 
 
 def _close(me: UUID, c: Collective, p: Proposal) -> None:
-    require_understood("closing ends responses and records the outcome for good")
+    require_understood(_("closing ends the responses and puts the outcome on record for good"))
     copro.gov.close_proposal(p.id, by=me)
 
 
 def _withdraw(me: UUID, c: Collective, p: Proposal) -> None:
-    require_understood("a withdrawn proposal cannot be brought back")
+    require_understood(_("a withdrawn proposal cannot be brought back"))
     copro.gov.withdraw_proposal(p.id, by=me, reason=form("reason", 4000))
 
 
@@ -229,7 +233,7 @@ def close(collective_id: UUID, proposal_id: UUID) -> Response:
         collective_id,
         proposal_id,
         _close,
-        "The proposal is closed and its outcome recorded.",
+        _("The proposal is closed, and its outcome is on record."),
         field="close",
         field_id=_on_form("close-understand"),
     )
@@ -242,12 +246,12 @@ def withdraw(collective_id: UUID, proposal_id: UUID) -> Response:
         collective_id,
         proposal_id,
         _withdraw,
-        "The proposal is withdrawn.",
+        _("The proposal is withdrawn."),
         field="withdraw",
         field_id=lambda e: (
             None
             if e.status not in (400, 422)
-            else ("withdraw-understand" if "Tick" in e.message else "withdraw-reason")
+            else ("withdraw-understand" if isinstance(e, NotUnderstood) else "withdraw-reason")
         ),
         keep=("reason",),
     )
@@ -262,17 +266,17 @@ def raise_objection(collective_id: UUID, proposal_id: UUID) -> Response:
         lambda me, c, p: copro.gov.raise_objection(
             p.id, member_id=me, reason=form("reason", 4000), paramount=form("paramount", 5) != "no"
         ),
-        "Your objection is recorded. The facilitator will take it through the objection process.",
+        _("Your objection is recorded. We will now work through it with you, step by step."),
         field="objection",
         field_id=_on_form("objection-reason"),
         keep=("reason", "paramount"),
-        echo=f"Your objection: “{form('reason', 4000).strip()}”",
+        echo=_("Your objection: “%(reason)s”", reason=form("reason", 4000).strip()),
     )
 
 
 def _objection(proposal: Proposal, objection_id: UUID) -> UUID:
     if objection_id not in proposal.objection_ids:
-        raise NotFound("There is no such objection on this proposal.")
+        raise NotFound(_("There is no such objection on this proposal."))
     return objection_id
 
 
@@ -284,27 +288,27 @@ def objection_step(collective_id: UUID, proposal_id: UUID, objection_id: UUID, s
     steps: dict[str, tuple[Callable[[UUID, Proposal], None], str]] = {
         "answer": (
             lambda me, p: gov.answer_objection(_objection(p, objection_id), by=me, answer=form("answer", 4000)),
-            "Your answer is recorded.",
+            _("Your answer is recorded."),
         ),
         "withdraw": (
             lambda me, p: gov.withdraw_objection(_objection(p, objection_id), by=me, why=form("why", 4000)),
-            "You withdrew your objection.",
+            _("You withdrew your objection."),
         ),
         "test": (
             lambda me, p: gov.test_objection(
                 _objection(p, objection_id), by=me, paramount=form("paramount", 5) == "yes", why=form("why", 4000)
             ),
-            "The objection's test is recorded.",
+            _("The objection's test is recorded."),
         ),
         "resolve": (
             lambda me, p: gov.resolve_objection(
                 _objection(p, objection_id), by=me, how=form("how", 20), why=form("why", 4000)
             ),
-            "The objection's resolution is recorded.",
+            _("The objection's resolution is recorded."),
         ),
     }
     if step not in steps:
-        raise NotFound("There is no such step.")
+        raise NotFound(_("There is no such step."))
     run, success = steps[step]
     return _command(
         collective_id,

@@ -24,25 +24,26 @@ from ledger.log.receipt import ReceiptCheck, ReceiptError, check_receipt, parse_
 from ledger.log.served_log import issue_receipt
 from ledger.log.signed_note import NoteVerifier, verifier_key
 from ledger.log.witnessing import load_witness_policy
+from web.messages import N_, _
 from web.state import copro, login_required, member_of
 
 bp = Blueprint("receipts", __name__)
 
 _KINDS = {
-    "Ballot": "a vote",
-    "Objection": "an objection",
-    "Agreement": "a change to the agreement, such as a signature",
-    "Proposal": "a change to a proposal",
-    "Member": "a change to someone's membership",
-    "Comment": "a comment",
-    "Reflection": "a reflection",
-    "Contribution": "a contribution",
+    "Ballot": N_("a vote"),
+    "Objection": N_("an objection"),
+    "Agreement": N_("a change to the agreement, such as a signature"),
+    "Proposal": N_("a change to a proposal"),
+    "Member": N_("a change to someone's membership"),
+    "Comment": N_("a comment"),
+    "Reflection": N_("a reflection"),
+    "Contribution": N_("a contribution"),
 }
 
 
 def _kind(topic: str) -> str:
     aggregate = topic.removeprefix("copro/1/").split(".")[0]
-    return _KINDS.get(aggregate, "an event")
+    return _(_KINDS.get(aggregate, N_("an event")))
 
 
 @bp.get("/c/<uuid:collective_id>/receipts/<uuid:aggregate_id>/<int:version>.tlog-proof")
@@ -94,7 +95,7 @@ def check() -> tuple[str, int]:
     upload = request.files.get("receipt")
     data = upload.read() if upload is not None else b""
     if not data:
-        return render_template("receipts/check.html", result=None, error="Choose a receipt file to check."), 400
+        return render_template("receipts/check.html", result=None, error=_("Choose a receipt file to check.")), 400
     result: ReceiptCheck | None = None
     try:
         result = check_receipt(parse_receipt(data), _trusted_logs())

@@ -8,6 +8,8 @@ from flask import Blueprint, request, url_for
 from werkzeug.wrappers import Response
 
 from ledger.governance.errors import GovernanceError, NotFound
+from web.ledger_words import said
+from web.messages import _
 from web.state import copro, login_required, member_of
 from web.ui import act, form, page
 
@@ -45,8 +47,8 @@ def record(collective_id: UUID) -> Response:
             review_outcome=form("review_outcome", 10) or None,
         ),
         done=url_for("reflections.index", collective_id=c.id),
-        success="Your reflection is recorded.",
-        on_error=lambda e: _page(collective_id, e.status, e.message),
+        success=_("Your reflection is recorded."),
+        on_error=lambda e: _page(collective_id, e.status, said(e)),
         field_id=_reflection_field,
         form="reflection",
         keep=REFLECTION_FIELDS,
@@ -70,10 +72,10 @@ def _reflection_field(e: GovernanceError) -> str | None:
 def action_done(collective_id: UUID, reflection_id: UUID, index: int) -> Response:
     account, c = member_of(collective_id)
     if reflection_id not in copro.views.listing(c.id, "Reflection"):
-        raise NotFound("There is no such reflection.")
+        raise NotFound(_("There is no such reflection."))
     return act(
         lambda: copro.gov.complete_action(reflection_id, index, by=account.member_id),
         done=url_for("reflections.index", collective_id=c.id),
-        success="The action is marked done.",
-        on_error=lambda e: _page(collective_id, e.status, e.message),
+        success=_("The action is marked done."),
+        on_error=lambda e: _page(collective_id, e.status, said(e)),
     )

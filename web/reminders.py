@@ -15,6 +15,8 @@ from werkzeug.wrappers import Response
 from ledger.governance.deadlines import closing_words
 from ledger.governance.errors import GovernanceError, NotAllowed, NotFound
 from web import mail
+from web.ledger_words import said
+from web.messages import _, ngettext
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import page
 
@@ -46,10 +48,10 @@ def _email(collective_id: UUID, proposal_id: UUID, groups: list[str]) -> str:
         settings = _settings()
     except mail.MailConfigError as e:
         current_app.logger.warning("reminder email not sent: %s", e)  # the operator's file paths stay in the log
-        return "No email was sent: the mail settings cannot be used, and the operator should check the server log."
+        return _("No email was sent: the mail settings cannot be used, and the operator should check the server log.")
     if settings is None:
-        return "No email was sent, as this copro has no mail server set up."
-    _, c = member_of(collective_id)
+        return _("No email was sent, as this copro has no mail server set up.")
+    _account, c = member_of(collective_id)
     proposal = copro.gov.proposal(proposal_id)
     link = url_for("proposals.detail", collective_id=c.id, proposal_id=proposal_id, _external=True)
     closing = closing_words(proposal.state.value, proposal.closes_at, None, copro.gov.clock())
@@ -57,16 +59,16 @@ def _email(collective_id: UUID, proposal_id: UUID, groups: list[str]) -> str:
         mail.reminder_message(
             settings, to=address, collective=c.name, title=proposal.current.title, closing=closing, link=link
         )
-        for _, address in copro.pages.reminder_recipients(c, proposal_id, groups)
+        for _member, address in copro.pages.reminder_recipients(c, proposal_id, groups)
     ]
     if not messages:
-        return "No one reminded has given an email address, so no email was sent."
+        return _("No one we reminded gave us an email address, so we sent no email.")
     try:
         mail.send(settings, messages)
     except mail.MailError as e:
         current_app.logger.warning("reminder email not sent: %s", e)
-        return f"The email could not be sent: {e}"
-    return f"{len(messages)} {'email was' if len(messages) == 1 else 'emails were'} sent."
+        return _("The email could not be sent: %(why)s", why=e)
+    return ngettext("%(num)s email was sent.", "%(num)s emails were sent.", len(messages))
 
 
 @bp.post("/")
@@ -79,9 +81,16 @@ def send(collective_id: UUID, proposal_id: UUID) -> Response:
     except (NotAllowed, NotFound):
         raise  # the error page says why, with 403 or 404: this person has no reminders page to return to
     except GovernanceError as e:
-        return _page(collective_id, proposal_id, e.status, e.message)
+        return _page(collective_id, proposal_id, e.status, said(e))
     refresh_views()
     names = ", ".join(c.groups.get(g, g) for g in sorted(set(groups)))
     emailed = _email(collective_id, proposal_id, groups)
-    flash(f"Reminder sent to {names}: it shows on their home pages until they respond. {emailed}", "status")
+    flash(
+        _(
+            "Reminder sent to %(groups)s: it shows on their home pages until they respond. %(emailed)s",
+            groups=names,
+            emailed=emailed,
+        ),
+        "status",
+    )
     return redirect(url_for("reminders.index", collective_id=c.id, proposal_id=proposal_id), code=303)

@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 
 from ledger.personal.side_store import SideStore
+from web.messages import ngettext
 
 WINDOW = 15 * 60
 PER_ADDRESS_AND_NAME = 5
@@ -36,9 +37,10 @@ class Refusal:
 
     def sentence(self) -> str:
         minutes = max(1, math.ceil(self.wait / 60))
-        return (
-            f"Too many wrong passphrases in a short time. Wait {minutes} minute{'s' if minutes != 1 else ''}, "
-            "then try again."
+        return ngettext(
+            "Too many wrong passphrases in a short time. Wait %(num)s minute, then try again.",
+            "Too many wrong passphrases in a short time. Wait %(num)s minutes, then try again.",
+            minutes,
         )
 
 

@@ -14,6 +14,8 @@ from werkzeug.wrappers import Response
 from ledger.governance.errors import GovernanceError, Invalid
 from web import forms
 from web.errors import DATABASE_ERRORS
+from web.ledger_words import said
+from web.messages import _
 from web.state import refresh_views
 
 
@@ -61,7 +63,7 @@ def act(
         command()
     except GovernanceError as e:
         target = field_id(e) if callable(field_id) else field_id
-        problem = forms.problem_from(e.status, e.message, field_id=target, form=form, keep=keep)
+        problem = forms.problem_from(e.status, said(e), field_id=target, form=form, keep=keep)
         if forms.wants_redirect():
             return forms.refuse(problem, back or done)
         forms.show(problem)
@@ -80,15 +82,21 @@ def act(
 def require_understood(what: str) -> None:
     """An irreversible act goes ahead only with its "I understand" box ticked (checked here, not in the browser)."""
     if request.form.get("understand") != "yes":
-        raise Invalid(f"Tick the box to say you understand that {what}, then try again.")
+        raise NotUnderstood(_("Tick the box to say you understand that %(what)s, then try again.", what=what))
 
 
 def bounded_int(value: str, *, low: int, high: int, what: str) -> int:
     """A whole number from a query parameter, within [low, high], or 400 with a sentence."""
     text = value.strip()
     if not text.isascii() or not text.isdigit() or len(text) > 19 or not low <= int(text) <= high:
-        raise BadParameter(f"There is no such {what}. Go back to the first page and follow the links from there.")
+        raise BadParameter(
+            _("There is no such %(what)s. Go back to the first page and follow the links from there.", what=what)
+        )
     return int(text)
+
+
+class NotUnderstood(Invalid):
+    """An irreversible act whose "I understand" box was not ticked (422, like any invalid input)."""
 
 
 class BadParameter(GovernanceError):

@@ -73,6 +73,7 @@ class CommentLine:
     words: str
     at: str
     erased: bool
+    when: datetime | str | None = None  # the moment itself, so that the web can say it in the member's language
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,14 @@ class Pages:
             comment = self.gov.read(Comment, cid, "comment")
             who = self.gov.member_name(comment.author_id)
             lines.append(
-                CommentLine(cid, who, self.gov.reveal(comment.text), spoken_time(comment.created_on), who == ERASED)
+                CommentLine(
+                    cid,
+                    who,
+                    self.gov.reveal(comment.text),
+                    spoken_time(comment.created_on),
+                    who == ERASED,
+                    comment.created_on,
+                )
             )
         return lines
 
@@ -325,4 +333,9 @@ def _times(proposal: Proposal, now: datetime) -> dict[str, Any]:
         "closed": spoken_time(outcome["closed_at"]) if outcome.get("closed_at") else None,
         "time_up": proposal.state.value == "open" and proposal.past_deadline(now),
         "closing": closing_words(proposal.state.value, proposal.closes_at, outcome.get("closed_at"), now),
+        # The recorded moments themselves, so that the web can say them in the member's language.
+        "state": proposal.state.value,
+        "opened_at": proposal.opened_at,
+        "closes_at": proposal.closes_at,
+        "closed_at": outcome.get("closed_at"),
     }

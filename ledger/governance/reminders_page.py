@@ -33,6 +33,7 @@ class GroupWaiting:
 class SentLine:
     groups: list[str]  # the groups' names
     at: str  # in words
+    when: datetime | str | None = None  # the moment itself, so that the web can say it in the member's language
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def reminders_page(
         for g in sorted(voting)
     ]
     sent = [
-        SentLine([c.groups.get(g, g) for g in sorted(gs)], spoken_time(at))
+        SentLine([c.groups.get(g, g) for g in sorted(gs)], spoken_time(at), at)
         for gs, at in views.reminders_of(proposal_id)
     ]
     closing = closing_words(proposal.state.value, proposal.closes_at, None, now)
