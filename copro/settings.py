@@ -74,6 +74,22 @@ def _bind(value: str) -> None:
         )
 
 
+def _group_commit(value: str) -> None:
+    if value.strip().lower() not in ("", "on", "off"):
+        raise ConfigurationError(f"COPRO_GROUP_COMMIT is {value!r}; write on or off, or leave it unset (on).")
+
+
+def _max_wait(value: str) -> None:
+    try:
+        ms = float(value.strip())
+    except ValueError:
+        ms = -1.0
+    if not 0 <= ms <= 100:
+        raise ConfigurationError(
+            f"COPRO_GROUP_COMMIT_MAX_WAIT_MS is {value!r}; give a number of milliseconds from 0 to 100."
+        )
+
+
 def _folder(name: str) -> Callable[[str], None]:
     def check(value: str) -> None:
         if value.strip() and Path(value).exists() and not Path(value).is_dir():
@@ -140,6 +156,20 @@ SETTINGS: tuple[Setting, ...] = (
         "60",
         "30",
         _ready_lag,
+    ),
+    Setting(
+        "COPRO_GROUP_COMMIT",
+        "on: concurrent writes of one process share one PostgreSQL transaction (see Group commit)",
+        "on",
+        "off",
+        _group_commit,
+    ),
+    Setting(
+        "COPRO_GROUP_COMMIT_MAX_WAIT_MS",
+        "how long a batch's leader waits for more writes before a small batch (0 to 100)",
+        "0",
+        "2",
+        _max_wait,
     ),
     Setting("COPRO_BIND", "gunicorn's address and port", "0.0.0.0:8000", "127.0.0.1:8000", _bind),
     Setting(

@@ -111,8 +111,9 @@ def test_a_save_after_a_short_tail_leaves_every_segment_and_writes_only_what_cha
     segment = json.loads(after[new])
     assert len(segment["proposals"]) == 1 and not any(segment[k] for k in ("objections", "feedback", "contributions"))
     assert len(after[new]) * 10 < len(before[saved.segments[0].sha256 + ".json"])
-    full = fold(events, start=None, end=later())
-    reread = snapshot_files.load(head, start=None, end=later())
+    end = later()  # one moment for both: the period's end is a figure, and a second may pass between two calls
+    full = fold(events, start=None, end=end)
+    reread = snapshot_files.load(head, start=None, end=end)
     assert reread is not None and reread.facts.next_leaf == full.next_leaf
     assert _figures(document_of(reread.facts, story.collective)) == _figures(document_of(full, story.collective))
 
@@ -192,7 +193,7 @@ def test_segments_no_head_names_are_removed_once_old_and_kept_while_young(story:
 # -- the projection worker keeps it fresh -----------------------------------------------------
 
 
-def _report(story: Story, tmp: Path, name: str, snapshot: Path) -> Any:
+def _report(story: Story, tmp: Path, name: str, snapshot: Path, end: Any = None) -> Any:
     gov = story.gov
     return build_report(
         LiveSource(gov.merkle_log),
@@ -201,7 +202,7 @@ def _report(story: Story, tmp: Path, name: str, snapshot: Path) -> Any:
         key=gov.keys.report.signing_key,
         renderers={},
         snapshot=snapshot,
-        end=_second(later()),
+        end=end or _second(later()),
     )
 
 
@@ -220,9 +221,10 @@ def test_copro_project_brings_the_report_snapshot_to_the_log_so_a_report_folds_n
     size = gov.merkle_log.log_size()
     held = snapshot_files.load(snapshot, start=None, end=later())
     assert held is not None and held.facts.next_leaf == size
-    built = _report(story, tmp_path, "report", snapshot)
+    end = _second(later())  # one moment for both: the period's end is a figure
+    built = _report(story, tmp_path, "report", snapshot, end)
     assert built.resumed_at == size and built.folded == 0
-    assert _figures(built.doc) == _figures(document_of(fold(story.events(), start=None, end=_second(later())), None))
+    assert _figures(built.doc) == _figures(document_of(fold(story.events(), start=None, end=end), None))
 
 
 def test_copro_project_follow_folds_each_new_batch_into_the_snapshot(
@@ -249,9 +251,10 @@ def test_copro_project_follow_folds_each_new_batch_into_the_snapshot(
     held = snapshot_files.load(snapshot, start=None, end=later())
     assert held is not None and held.facts.next_leaf == size
     assert len(held.segments) <= 3, "small batches merge into few segments"
-    built = _report(story, tmp_path, "report", snapshot)
+    end = _second(later())  # one moment for both: the period's end is a figure
+    built = _report(story, tmp_path, "report", snapshot, end)
     assert built.resumed_at == size and built.folded == 0
-    full = fold(story.events(), start=None, end=_second(later()))
+    full = fold(story.events(), start=None, end=end)
     assert _figures(built.doc) == _figures(document_of(full, None))
 
 

@@ -31,6 +31,8 @@ BAD = [
     ("COPRO_BIND", "8000", "COPRO_BIND is '8000'; give an address and a port"),
     ("COPRO_KEY_PASSPHRASE_FILE", "/nonexistent/passphrase", "COPRO_KEY_PASSPHRASE_FILE names /nonexistent/passphrase"),
     ("COPRO_SECRET_KEY", "short", "COPRO_SECRET_KEY is shorter than 32 characters"),
+    ("COPRO_GROUP_COMMIT", "maybe", "COPRO_GROUP_COMMIT is 'maybe'; write on or off"),
+    ("COPRO_GROUP_COMMIT_MAX_WAIT_MS", "500", "COPRO_GROUP_COMMIT_MAX_WAIT_MS is '500'; give a number of milliseconds"),
 ]
 
 
