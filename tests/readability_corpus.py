@@ -167,8 +167,10 @@ def ledger_refusal_words() -> list[str]:
             if isinstance(node, ast.Call):
                 name, args = _name(node.func), node.args
                 at = {"clean": 1, "_get": 2, "key_word": 0}.get(name)
-                if at is not None and len(args) > at and isinstance(args[at], ast.Constant):
-                    found.add(args[at].value)
+                if at is not None and len(args) > at:
+                    given = args[at]
+                    if isinstance(given, ast.Constant):
+                        found.add(given.value)
                 if name == "check_may_change":
                     found.update(k.value.value for k in node.keywords if isinstance(k.value, ast.Constant))
             labels = isinstance(node, ast.Assign) and any(

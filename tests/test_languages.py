@@ -378,3 +378,23 @@ def test_a_refusal_from_the_ledger_is_said_in_welsh_at_the_web_boundary(site: Si
     english = Person(site, "dev")
     english.get(site.url("/proposals/{p}/reminders/", p=pid))
     assert "Choose at least one group to remind." in english.post(site.url("/proposals/{p}/reminders/", p=pid), {}).text
+
+
+@pytestmark_web
+def test_a_refusal_with_values_from_the_ledger_is_said_in_welsh_with_its_values_in_welsh(site: Site) -> None:
+    w = site.world
+    pid = open_proposal(site)
+    w.gov.close_proposal(pid, by=w.facilitator)
+    site.copro.views.catch_up()
+    here = site.url("/proposals/{p}", p=pid)
+    ben = welsh_person(site, "ben")
+    ben.get(here)
+    r = ben.post(site.url("/proposals/{p}/position", p=pid), {"position": "agree", "reason": ""})
+    assert r.status_code == 409
+    page = html.unescape(r.get_data(as_text=True))
+    assert "Mae'r cynnig hwn wedi cau, felly does dim modd i chi ymateb iddo nawr." in page
+    assert "so you can not respond to it now" not in page
+    english = Person(site, "ben")
+    english.get(here)
+    again = english.post(site.url("/proposals/{p}/position", p=pid), {"position": "agree", "reason": ""})
+    assert "This proposal is closed, so you can not respond to it now." in html.unescape(again.text)

@@ -62,15 +62,17 @@ def parse_moment(text: str, *, day_starts: bool = False) -> datetime:
     except ValueError:
         raise Invalid(
             say(
-                N_("%(text)s is not a date or time; give one in ISO 8601, such as 2026-11-02 or 2026-11-02T10:00:00Z."),
-                text=repr(text),
+                N_(
+                    "%(written)s is not a date or time; give one in ISO 8601, such as 2026-11-02 or 2026-11-02T10:00:00Z."  # noqa: E501
+                ),
+                written=repr(text),
             )
         ) from None
     if moment.tzinfo is None:
         raise Invalid(
             say(
-                N_("%(text)s has no time zone; add Z for UTC or an offset such as +01:00 (for example %(given)sZ)."),
-                text=repr(text),
+                N_("%(written)s has no time zone; add Z for UTC or an offset such as +01:00 (for example %(given)sZ)."),
+                written=repr(text),
                 given=given,
             )
         )
@@ -78,7 +80,7 @@ def parse_moment(text: str, *, day_starts: bool = False) -> datetime:
         return moment.astimezone(UTC)
     except OverflowError:  # its offset takes it outside years 1 to 9999
         raise Invalid(
-            say(N_("%(text)s is outside the years 1 to 9999 in UTC; give a time within them."), text=repr(text))
+            say(N_("%(written)s is outside the years 1 to 9999 in UTC; give a time within them."), written=repr(text))
         ) from None
 
 
@@ -151,7 +153,7 @@ def load_as_of(
             say(
                 N_("There is no %(kind)s with the id %(aggregate_id)s in this ledger."),
                 kind=kind,
-                aggregate_id=aggregate_id,
+                aggregate_id=str(aggregate_id),
             )
         )
     found = index.version_at(aggregate_id, moment)
@@ -162,7 +164,7 @@ def load_as_of(
             say(
                 N_("The %(kind)s %(aggregate_id)s did not exist yet on %(moment)s%(began)s."),
                 kind=kind,
-                aggregate_id=aggregate_id,
+                aggregate_id=str(aggregate_id),
                 moment=spoken_time(moment),
                 began=began,
             )
@@ -175,14 +177,14 @@ def load_as_of(
             say(
                 N_("There is no %(kind)s with the id %(aggregate_id)s in this ledger."),
                 kind=kind,
-                aggregate_id=aggregate_id,
+                aggregate_id=str(aggregate_id),
             )
         ) from None
     if not isinstance(aggregate, what):
         raise NotFound(
             say(
                 N_("%(aggregate_id)s is a %(found)s, not a %(kind)s."),
-                aggregate_id=aggregate_id,
+                aggregate_id=str(aggregate_id),
                 found=type(aggregate).__name__.lower(),
                 kind=kind,
             )
