@@ -398,3 +398,32 @@ def test_a_refusal_with_values_from_the_ledger_is_said_in_welsh_with_its_values_
     english.get(here)
     again = english.post(site.url("/proposals/{p}/position", p=pid), {"position": "agree", "reason": ""})
     assert "This proposal is closed, so you can not respond to it now." in html.unescape(again.text)
+
+
+def test_every_event_and_record_name_of_the_vocabulary_has_plain_words() -> None:
+    import ledger.governance.application  # noqa: F401  (registers the aggregates' names)
+    from ledger.log import vocabulary
+    from web.event_words import EVENTS, RECORDS
+
+    names = [t.removeprefix(f"{vocabulary.VOCABULARY}/") for t in vocabulary.names()]
+    assert len(names) > 40
+    assert [n for n in names if "." in n and n not in EVENTS] == [], "a new event: say it in web/event_words.py"
+    assert [n for n in names if "." not in n and n not in RECORDS] == [], "a new record: say it in web/event_words.py"
+    assert [n for n in EVENTS if n not in names] == [], "an event the vocabulary no longer has"
+
+
+@pytestmark_web
+def test_the_audit_pages_say_each_event_in_welsh_and_keep_its_name_for_technical_details(site: Site) -> None:
+    w = site.world
+    pid = open_proposal(site)
+    w.gov.cast_ballot(pid, member_id=w.member("ben"), position="agree", reason="")
+    site.copro.views.catch_up()
+    amara = welsh_person(site, "amara")
+    for path in ("/audit/", "/audit/trail"):
+        page = html.unescape(amara.get(site.url(path)).get_data(as_text=True))
+        table = page.split("<table>", 1)[1].split("</table>", 1)[0]
+        assert "Rhoddwyd safbwynt" in table and "Agorodd y cynnig i ymatebion" in table, path
+        assert "Ballot.Cast" not in re.sub(r'href="[^"]*"', "", table), f"{path}: no raw event name in the table"
+        details = page.split("</table>", 1)[1]
+        assert "<summary>Manylion technegol</summary>" in details and "<code>Ballot.Cast</code>" in details, path
+        assert "<dt>Rhoddwyd safbwynt</dt>" in details

@@ -20,6 +20,7 @@ from ledger.log.errors import SignatureError
 from ledger.log.proofs import ProofRangeError, consistency_bundle
 from ledger.log.record import record_bytes
 from ledger.log.storage.log_reader import LogRow, rows_of
+from web.event_words import event_words, record_words
 from web.messages import _
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import BadParameter, bounded_int, page
@@ -70,6 +71,8 @@ def index(collective_id: UUID) -> Response:
         "audit/index.html",
         c=c,
         events=shown,
+        event_words=event_words,
+        named=sorted({str(e["kind"]) for e in shown}),
         older=rows[-1].leaf_index if more and rows else None,
         only=only,
         as_of=as_of,
@@ -152,6 +155,9 @@ def trail(collective_id: UUID) -> Response:
         args=args,
         older=rows[-1].leaf if more and rows else None,
         kinds=audit_trail.aggregate_kinds(),
+        event_words=event_words,
+        record_words=record_words,
+        named=sorted({r.event for r in rows}),
         members=sorted((copro.gov.member_name(UUID(m)), m) for m in c.members),
     )
 
