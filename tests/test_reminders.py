@@ -360,7 +360,7 @@ def test_the_reminder_email_says_it_all_in_welsh_first_then_in_english(
     assert message["Subject"] == f"Nodyn atgoffa / Reminder: “{title}”"
     body = message.get_content().replace("\r\n", "\n")
     welsh, english = body.split("\n----------\n")
-    assert "Mae hwylusydd" in welsh and "yn gofyn i chi ymateb i'r cynnig “Pay peer researchers" in welsh
+    assert "Mae hwylusydd" in welsh and "yn gofyn i chi roi eich barn ar “Pay peer researchers" in welsh
     assert "Yn cau ymhen 21 diwrnod, ar 23 Tachwedd 2026." in welsh, "the closing time in Welsh, months and all"
     assert "Helo," in welsh and "Hello," not in welsh and "Closes in" not in welsh
     assert "Closes in 21 days, on 23 November 2026." in english and "A facilitator of" in english

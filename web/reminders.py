@@ -60,7 +60,7 @@ def _reminder_in(lang: str, *, collective: str, title: str, times: dict[str, obj
                 _("Hello,"),
                 "",
                 _(
-                    "A facilitator of %(collective)s asks you to respond to the proposal “%(title)s”.",
+                    "A facilitator of %(collective)s asks you to give your view on “%(title)s”.",
                     collective=collective,
                     title=title,
                 ),
