@@ -427,3 +427,21 @@ def test_the_audit_pages_say_each_event_in_welsh_and_keep_its_name_for_technical
         details = page.split("</table>", 1)[1]
         assert "<summary>Manylion technegol</summary>" in details and "<code>Ballot.Cast</code>" in details, path
         assert "<dt>Rhoddwyd safbwynt</dt>" in details
+    record = html.unescape(amara.get(site.url("/audit/?aggregate={p}", p=pid.hex)).get_data(as_text=True))
+    assert "<dt>Fersiwn</dt>" in record and "<dt>Cyflwr</dt>" in record and "<dt>Version</dt>" not in record
+
+
+def test_every_label_of_a_record_as_it_stood_is_translated() -> None:
+    import ast
+
+    from web.event_words import RECORD_LABELS
+
+    tree = ast.parse((ROOT / "ledger" / "governance" / "history.py").read_text(encoding="utf-8"))
+    labels = {
+        n.elts[0].value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Tuple) and len(n.elts) == 2 and isinstance(n.elts[0], ast.Constant)
+        if isinstance(n.elts[0].value, str)
+    }
+    assert {"As of", "Version", "State", "Stakeholder groups"} <= labels
+    assert sorted(labels - set(RECORD_LABELS)) == [], "a new label in history.describe: add it to RECORD_LABELS"

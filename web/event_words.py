@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from web.messages import N_, _
 
-__all__ = ["EVENTS", "RECORDS", "event_words", "record_words"]
+__all__ = ["EVENTS", "RECORDS", "RECORD_LABELS", "event_words", "record_words"]
 
 EVENTS = {
     "Agreement.CameIntoForce": N_("The agreement came into force"),
@@ -84,3 +84,36 @@ def event_words(kind: str) -> str:
     if kind in EVENTS:
         return _(EVENTS[kind])
     return record_words(kind)
+
+
+# The labels of a record's state as ledger.governance.history.describe lists them (the audit page's
+# "The record now"), translated where the page shows them; the values stay as recorded.
+RECORD_LABELS = (
+    N_("Access needs"),
+    N_("Agreement"),
+    N_("Agreement in force"),
+    N_("As of"),
+    N_("Category"),
+    N_("Collective"),
+    N_("Contact"),
+    N_("Decision categories"),
+    N_("Ground rules"),
+    N_("Member"),
+    N_("Members"),
+    N_("Members who had left"),
+    N_("Objections raised"),
+    N_("Opened"),
+    N_("Outcome"),
+    N_("Parties"),
+    N_("Proposal"),
+    N_("Purpose"),
+    N_("Reason for withdrawing"),
+    N_("Review date"),
+    N_("Rules"),
+    N_("Signatures"),
+    N_("Stakeholder groups"),
+    N_("State"),
+    N_("Text"),
+    N_("Text version"),
+    N_("Version"),
+)
