@@ -429,6 +429,10 @@ def test_the_audit_pages_say_each_event_in_welsh_and_keep_its_name_for_technical
         assert "<dt>Rhoddwyd safbwynt</dt>" in details
     record = html.unescape(amara.get(site.url("/audit/?aggregate={p}", p=pid.hex)).get_data(as_text=True))
     assert "<dt>Fersiwn</dt>" in record and "<dt>Cyflwr</dt>" in record and "<dt>Version</dt>" not in record
+    wrong = amara.get(site.url("/audit/trail?from=soon"))
+    assert wrong.status_code == 400
+    said = html.unescape(wrong.get_data(as_text=True))
+    assert "Nid yw 'soon' yn ddyddiad nac yn amser" in said and "is not a date or time" not in said
 
 
 def test_every_label_of_a_record_as_it_stood_is_translated() -> None:

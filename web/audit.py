@@ -89,7 +89,7 @@ def _moment(field: str, *, day_starts: bool = False) -> datetime:
     try:
         return parse_moment(request.args.get(field, ""), day_starts=day_starts)
     except Invalid as e:
-        raise BadParameter(e.message) from None
+        raise BadParameter(e.said or e.message) from None
 
 
 def _state_as_of(aggregate_id: UUID, as_of: datetime | None) -> AsOf | None:
@@ -101,7 +101,7 @@ def _state_as_of(aggregate_id: UUID, as_of: datetime | None) -> AsOf | None:
     try:
         return load_as_of(copro.gov.repository, index, kind, aggregate_id, as_of or datetime.now(UTC))
     except NotFound as e:
-        raise BadParameter(e.message) from None
+        raise BadParameter(e.said or e.message) from None
 
 
 def _one_record(collective_id: UUID, aggregate: str) -> list[LogRow]:
@@ -217,7 +217,7 @@ def _trail_filter(collective_id: UUID) -> audit_trail.TrailFilter:
     try:
         return audit_trail.TrailFilter(aggregate, member, args.get("kind", "").strip(), since, until)
     except Invalid as e:
-        raise BadParameter(e.message) from None
+        raise BadParameter(e.said or e.message) from None
 
 
 def _trail_id(field: str, collective_id: UUID) -> UUID | None:
