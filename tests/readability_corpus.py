@@ -145,6 +145,67 @@ def ledger_error_texts() -> list[str]:
     return sorted(found)
 
 
+def ledger_error_templates() -> list[str]:
+    """The templates ledger/governance marks with ``N_`` for its refusals with values (``say(N_("..."), ...)``)."""
+    found: set[str] = set()
+    for path in sorted((ROOT / "ledger" / "governance").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and _name(node.func) == "N_" and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.add(first.value)
+    return sorted(found)
+
+
+def ledger_refusal_words() -> list[str]:
+    """The fixed words ledger/governance puts into a refusal: field names given to ``clean``, the
+    labels it names parts by (``*_LABELS`` tables), the kind of thing ``_get`` looks up, the action
+    ``check_may_change`` refuses and each ``key_word("...")``."""
+    found: set[object] = set()
+    for path in sorted((ROOT / "ledger" / "governance").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name, args = _name(node.func), node.args
+                at = {"clean": 1, "_get": 2, "key_word": 0}.get(name)
+                if at is not None and len(args) > at:
+                    given = args[at]
+                    if isinstance(given, ast.Constant):
+                        found.add(given.value)
+                if name == "check_may_change":
+                    found.update(k.value.value for k in node.keywords if isinstance(k.value, ast.Constant))
+            labels = isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id.endswith("_LABELS") for t in node.targets
+            )
+            if labels and isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
+                found.update(v.value for v in node.value.values if isinstance(v, ast.Constant))
+    return sorted(w for w in found if isinstance(w, str))
+
+
+def ledger_errors_built_otherwise() -> list[str]:
+    """Where ledger/governance raises an error with a sentence neither fixed nor a `say` template.
+
+    An f-string, ``+``, ``%`` or ``.format`` would reach a member in English whatever their
+    language; each is named as ``path:line``."""
+    found: list[str] = []
+    for path in sorted((ROOT / "ledger" / "governance").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = _constants(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _name(node.func) in ERROR_CLASSES and node.args:
+                first = node.args[0]
+                fixed = isinstance(first, ast.Constant) or (isinstance(first, ast.Name) and first.id in constants)
+                templated = (
+                    isinstance(first, ast.Call)
+                    and _name(first.func) == "say"
+                    and bool(first.args)
+                    and isinstance(first.args[0], ast.Call)
+                    and _name(first.args[0].func) == "N_"
+                )
+                if not (fixed or templated):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
 def _name(func: ast.expr) -> str:
     if isinstance(func, ast.Name):
         return func.id

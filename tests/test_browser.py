@@ -36,6 +36,7 @@ from tests.browser_support import (
     vote,
 )
 from tests.web_support import Site, live_server
+from web.event_words import EVENTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"])]
 
@@ -232,9 +233,9 @@ def test_member_journey_with_javascript(site: Site, contexts: NewContext, width:
     signatures = [s.strip() for s in dev.locator("table tbody tr td:nth-child(4)").all_inner_texts()]
     assert kinds, "no events listed"
     for wanted in ("Ballot.Cast", "Ballot.Changed", "Objection.Raised", "Objection.Resolved", "Proposal.Closed"):
-        assert wanted in kinds, f"{wanted} missing from the audit page: {kinds}"
+        assert EVENTS[wanted] in kinds, f"{wanted} missing from the audit page: {kinds}"
     assert set(signatures) == {"verified"}, signatures
-    closed_row = dev.locator("table tbody tr").filter(has=dev.locator("td", has_text="Proposal.Closed"))
+    closed_row = dev.locator("table tbody tr").filter(has=dev.locator("td", has_text=EVENTS["Proposal.Closed"]))
     leaf = closed_row.locator("td").first.inner_text().strip()
     with dev.expect_download() as download:
         closed_row.get_by_role("link", name=re.compile(r"^Download proof")).click()
@@ -361,10 +362,10 @@ def test_member_journey_without_javascript(site: Site, contexts: NewContext, wid
     shots(dev, "audit")
     kinds = [k.strip() for k in dev.locator("table tbody tr td:nth-child(2)").all_inner_texts()]
     for wanted in ("Ballot.Cast", "Ballot.Changed", "Objection.Raised", "Objection.Resolved", "Proposal.Closed"):
-        assert wanted in kinds, f"{wanted} missing from the audit page: {kinds}"
+        assert EVENTS[wanted] in kinds, f"{wanted} missing from the audit page: {kinds}"
     signatures = {s.strip() for s in dev.locator("table tbody tr td:nth-child(4)").all_inner_texts()}
     assert signatures == {"verified"}, signatures
-    closed_row = dev.locator("table tbody tr").filter(has=dev.locator("td", has_text="Proposal.Closed"))
+    closed_row = dev.locator("table tbody tr").filter(has=dev.locator("td", has_text=EVENTS["Proposal.Closed"]))
     href = closed_row.get_by_role("link", name=re.compile(r"^Download proof")).get_attribute("href")
     assert href
     proof = dev_context.request.get(href)

@@ -182,11 +182,11 @@ def test_the_trail_is_paginated_newest_first(site: Site) -> None:
         w.gov.revise_proposal(pid, by=w.facilitator, title=f"Version {n}", body=f"Text number {n}.")
     amara = Person(site, "amara")
     first = trail(amara, site, aggregate=pid.hex).get_data(as_text=True)
-    assert first.count("Proposal.Revised</a>") == 50
+    assert first.count(">The proposal was revised</a>") == 50
     assert "Older events" in first
     older = first.split("Older events")[0].rsplit("before=", 1)[1].split('"')[0].split("&")[0]
     second = trail(amara, site, aggregate=pid.hex, before=older).get_data(as_text=True)
-    assert second.count("Proposal.Revised</a>") == 6 and second.count("Proposal.Drafted</a>") == 1
+    assert second.count(">The proposal was revised</a>") == 6 and second.count(">A proposal was drafted</a>") == 1
     assert "Older events" not in second
 
 

@@ -342,6 +342,32 @@ def test_the_reminder_email_has_the_link_and_no_personal_data_of_anyone_else(
     assert "chloe.private" not in whole and "amara.private" not in whole and "erin.private" not in whole
 
 
+def test_the_reminder_email_says_it_all_in_welsh_first_then_in_english(
+    site: Site, smtp_server: tuple[Inbox, int]
+) -> None:
+    """copro keeps no member's language, so the email carries both, whatever the facilitator reads in."""
+    inbox, port = smtp_server
+    _mail_toml(site, f'host = "127.0.0.1"\nport = {port}\nfrom = "copro@example.org"\nstarttls = false\n')
+    pid = _open_budget(site)
+    _give_email(site, "ben", "ben.private@example.net")
+    facilitator = Person(site, "dev")
+    facilitator.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "cy"
+    page = site.url("/proposals/{p}/reminders/", p=pid)
+    facilitator.get(page)
+    assert facilitator.post(page, {"groups": ["lived_experience"]}).status_code == 303
+    message = inbox.to("ben.private@example.net")
+    title = "Pay peer researchers £25 an hour"
+    assert message["Subject"] == f"Nodyn atgoffa / Reminder: “{title}”"
+    body = message.get_content().replace("\r\n", "\n")
+    welsh, english = body.split("\n----------\n")
+    assert "Mae hwylusydd" in welsh and "yn gofyn i chi roi eich barn ar “Pay peer researchers" in welsh
+    assert "Yn cau ymhen 21 diwrnod, ar 23 Tachwedd 2026." in welsh, "the closing time in Welsh, months and all"
+    assert "Helo," in welsh and "Hello," not in welsh and "Closes in" not in welsh
+    assert "Closes in 21 days, on 23 November 2026." in english and "A facilitator of" in english
+    link = f"http://localhost/c/{site.world.collective}/proposals/{pid}"
+    assert link in welsh and link in english
+
+
 def test_the_reminder_event_holds_no_names_or_contact_details(site: Site, smtp_server: tuple[Inbox, int]) -> None:
     inbox, port = smtp_server
     _mail_toml(site, f'host = "127.0.0.1"\nport = {port}\nfrom = "copro@example.org"\nstarttls = false\n')

@@ -392,7 +392,8 @@ def test_the_audit_trail_pages_back_through_history_and_filters_one_record(site:
     more = [int(n) for n in re.findall(r"<tr>\s*<td[^>]*>(\d+)</td>", second)]
     assert more and max(more) < min(leaves), "older events, none repeated"
     one = ben.get(site.url("/audit/?aggregate={p}", p=pid.hex)).text
-    kinds = re.findall(r"<td[^>]*>(Proposal\.\w+)</td>", one)
-    assert kinds == ["Proposal.Opened", "Proposal.Drafted"]
+    kinds = re.findall(r'<td data-label="Event">([^<]+)</td>', one)
+    assert kinds == ["The proposal opened for responses", "A proposal was drafted"], "said in plain words"
+    assert "<code>Proposal.Opened</code>" in one and ">Proposal.Opened<" not in one.split("Technical details")[0]
     assert ben.get(site.url("/audit/?aggregate=not-an-id")).status_code == 404
     assert ben.get(site.url("/audit/?aggregate={x}", x=uuid4().hex)).status_code == 404

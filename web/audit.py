@@ -20,6 +20,7 @@ from ledger.log.errors import SignatureError
 from ledger.log.proofs import ProofRangeError, consistency_bundle
 from ledger.log.record import record_bytes
 from ledger.log.storage.log_reader import LogRow, rows_of
+from web.event_words import event_words, record_words
 from web.messages import _
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import BadParameter, bounded_int, page
@@ -70,6 +71,8 @@ def index(collective_id: UUID) -> Response:
         "audit/index.html",
         c=c,
         events=shown,
+        event_words=event_words,
+        named=sorted({str(e["kind"]) for e in shown}),
         older=rows[-1].leaf_index if more and rows else None,
         only=only,
         as_of=as_of,
@@ -86,7 +89,7 @@ def _moment(field: str, *, day_starts: bool = False) -> datetime:
     try:
         return parse_moment(request.args.get(field, ""), day_starts=day_starts)
     except Invalid as e:
-        raise BadParameter(e.message) from None
+        raise BadParameter(e.said or e.message) from None
 
 
 def _state_as_of(aggregate_id: UUID, as_of: datetime | None) -> AsOf | None:
@@ -98,7 +101,7 @@ def _state_as_of(aggregate_id: UUID, as_of: datetime | None) -> AsOf | None:
     try:
         return load_as_of(copro.gov.repository, index, kind, aggregate_id, as_of or datetime.now(UTC))
     except NotFound as e:
-        raise BadParameter(e.message) from None
+        raise BadParameter(e.said or e.message) from None
 
 
 def _one_record(collective_id: UUID, aggregate: str) -> list[LogRow]:
@@ -152,6 +155,9 @@ def trail(collective_id: UUID) -> Response:
         args=args,
         older=rows[-1].leaf if more and rows else None,
         kinds=audit_trail.aggregate_kinds(),
+        event_words=event_words,
+        record_words=record_words,
+        named=sorted({r.event for r in rows}),
         members=sorted((copro.gov.member_name(UUID(m)), m) for m in c.members),
     )
 
@@ -211,7 +217,7 @@ def _trail_filter(collective_id: UUID) -> audit_trail.TrailFilter:
     try:
         return audit_trail.TrailFilter(aggregate, member, args.get("kind", "").strip(), since, until)
     except Invalid as e:
-        raise BadParameter(e.message) from None
+        raise BadParameter(e.said or e.message) from None
 
 
 def _trail_id(field: str, collective_id: UUID) -> UUID | None:

@@ -2,17 +2,23 @@
 
 ``ledger/`` raises its refusals (Invalid, NotAllowed, Conflict, ...) in English and must not
 import Flask or Babel. The fixed sentences among them are listed here, marked for the message
-catalogue; `said` translates a refusal's message when the catalogue knows it and leaves it as it
-is otherwise (a sentence built with values, such as a name or a number, stays in English).
-tests/test_languages.py checks that each sentence here is still one the ledger raises.
+catalogue. A refusal with values (a name, a state, a number) is raised with a `Said`: its template
+(English source text with ``%(name)s`` placeholders) is listed in `LEDGER_TEMPLATES`, and `said`
+translates the template, then fills the values in; a value that is itself a `Said` (a recorded key
+such as ``open``, see ``ledger.governance.errors.key_word``) is translated too.
+tests/test_languages.py checks that each sentence and template here is still one the ledger raises,
+that every one the ledger raises is here, and that the ledger raises no sentence built another way.
 """
 
 from __future__ import annotations
 
+from flask_babel import get_translations
+
 from ledger.governance.errors import GovernanceError
+from policies.said import render
 from web.messages import N_, _
 
-__all__ = ["LEDGER_REFUSALS", "said"]
+__all__ = ["LEDGER_REFUSALS", "LEDGER_TEMPLATES", "LEDGER_WORDS", "said"]
 
 LEDGER_REFUSALS = (
     N_("A collective needs at least one stakeholder group."),
@@ -79,6 +85,112 @@ LEDGER_REFUSALS = (
 )
 
 
+LEDGER_TEMPLATES = (
+    N_("%(aggregate_id)s is a %(found)s, not a %(kind)s."),
+    N_("%(code)s is not a currency code; use a 3-letter ISO 4217 code such as GBP or EUR."),
+    N_("%(kind)s is not a kind of record or event; choose one of %(choices)s."),
+    N_("%(kind)s is not something copro can show; choose one of %(choices)s."),
+    N_("%(one)s or %(other)s"),
+    N_("%(written)s has no time zone; add Z for UTC or an offset such as +01:00 (for example %(given)sZ)."),
+    N_("%(written)s is not a date or time; give one in ISO 8601, such as 2026-11-02 or 2026-11-02T10:00:00Z."),
+    N_("%(written)s is outside the years 1 to 9999 in UTC; give a time within them."),
+    N_("A reflection is about a %(choices)s."),
+    N_("Answer each question with one of: %(choices)s, or leave it out."),
+    N_("Choose one of: %(choices)s."),
+    N_("No group can decide %(category)s; give at least one group the right to decide or consent."),
+    N_("Only a %(names)s can do this."),
+    N_("Only a draft can be opened; this proposal is %(state)s."),
+    N_("Only the one who wrote it, or the one who runs the process, can %(action)s it."),
+    N_("Please give a reason: this decision asks for one when you %(position)s."),
+    N_("The %(field)s has a hidden mark in it (U+%(ch)s). Type it in by hand, not by copy and paste."),
+    N_("The %(field)s has hidden marks in it. Take them out and try again."),
+    N_("The %(field)s is %(length)s characters long; the limit is %(limit)s."),
+    N_("The %(field)s is empty; please write something."),
+    N_("The %(field)s must be on one line; remove the line breaks."),
+    N_("The %(field)s must be text."),
+    N_("The %(kind)s %(aggregate_id)s did not exist yet on %(moment)s%(began)s."),
+    N_("The agreement has no rule for the category %(category)s; choose one of %(choices)s."),
+    N_("The group %(unknown)s does not respond to this proposal; choose from %(choices)s."),
+    N_("The proposal was revised while you were reading it. Read version %(number)s and give your position again."),
+    N_(
+        "The time for responses ended on %(closes_at)s. Now no one can respond to it or change it. A facilitator will record how it ends."  # noqa: E501
+    ),
+    N_("There is no %(kind)s with the id %(aggregate_id)s in this ledger."),
+    N_("There is no built-in rule called %(name)s; choose one of %(choices)s."),
+    N_("There is no kind of thanks called %(kind)s. Choose %(choices)s."),
+    N_("There is no question called %(unknown)s."),
+    N_("There is no right called %(right)s. Use decide, consent, consult or inform."),
+    N_("There is no such %(what)s."),
+    N_("This decision is %(state)s; you can say how it went for you once it has closed."),
+    N_("This decision must stay open for at least %(span)s, until %(until)s; close it then."),
+    N_("This member is the %(other)s now. One person should not hold both of these two roles."),
+    N_("This objection is %(status)s now, so there is no need to do that."),
+    N_("This proposal is %(state)s now, so its summary can not change."),
+    N_("This proposal is %(state)s, so there is no one to remind."),
+    N_("This proposal is %(state)s, so you can no longer change it."),
+    N_("This proposal is %(state)s, so you can no longer take it back."),
+    N_("This proposal is %(state)s, so you can not respond to it now."),
+    N_("This proposal is %(state)s: it was never opened, so no rule applies to it."),
+    N_("This thank-you has already been %(recognition)s."),
+    N_("Unknown stakeholder group %(group)s in the rights for %(category)s."),
+    N_("Unknown stakeholder group %(unknown)s; choose from %(choices)s."),
+    N_("We do not know the role %(role)s. Use one of the four we have: steward, member, facilitator or secretary."),
+)
+
+# The words the ledger puts into those templates: the names of the fields it checks (text.clean), the
+# kinds of thing it looks up, and the actions it refuses. A recorded key (``open``, ``steward``) is
+# translated by its table in web/words.py; these are the rest.
+LEDGER_WORDS = (
+    N_("access needs"),
+    N_("action"),
+    N_("activity"),
+    N_("agreement"),
+    N_("aim of involvement"),
+    N_("answer"),
+    N_("category"),
+    N_("collective"),
+    N_("collective's name"),
+    N_("comment"),
+    N_("contact details"),
+    N_("contribution"),
+    N_("critical reflection"),
+    N_("currency"),
+    N_("email address"),
+    N_("equality, diversity and inclusion part"),
+    N_("explanation"),
+    N_("feedback"),
+    N_("ground rules"),
+    N_("group id"),
+    N_("group name"),
+    N_("influence of involvement"),
+    N_("member"),
+    N_("methods"),
+    N_("name"),
+    N_("narrative"),
+    N_("objection"),
+    N_("payment reference"),
+    N_("power dynamics noticed"),
+    N_("proposal"),
+    N_("proposal text"),
+    N_("purpose"),
+    N_("rate table version"),
+    N_("reason"),
+    N_("reason for the objection"),
+    N_("reflection"),
+    N_("results"),
+    N_("revise"),
+    N_("subject"),
+    N_("summary"),
+    N_("title"),
+    N_("what did not work"),
+    N_("what worked"),
+    N_("withdraw"),
+)
+
+
 def said(e: GovernanceError) -> str:
     """The refusal's message in the request's language, when the catalogue has it."""
-    return _(e.message)
+    if e.said is None:
+        return _(e.message)
+    catalogue = get_translations()
+    return render(e.said, lambda t: str(catalogue.ugettext(t)), lambda a, b, n: str(catalogue.ungettext(a, b, n)))

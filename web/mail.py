@@ -118,22 +118,13 @@ def load_settings(data_dir: Path, environ: Mapping[str, str] | None = None) -> M
     return MailSettings(host, port, sender, username, _password(env), starttls, cafile)
 
 
-def reminder_message(
-    settings: MailSettings, *, to: str, collective: str, title: str, closing: str, link: str
-) -> EmailMessage:
-    """A reminder to one person: plain text, the proposal's link, and no one's name (not even theirs)."""
+def reminder_message(settings: MailSettings, *, to: str, subject: str, body: str) -> EmailMessage:
+    """A reminder to one person: plain text, already in the words it is sent in (web/reminders.py)."""
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
-    message["Subject"] = f"Reminder: your response to “{title}”"
-    message.set_content(
-        f"Hello,\n\n"
-        f"A facilitator of {collective} asks you to respond to the proposal “{title}”.\n"
-        f"{closing}.\n\n"
-        f"Read it and give your position here:\n{link}\n\n"
-        f"You get this email because you gave this address on your details page in copro. "
-        f"To stop these emails, remove it there.\n"
-    )
+    message["Subject"] = subject
+    message.set_content(body)
     return message
 
 

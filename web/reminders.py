@@ -3,6 +3,11 @@
 A reminder is recorded first (the domain command checks the sender's role), so it
 shows on the reminded members' home pages whatever happens to the email after; then
 each reminded member who gave an address gets one plain-text email naming no one.
+
+The email is in Welsh and English, Welsh first, in one message: copro does not keep the language a
+member reads in (the page language is the browser's or a cookie's, never stored with the member),
+so at send time the server cannot know it, and a bilingual message is what Welsh public bodies
+send when they do not know. Each part is said through the catalogue, as the pages are.
 """
 
 from __future__ import annotations
@@ -10,15 +15,16 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import force_locale
 from werkzeug.wrappers import Response
 
-from ledger.governance.deadlines import closing_words
 from ledger.governance.errors import GovernanceError, NotAllowed, NotFound
 from web import mail
 from web.ledger_words import said
 from web.messages import _, ngettext
 from web.state import copro, login_required, member_of, refresh_views
 from web.ui import page
+from web.words import closing_words
 
 bp = Blueprint("reminders", __name__, url_prefix="/c/<uuid:collective_id>/proposals/<uuid:proposal_id>/reminders")
 
@@ -42,6 +48,46 @@ def _settings() -> mail.MailSettings | None:
     return mail.load_settings(copro.gov.config.data_dir, environ)
 
 
+EMAIL_LANGUAGES = ("cy", "en")  # Welsh first, then English: see the module's docstring
+
+
+def _reminder_in(lang: str, *, collective: str, title: str, times: dict[str, object], link: str) -> tuple[str, str]:
+    """(the subject's first word, the body) of the reminder in `lang`, with the closing time said in it."""
+    with force_locale(lang):
+        subject = _("Reminder")
+        body = "\n".join(
+            (
+                _("Hello,"),
+                "",
+                _(
+                    "A facilitator of %(collective)s asks you to give your view on “%(title)s”.",
+                    collective=collective,
+                    title=title,
+                ),
+                closing_words(times, copro.gov.clock()) + ".",
+                "",
+                _("Read it and give your position here:"),
+                link,
+                "",
+                _(
+                    "You get this email because you gave this address on your details page in copro. "
+                    "To stop these emails, remove it there."
+                ),
+            )
+        )
+    return subject, body
+
+
+def bilingual_reminder(*, collective: str, title: str, times: dict[str, object], link: str) -> tuple[str, str]:
+    """(subject, body) in each of EMAIL_LANGUAGES, one after the other."""
+    parts = [_reminder_in(lang, collective=collective, title=title, times=times, link=link) for lang in EMAIL_LANGUAGES]
+    # One title, after the words in each language: a subject over 78 characters is folded, and
+    # Python's folding can drop the space between two encoded words ("responseto").
+    subject = " / ".join(s for s, _body in parts) + f": “{title}”"
+    body = "\n\n----------\n\n".join(b for _subject, b in parts) + "\n"
+    return subject, body
+
+
 def _email(collective_id: UUID, proposal_id: UUID, groups: list[str]) -> str:
     """Email the reminded members who gave an address; what happened, in one sentence."""
     try:
@@ -54,11 +100,10 @@ def _email(collective_id: UUID, proposal_id: UUID, groups: list[str]) -> str:
     _account, c = member_of(collective_id)
     proposal = copro.gov.proposal(proposal_id)
     link = url_for("proposals.detail", collective_id=c.id, proposal_id=proposal_id, _external=True)
-    closing = closing_words(proposal.state.value, proposal.closes_at, None, copro.gov.clock())
+    times: dict[str, object] = {"state": proposal.state.value, "closes_at": proposal.closes_at, "closed_at": None}
+    subject, body = bilingual_reminder(collective=c.name, title=proposal.current.title, times=times, link=link)
     messages = [
-        mail.reminder_message(
-            settings, to=address, collective=c.name, title=proposal.current.title, closing=closing, link=link
-        )
+        mail.reminder_message(settings, to=address, subject=subject, body=body)
         for _member, address in copro.pages.reminder_recipients(c, proposal_id, groups)
     ]
     if not messages:

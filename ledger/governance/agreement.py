@@ -18,7 +18,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.governance.errors import Conflict, Invalid, NotAllowed
+from ledger.governance.errors import N_, Conflict, Invalid, NotAllowed, say
 from ledger.log.vocabulary import named
 
 
@@ -107,11 +107,27 @@ class Agreement(Aggregate):
         """Each right is decide, consent, consult or inform, held by a known group; someone decides."""
         for group, right in rights.items():
             if group not in groups:
-                raise Invalid(f"Unknown stakeholder group {group!r} in the rights for {category!r}.")
+                raise Invalid(
+                    say(
+                        N_("Unknown stakeholder group %(group)s in the rights for %(category)s."),
+                        group=repr(group),
+                        category=repr(category),
+                    )
+                )
             if right not in {r.value for r in Right}:
-                raise Invalid(f"There is no right called {right!r}. Use decide, consent, consult or inform.")
+                raise Invalid(
+                    say(
+                        N_("There is no right called %(right)s. Use decide, consent, consult or inform."),
+                        right=repr(right),
+                    )
+                )
         if not any(r in VOTING_RIGHTS for r in rights.values()):
-            raise Invalid(f"No group can decide {category!r}; give at least one group the right to decide or consent.")
+            raise Invalid(
+                say(
+                    N_("No group can decide %(category)s; give at least one group the right to decide or consent."),
+                    category=repr(category),
+                )
+            )
 
     # -- guards --------------------------------------------------------------------------
 
@@ -131,8 +147,11 @@ class Agreement(Aggregate):
             row = self.matrix[category]
         except KeyError:
             raise Invalid(
-                f"The agreement has no rule for the category {category!r}; "
-                f"choose one of {', '.join(sorted(self.matrix))}."
+                say(
+                    N_("The agreement has no rule for the category %(category)s; choose one of %(choices)s."),
+                    category=repr(category),
+                    choices=", ".join(sorted(self.matrix)),
+                )
             ) from None
         return str(row["policy"]), dict(row["rights"])
 

@@ -24,7 +24,7 @@ import policies
 from ledger.governance.agreement import Agreement
 from ledger.governance.ballot import Ballot, ballot_id
 from ledger.governance.collective import Collective
-from ledger.governance.errors import Conflict, Invalid, NotAllowed, NotFound
+from ledger.governance.errors import N_, Conflict, Invalid, NotAllowed, NotFound, key_word, say
 from ledger.governance.member import Member
 from ledger.governance.objection import Objection
 from ledger.governance.proposal import Proposal
@@ -42,7 +42,11 @@ def builtin_policy_text(name: str) -> str:
     """The TOML text of a shipped rule file, to embed in an agreement."""
     if name not in policies.builtin_names():
         raise Invalid(
-            f"There is no built-in rule called {name!r}; choose one of {', '.join(policies.builtin_names())}."
+            say(
+                N_("There is no built-in rule called %(name)s; choose one of %(choices)s."),
+                name=repr(name),
+                choices=", ".join(policies.builtin_names()),
+            )
         )
     return (resources.files("policies") / "rules" / f"{name}.toml").read_text(encoding="utf-8")
 
@@ -135,9 +139,9 @@ class GovernanceApplication(Ledger):
         try:
             agg: Any = self.repository.get(aggregate_id, deepcopy_from_cache=copy)
         except AggregateNotFoundError:
-            raise NotFound(f"There is no such {what}.") from None
+            raise NotFound(say(N_("There is no such %(what)s."), what=key_word(what))) from None
         if not isinstance(agg, kind):
-            raise NotFound(f"There is no such {what}.")
+            raise NotFound(say(N_("There is no such %(what)s."), what=key_word(what)))
         return agg
 
     def _get_as_of_watermark(self, kind: type[Any], aggregate_id: UUID, what: str, *, copy: bool) -> Any:
@@ -151,7 +155,7 @@ class GovernanceApplication(Ledger):
                 cached = None
             if cached is not None and cached.version >= latest:
                 if not isinstance(cached, kind):
-                    raise NotFound(f"There is no such {what}.")
+                    raise NotFound(say(N_("There is no such %(what)s."), what=key_word(what)))
                 return copying.deepcopy(cached) if copy else cached
         with self.watermark.reading():
             agg = self._get_from_library(kind, aggregate_id, what, copy=False)
@@ -236,7 +240,12 @@ class GovernanceApplication(Ledger):
         if collective is None:
             collective = cast(Collective, self._read(Collective, proposal.collective_id, "collective"))
         if proposal.agreement_id is None:
-            raise Conflict(f"This proposal is {proposal.state.value}: it was never opened, so no rule applies to it.")
+            raise Conflict(
+                say(
+                    N_("This proposal is %(state)s: it was never opened, so no rule applies to it."),
+                    state=key_word(proposal.state),
+                )
+            )
         agreement = self._rules.get(proposal.agreement_id)
         if agreement is None:
             agreement = cast(Agreement, self._read(Agreement, proposal.agreement_id, "agreement"))

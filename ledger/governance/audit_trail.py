@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from uuid import UUID
 
-from ledger.governance.errors import Invalid
+from ledger.governance.errors import N_, Invalid, say
 from ledger.governance.projection import moment_text
 from ledger.governance.view_tables import GovernanceViewMixin
 from ledger.log import vocabulary
@@ -56,7 +56,11 @@ class TrailFilter:
     def __post_init__(self) -> None:
         if self.kind and self.kind not in known_kinds():
             raise Invalid(
-                f"{self.kind!r} is not a kind of record or event; choose one of {', '.join(aggregate_kinds())}."
+                say(
+                    N_("%(kind)s is not a kind of record or event; choose one of %(choices)s."),
+                    kind=repr(self.kind),
+                    choices=", ".join(aggregate_kinds()),
+                )
             )
         if self.since is not None and self.until is not None and self.since > self.until:
             raise Invalid("The period starts after it ends; give a 'from' date before the 'to' date.")

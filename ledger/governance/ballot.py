@@ -14,7 +14,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.governance.errors import Conflict, Invalid
+from ledger.governance.errors import N_, Conflict, Invalid, key_word, say
 from ledger.log.sealed import Sealed
 from ledger.log.vocabulary import named
 
@@ -26,13 +26,18 @@ class Ballot(Aggregate):
     @staticmethod
     def check_position(position: str) -> None:
         if position not in POSITIONS:
-            raise Invalid(f"Choose one of: {', '.join(POSITIONS)}.")
+            raise Invalid(say(N_("Choose one of: %(choices)s."), choices=", ".join(POSITIONS)))
 
     @staticmethod
     def check_reason(position: str, reason: str, *, required_for: Collection[str]) -> None:
         """Where the decision's rule asks for it (say, to disagree or block), a position comes with a reason."""
         if not reason and position in required_for:
-            raise Invalid(f"Please give a reason: this decision asks for one when you {position}.")
+            raise Invalid(
+                say(
+                    N_("Please give a reason: this decision asks for one when you %(position)s."),
+                    position=key_word(position),
+                )
+            )
 
     @staticmethod
     def create_id(proposal_id: UUID, member_id: UUID, **_: object) -> UUID:

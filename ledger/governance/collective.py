@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.governance.errors import Conflict, Invalid, NotAllowed, NotFound
+from ledger.governance.errors import N_, Conflict, Invalid, NotAllowed, NotFound, key_word, say
 from ledger.log.vocabulary import named
 
 
@@ -27,8 +27,12 @@ class Role(StrEnum):
             return cls(role)
         except ValueError:
             raise Invalid(
-                f"We do not know the role {role!r}. "
-                "Use one of the four we have: steward, member, facilitator or secretary."
+                say(
+                    N_(
+                        "We do not know the role %(role)s. Use one of the four we have: steward, member, facilitator or secretary."  # noqa: E501
+                    ),
+                    role=repr(role),
+                )
             ) from None
 
 
@@ -85,13 +89,21 @@ class Collective(Aggregate):
     def check_role(self, member_id: UUID, *roles: Role) -> None:
         self.check_member(member_id)
         if not any(self.has_role(member_id, r) for r in roles):
-            names = " or ".join(r.value for r in roles)
-            raise NotAllowed(f"Only a {names} can do this.")
+            names = key_word(roles[-1])
+            for r in reversed(roles[:-1]):  # "steward or facilitator", each word translated
+                names = say(N_("%(one)s or %(other)s"), one=key_word(r), other=names)
+            raise NotAllowed(say(N_("Only a %(names)s can do this."), names=names))
 
     def check_groups(self, groups: list[str]) -> list[str]:
         unknown = sorted(set(groups) - set(self.groups))
         if unknown:
-            raise Invalid(f"Unknown stakeholder group {unknown[0]!r}; choose from {', '.join(sorted(self.groups))}.")
+            raise Invalid(
+                say(
+                    N_("Unknown stakeholder group %(unknown)s; choose from %(choices)s."),
+                    unknown=repr(unknown[0]),
+                    choices=", ".join(sorted(self.groups)),
+                )
+            )
         if not groups:
             raise Invalid("Choose at least one stakeholder group.")
         return sorted(set(groups))
@@ -136,7 +148,12 @@ class Collective(Aggregate):
         if other is not None and self.has_role(member_id, other, on=starts):
             # The facilitator runs the process and the secretary records it: one person holding
             # both concentrates the power the process exists to share (DOMAIN.md, Objections).
-            raise Conflict(f"This member is the {other.value} now. One person should not hold both of these two roles.")
+            raise Conflict(
+                say(
+                    N_("This member is the %(other)s now. One person should not hold both of these two roles."),
+                    other=key_word(other),
+                )
+            )
         self._role_assigned(
             member_id=member_id,
             role=role.value,

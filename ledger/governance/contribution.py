@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.governance.errors import Conflict, Invalid, NotAllowed
+from ledger.governance.errors import N_, Conflict, Invalid, NotAllowed, key_word, say
 from ledger.log.sealed import Sealed
 from ledger.log.vocabulary import named
 
@@ -32,7 +32,11 @@ class Kind(StrEnum):
             return cls(kind)
         except ValueError:
             raise Invalid(
-                f"There is no kind of thanks called {kind!r}. Choose {', '.join(x.value for x in cls)}."
+                say(
+                    N_("There is no kind of thanks called %(kind)s. Choose %(choices)s."),
+                    kind=repr(kind),
+                    choices=", ".join(x.value for x in cls),
+                )
             ) from None
 
 
@@ -88,7 +92,9 @@ class Contribution(Aggregate):
         if kind not in MONETARY and (currency or rate_table):
             raise Invalid("Only a payment, a voucher or a cost you paid can have a money code and a rate table.")
         if self.recognition is not RecognitionState.NONE:
-            raise Conflict(f"This thank-you has already been {self.recognition.value}.")
+            raise Conflict(
+                say(N_("This thank-you has already been %(recognition)s."), recognition=key_word(self.recognition))
+            )
         if kind in MONETARY and (amount_minor <= 0 or len(currency) != 3 or not rate_table):
             raise Invalid(
                 "A payment needs a sum above zero, a money code of 3 letters (like GBP), and the rate table you used."

@@ -1,15 +1,33 @@
 """Governance errors: each is a rule a person ran into, said so they know what to do.
 
 ``status`` is the HTTP status the web maps it to; the CLI exits 2 for all of them.
+
+A refusal that carries values (a name, a state, a number) is raised with a `Said`: English source
+text with named ``%(name)s`` placeholders, marked with `N_`, and the values. ``message`` (and
+``str()``) is the English sentence, as the CLI prints it; the web translates ``said``'s template and
+fills the values in (web/ledger_words.py), so a member reads it in their own language. `ledger`
+cannot import Babel, so it hands over the parts rather than a finished string.
 """
 
 from __future__ import annotations
 
 from ledger.log.errors import CoproError
+from policies.said import N_, Said, english, say
+
+__all__ = ["N_", "Conflict", "GovernanceError", "Invalid", "NotAllowed", "NotFound", "key_word", "say"]
+
+
+def key_word(key: object) -> Said:
+    """A key the ledger records (``open``, ``agree``, ``steward``) as a word the web translates when it knows it."""
+    return Said(str(getattr(key, "value", key)))
 
 
 class GovernanceError(CoproError):
     status = 400
+
+    def __init__(self, message: str | Said) -> None:
+        self.said: Said | None = message if isinstance(message, Said) else None
+        super().__init__(english(message) if isinstance(message, Said) else message)
 
 
 class NotFound(GovernanceError):

@@ -15,7 +15,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.governance.errors import Conflict, Invalid
+from ledger.governance.errors import N_, Conflict, Invalid, key_word, say
 from ledger.log.sealed import Sealed
 from ledger.log.vocabulary import named
 
@@ -32,12 +32,17 @@ class Feedback(Aggregate):
         """Each answer is 1 to 4 or left out, and something is said: an answer or a comment."""
         unknown = sorted(set(answers) - set(QUESTIONS))
         if unknown:
-            raise Invalid(f"There is no question called {unknown[0]!r}.")
+            raise Invalid(say(N_("There is no question called %(unknown)s."), unknown=repr(unknown[0])))
         checked: dict[str, int | None] = {}
         for q in QUESTIONS:
             value = answers.get(q)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value not in SCALE):
-                raise Invalid(f"Answer each question with one of: {', '.join(SCALE.values())}, or leave it out.")
+                raise Invalid(
+                    say(
+                        N_("Answer each question with one of: %(choices)s, or leave it out."),
+                        choices=", ".join(SCALE.values()),
+                    )
+                )
             checked[q] = value
         if all(v is None for v in checked.values()) and not comment:
             raise Invalid("Answer at least one question or write a comment, then send it.")
@@ -47,7 +52,12 @@ class Feedback(Aggregate):
     def check_decision_closed(state: str) -> None:
         """Feedback is about how a decision went: only once it has closed."""
         if state != "closed":
-            raise Conflict(f"This decision is {state}; you can say how it went for you once it has closed.")
+            raise Conflict(
+                say(
+                    N_("This decision is %(state)s; you can say how it went for you once it has closed."),
+                    state=key_word(state),
+                )
+            )
 
     @staticmethod
     def check_member_then(admitted: datetime, closed: datetime) -> None:

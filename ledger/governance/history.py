@@ -24,7 +24,7 @@ from eventsourcing.application import AggregateNotFoundError, Repository
 
 from ledger.governance.agreement import Agreement
 from ledger.governance.collective import Collective
-from ledger.governance.errors import Invalid, NotFound
+from ledger.governance.errors import N_, Invalid, NotFound, say
 from ledger.governance.member import Member
 from ledger.governance.projection import moment_text
 from ledger.governance.proposal import Proposal, spoken_time
@@ -61,14 +61,27 @@ def parse_moment(text: str, *, day_starts: bool = False) -> datetime:
         moment = datetime.fromisoformat(given)
     except ValueError:
         raise Invalid(
-            f"{text!r} is not a date or time; give one in ISO 8601, such as 2026-11-02 or 2026-11-02T10:00:00Z."
+            say(
+                N_(
+                    "%(written)s is not a date or time; give one in ISO 8601, such as 2026-11-02 or 2026-11-02T10:00:00Z."  # noqa: E501
+                ),
+                written=repr(text),
+            )
         ) from None
     if moment.tzinfo is None:
-        raise Invalid(f"{text!r} has no time zone; add Z for UTC or an offset such as +01:00 (for example {given}Z).")
+        raise Invalid(
+            say(
+                N_("%(written)s has no time zone; add Z for UTC or an offset such as +01:00 (for example %(given)sZ)."),
+                written=repr(text),
+                given=given,
+            )
+        )
     try:
         return moment.astimezone(UTC)
     except OverflowError:  # its offset takes it outside years 1 to 9999
-        raise Invalid(f"{text!r} is outside the years 1 to 9999 in UTC; give a time within them.") from None
+        raise Invalid(
+            say(N_("%(written)s is outside the years 1 to 9999 in UTC; give a time within them."), written=repr(text))
+        ) from None
 
 
 class VersionIndex(Protocol):
@@ -127,22 +140,55 @@ def load_as_of(
     """
     what = KINDS.get(kind)
     if what is None:
-        raise Invalid(f"{kind!r} is not something copro can show; choose one of {', '.join(KINDS)}.")
+        raise Invalid(
+            say(
+                N_("%(kind)s is not something copro can show; choose one of %(choices)s."),
+                kind=repr(kind),
+                choices=", ".join(KINDS),
+            )
+        )
     total = index.versions(aggregate_id)
     if total == 0:
-        raise NotFound(f"There is no {kind} with the id {aggregate_id} in this ledger.")
+        raise NotFound(
+            say(
+                N_("There is no %(kind)s with the id %(aggregate_id)s in this ledger."),
+                kind=kind,
+                aggregate_id=str(aggregate_id),
+            )
+        )
     found = index.version_at(aggregate_id, moment)
     if found is None:
         first = index.version_at(aggregate_id, datetime.max.replace(tzinfo=UTC))
         began = f" (its first event was recorded {_spoken(first[1])})" if first else ""
-        raise NotFound(f"The {kind} {aggregate_id} did not exist yet on {spoken_time(moment)}{began}.")
+        raise NotFound(
+            say(
+                N_("The %(kind)s %(aggregate_id)s did not exist yet on %(moment)s%(began)s."),
+                kind=kind,
+                aggregate_id=str(aggregate_id),
+                moment=spoken_time(moment),
+                began=began,
+            )
+        )
     version, at = found
     try:
         aggregate: Any = repository.get(aggregate_id, version=version)
     except AggregateNotFoundError:
-        raise NotFound(f"There is no {kind} with the id {aggregate_id} in this ledger.") from None
+        raise NotFound(
+            say(
+                N_("There is no %(kind)s with the id %(aggregate_id)s in this ledger."),
+                kind=kind,
+                aggregate_id=str(aggregate_id),
+            )
+        ) from None
     if not isinstance(aggregate, what):
-        raise NotFound(f"{aggregate_id} is a {type(aggregate).__name__.lower()}, not a {kind}.")
+        raise NotFound(
+            say(
+                N_("%(aggregate_id)s is a %(found)s, not a %(kind)s."),
+                aggregate_id=str(aggregate_id),
+                found=type(aggregate).__name__.lower(),
+                kind=kind,
+            )
+        )
     return AsOf(aggregate, kind, moment, version, total, at)
 
 

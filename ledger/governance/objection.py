@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.governance.errors import Conflict, Invalid, NotAllowed
+from ledger.governance.errors import N_, Conflict, Invalid, NotAllowed, key_word, say
 from ledger.log.sealed import Sealed
 from ledger.log.vocabulary import named
 from policies import ObjectionStatus
@@ -48,7 +48,12 @@ class Objection(Aggregate):
 
     def check_unresolved(self) -> None:
         if self.status not in UNRESOLVED:
-            raise Conflict(f"This objection is {self.status.value} now, so there is no need to do that.")
+            raise Conflict(
+                say(
+                    N_("This objection is %(status)s now, so there is no need to do that."),
+                    status=key_word(self.status),
+                )
+            )
 
     def test(self, paramount: bool, by: UUID, why: Sealed) -> None:
         """The facilitator's test: is it paramount? If not, it stays on record as a concern."""

@@ -21,7 +21,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.governance.closing import ClosingResult
-from ledger.governance.errors import Conflict, Invalid, NotAllowed
+from ledger.governance.errors import N_, Conflict, Invalid, NotAllowed, key_word, say
 from ledger.log.canonical import canonical_dumps
 from ledger.log.sealed import Sealed
 from ledger.log.vocabulary import named
@@ -98,7 +98,9 @@ class Proposal(Aggregate):
 
     def check_open(self) -> None:
         if self.state is not State.OPEN:
-            raise Conflict(f"This proposal is {self.state.value}, so you can not respond to it now.")
+            raise Conflict(
+                say(N_("This proposal is %(state)s, so you can not respond to it now."), state=key_word(self.state))
+            )
 
     def past_deadline(self, now: datetime) -> bool:
         return self.closes_at is not None and now >= datetime.fromisoformat(self.closes_at)
@@ -107,8 +109,12 @@ class Proposal(Aggregate):
         """Nothing that could change the decision is accepted once the rule's time is up."""
         if self.closes_at is not None and self.past_deadline(now):
             raise Conflict(
-                f"The time for responses ended on {spoken_time(self.closes_at)}. Now no one can respond to it or "
-                "change it. A facilitator will record how it ends."
+                say(
+                    N_(
+                        "The time for responses ended on %(closes_at)s. Now no one can respond to it or change it. A facilitator will record how it ends."  # noqa: E501
+                    ),
+                    closes_at=spoken_time(self.closes_at),
+                )
             )
 
     def check_accepting_positions(self, now: datetime) -> None:
@@ -130,7 +136,12 @@ class Proposal(Aggregate):
         Whether ``by`` is a facilitator is the collective's to say; the handler passes that fact.
         """
         if by.hex != self.versions[0].author_id and not by_is_facilitator:
-            raise NotAllowed(f"Only the one who wrote it, or the one who runs the process, can {action} it.")
+            raise NotAllowed(
+                say(
+                    N_("Only the one who wrote it, or the one who runs the process, can %(action)s it."),
+                    action=key_word(action),
+                )
+            )
 
     def check_may_revise(self, by: UUID, *, by_is_facilitator: bool, now: datetime) -> None:
         self.check_may_change(by, by_is_facilitator=by_is_facilitator, action="revise")
@@ -145,8 +156,12 @@ class Proposal(Aggregate):
         """A position given to a version the member read must be to the version in force now."""
         if version_hash is not None and version_hash != self.current.content_hash:
             raise Conflict(
-                f"The proposal was revised while you were reading it. Read version {self.current.number} "
-                "and give your position again."
+                say(
+                    N_(
+                        "The proposal was revised while you were reading it. Read version %(number)s and give your position again."  # noqa: E501
+                    ),
+                    number=self.current.number,
+                )
             )
 
     def check_closable(self, now: datetime, *, min_open_hours: int) -> None:
@@ -157,14 +172,22 @@ class Proposal(Aggregate):
             until = (opened + timedelta(hours=min_open_hours)).strftime("%d %B %Y %H:%M UTC")
             h = min_open_hours
             span = f"{h // 24} days" if h % 24 == 0 else f"{h} hours"
-            raise Conflict(f"This decision must stay open for at least {span}, until {until}; close it then.")
+            raise Conflict(
+                say(
+                    N_("This decision must stay open for at least %(span)s, until %(until)s; close it then."),
+                    span=span,
+                    until=until,
+                )
+            )
 
     def check_may_summarise(self, by: UUID, now: datetime) -> None:
         """Only the author says, in short, what their proposal means, and only while it can still change."""
         if by.hex != self.versions[0].author_id:
             raise NotAllowed("Only the one who wrote this proposal can sum it up.")
         if self.state not in (State.DRAFT, State.OPEN):
-            raise Conflict(f"This proposal is {self.state.value} now, so its summary can not change.")
+            raise Conflict(
+                say(N_("This proposal is %(state)s now, so its summary can not change."), state=key_word(self.state))
+            )
         self.check_before_deadline(now)
 
     # -- commands ------------------------------------------------------------------------
@@ -182,7 +205,9 @@ class Proposal(Aggregate):
     def revise(self, title: str, body: str, author_id: UUID, *, by_is_facilitator: bool, now: datetime) -> None:
         self.check_may_revise(author_id, by_is_facilitator=by_is_facilitator, now=now)
         if self.state not in (State.DRAFT, State.OPEN):
-            raise Conflict(f"This proposal is {self.state.value}, so you can no longer change it.")
+            raise Conflict(
+                say(N_("This proposal is %(state)s, so you can no longer change it."), state=key_word(self.state))
+            )
         number = len(self.versions) + 1
         h = version_hash(title, body, self.category, number)
         if title == self.current.title and body == self.current.body:
@@ -203,7 +228,9 @@ class Proposal(Aggregate):
         max_open_hours: int | None = None,
     ) -> None:
         if self.state is not State.DRAFT:
-            raise Conflict(f"Only a draft can be opened; this proposal is {self.state.value}.")
+            raise Conflict(
+                say(N_("Only a draft can be opened; this proposal is %(state)s."), state=key_word(self.state))
+            )
         self._opened(
             by=by,
             at=at,
@@ -249,7 +276,9 @@ class Proposal(Aggregate):
 
     def check_withdrawable(self) -> None:
         if self.state not in (State.DRAFT, State.OPEN):
-            raise Conflict(f"This proposal is {self.state.value}, so you can no longer take it back.")
+            raise Conflict(
+                say(N_("This proposal is %(state)s, so you can no longer take it back."), state=key_word(self.state))
+            )
 
     def withdraw(self, by: UUID, reason: Sealed, *, by_is_facilitator: bool, now: datetime) -> None:
         self.check_may_withdraw(by, by_is_facilitator=by_is_facilitator, now=now)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.governance.errors import Conflict, Invalid
+from ledger.governance.errors import N_, Conflict, Invalid, say
 from ledger.log.sealed import Sealed
 from ledger.log.vocabulary import named
 
@@ -23,7 +23,7 @@ class Reflection(Aggregate):
         """A reflection is about a proposal, the agreement or a period; only a review of the agreement
         ends in renew, amend or retire, and it always does."""
         if subject not in SUBJECTS:
-            raise Invalid(f"A reflection is about a {', a '.join(SUBJECTS)}.")
+            raise Invalid(say(N_("A reflection is about a %(choices)s."), choices=", a ".join(SUBJECTS)))
         if subject == "agreement" and review_outcome not in REVIEW_OUTCOMES:
             raise Invalid("A look back at the group rules must end in a choice: renew, amend or retire.")
         if subject != "agreement" and review_outcome:

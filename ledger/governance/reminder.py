@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.governance.errors import Invalid
+from ledger.governance.errors import N_, Invalid, say
 from ledger.log.vocabulary import named
 
 
@@ -34,6 +34,10 @@ class Reminder(Aggregate):
         unknown = sorted(set(chosen) - voting)
         if unknown:
             raise Invalid(
-                f"The group {unknown[0]!r} does not respond to this proposal; choose from {', '.join(sorted(voting))}."
+                say(
+                    N_("The group %(unknown)s does not respond to this proposal; choose from %(choices)s."),
+                    unknown=repr(unknown[0]),
+                    choices=", ".join(sorted(voting)),
+                )
             )
         return sorted(set(chosen))

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from ledger.governance.collective import Collective, Role
 from ledger.governance.deadlines import closing_words
-from ledger.governance.errors import Conflict, NotFound
+from ledger.governance.errors import N_, Conflict, NotFound, key_word, say
 from ledger.governance.proposal import Proposal, spoken_time
 from ledger.governance.service import Governance
 from ledger.governance.views import GovernanceViews
@@ -55,7 +55,9 @@ def _open_proposal(gov: Governance, c: Collective, proposal_id: UUID) -> tuple[P
     if proposal.collective_id != c.id:
         raise NotFound("There is no such proposal.")
     if proposal.state.value != "open" or proposal.agreement_id is None:
-        raise Conflict(f"This proposal is {proposal.state.value}, so there is no one to remind.")
+        raise Conflict(
+            say(N_("This proposal is %(state)s, so there is no one to remind."), state=key_word(proposal.state))
+        )
     return proposal, gov.agreement(proposal.agreement_id).voting_groups(proposal.category)
 
 

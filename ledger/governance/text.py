@@ -13,7 +13,7 @@ import unicodedata
 
 import pycountry
 
-from ledger.governance.errors import Invalid
+from ledger.governance.errors import N_, Invalid, key_word, say
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -30,23 +30,36 @@ def clean(value: object, field: str, *, limit: int, required: bool = True, one_l
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise Invalid(f"The {field} must be text.")
+        raise Invalid(say(N_("The %(field)s must be text."), field=key_word(field)))
     single = limit <= LINE_MAX if one_line is None else one_line
     text = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
     for ch in text:
         category = unicodedata.category(ch)
         if ch == "\n" and single:
-            raise Invalid(f"The {field} must be on one line; remove the line breaks.")
+            raise Invalid(say(N_("The %(field)s must be on one line; remove the line breaks."), field=key_word(field)))
         if category in ("Cc", "Cs") and ch != "\n":
-            raise Invalid(f"The {field} has hidden marks in it. Take them out and try again.")
+            raise Invalid(
+                say(N_("The %(field)s has hidden marks in it. Take them out and try again."), field=key_word(field))
+            )
         if single and category == "Cf":
             raise Invalid(
-                f"The {field} has a hidden mark in it (U+{ord(ch):04X}). Type it in by hand, not by copy and paste."
+                say(
+                    N_("The %(field)s has a hidden mark in it (U+%(ch)s). Type it in by hand, not by copy and paste."),
+                    field=key_word(field),
+                    ch=f"{ord(ch):04X}",
+                )
             )
     if required and not text:
-        raise Invalid(f"The {field} is empty; please write something.")
+        raise Invalid(say(N_("The %(field)s is empty; please write something."), field=key_word(field)))
     if len(text) > limit:
-        raise Invalid(f"The {field} is {len(text)} characters long; the limit is {limit}.")
+        raise Invalid(
+            say(
+                N_("The %(field)s is %(length)s characters long; the limit is %(limit)s."),
+                field=key_word(field),
+                length=len(text),
+                limit=limit,
+            )
+        )
     return text
 
 
@@ -56,5 +69,7 @@ def currency(value: object) -> str:
     if not code:
         raise Invalid("Give the currency as a 3-letter ISO 4217 code, such as GBP or EUR.")
     if len(code) != 3 or not code.isascii() or pycountry.currencies.get(alpha_3=code) is None:
-        raise Invalid(f"{code} is not a currency code; use a 3-letter ISO 4217 code such as GBP or EUR.")
+        raise Invalid(
+            say(N_("%(code)s is not a currency code; use a 3-letter ISO 4217 code such as GBP or EUR."), code=code)
+        )
     return code
