@@ -9,13 +9,15 @@ import base64
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Response as PageResponse
 
@@ -163,6 +165,40 @@ def tab_until(page: Page, wanted: Any, *, key: str = "Tab", limit: int = 80) -> 
         if wanted(info):
             return info
     raise AssertionError(f"never reached the wanted element with {key}; stops: {seen}")
+
+
+# -- people in their own browsers ----------------------------------------------------------
+
+NewContext = Callable[..., BrowserContext]
+
+
+@contextmanager
+def browser_contexts(browser: Browser, base_url: str, **defaults: Any) -> Iterator[NewContext]:
+    """Make a fresh context (cookies, storage: one person) per call, each with `defaults` unless
+    the call says otherwise; all are closed at the end, so no person's session outlives the test."""
+    made: list[BrowserContext] = []
+
+    def new(**options: Any) -> BrowserContext:
+        context = browser.new_context(base_url=base_url, **{**defaults, **options})
+        context.set_default_timeout(10_000)
+        made.append(context)
+        return context
+
+    try:
+        yield new
+    finally:
+        for context in made:
+            context.close()
+
+
+def sign_in(page: Page, site: Site, name: str) -> None:
+    """Sign in through the form as a member would, with JavaScript (boosted) or without."""
+    username, passphrase = site.account_for(name)
+    page.goto("/signin")
+    page.get_by_label("Sign-in name").fill(username)
+    page.get_by_label("Passphrase").fill(passphrase)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Waiting for you")
 
 
 # -- axe-core ----------------------------------------------------------------------------

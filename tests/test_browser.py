@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.browser_support import (
+    DESKTOP,
     EVERY_AXE_RULE,
     WIDTHS,
     Console,
+    NewContext,
     Shots,
+    browser_contexts,
     check_proof,
     describe_violations,
     focus_visible,
@@ -32,6 +35,7 @@ from tests.browser_support import (
     run_axe,
     seed_everyday_records,
     serve_axe,
+    sign_in,
     tab_until,
     vote,
 )
@@ -46,8 +50,6 @@ AMARA_PASSPHRASE = "blue kettle river song"
 DISAGREE = re.compile(r"^Disagree")
 KEY_PRESSES_TO_VOTE = 6  # from landing on a proposal: Tab to the radios, Space, ArrowDown, Tab, Tab, Enter
 
-NewContext = Callable[..., BrowserContext]
-
 
 @pytest.fixture
 def server(site: Site) -> Iterator[str]:
@@ -57,33 +59,13 @@ def server(site: Site) -> Iterator[str]:
 
 @pytest.fixture
 def contexts(browser: Browser, server: str) -> Iterator[NewContext]:
-    """A fresh browser context (cookies, storage) per person; all closed after the test."""
-    made: list[BrowserContext] = []
-
-    def new(**options: Any) -> BrowserContext:
-        options.setdefault("viewport", {"width": 1280, "height": 900})
-        context = serve_axe(browser.new_context(base_url=server, **options))
-        context.set_default_timeout(10_000)
-        made.append(context)
-        return context
-
-    yield new
-    for context in made:
-        context.close()
+    """A fresh browser context (cookies, storage) per person, serving axe-core; all closed after the test."""
+    with browser_contexts(browser, server, viewport=DESKTOP) as new:
+        yield lambda **options: serve_axe(new(**options))
 
 
 def heading(page: Page) -> Any:
     return page.get_by_role("heading", level=1)
-
-
-def sign_in(page: Page, site: Site, name: str) -> None:
-    """Sign in through the form, with JavaScript (boosted) or without."""
-    username, passphrase = site.account_for(name)
-    page.goto("/signin")
-    page.get_by_label("Sign-in name").fill(username)
-    page.get_by_label("Passphrase").fill(passphrase)
-    page.get_by_role("button", name="Sign in").click()
-    expect(heading(page)).to_have_text("Waiting for you")
 
 
 def nav_link(page: Page, label: str) -> Any:

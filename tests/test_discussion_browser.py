@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from ledger.governance.comment import Comment
-from tests.browser_support import DESKTOP, Console, describe_violations, open_proposal, run_axe, vote
+from tests.browser_support import DESKTOP, Console, describe_violations, open_proposal, run_axe, sign_in, vote
 from tests.web_support import Site, live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"])]
@@ -25,15 +25,6 @@ NARROW: ViewportSize = {"width": 320, "height": 640}
 def server(site: Site) -> Iterator[str]:
     with live_server(site.app) as url:
         yield url
-
-
-def sign_in(page: Page, site: Site, name: str) -> None:
-    username, passphrase = site.account_for(name)
-    page.goto("/signin")
-    page.get_by_label("Sign-in name").fill(username)
-    page.get_by_label("Passphrase").fill(passphrase)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Waiting for you")
 
 
 def comment_texts(site: Site, pid: UUID) -> list[str]:

@@ -5,45 +5,33 @@ those states. Without JavaScript the #fragment does the moving; with it, app.js 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser_support import DESKTOP, PHONE, describe_violations, open_proposal, run_axe
+from tests.browser_support import (
+    DESKTOP,
+    PHONE,
+    NewContext,
+    browser_contexts,
+    describe_violations,
+    open_proposal,
+    run_axe,
+    sign_in,
+)
 from tests.web_support import Site, live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"])]
 
 TITLE = "Should we meet in the evenings?"
-NewContext = Callable[..., BrowserContext]
 
 
 @pytest.fixture
 def contexts(browser: Browser, site: Site) -> Iterator[NewContext]:
-    with live_server(site.app) as url:
-        made: list[BrowserContext] = []
-
-        def new(**options: Any) -> BrowserContext:
-            options.setdefault("viewport", DESKTOP)
-            context = browser.new_context(base_url=url, **options)
-            context.set_default_timeout(10_000)
-            made.append(context)
-            return context
-
+    with live_server(site.app) as url, browser_contexts(browser, url, viewport=DESKTOP) as new:
         yield new
-        for context in made:
-            context.close()
-
-
-def sign_in(page: Page, site: Site, name: str) -> None:
-    username, passphrase = site.account_for(name)
-    page.goto("/signin")
-    page.get_by_label("Sign-in name").fill(username)
-    page.get_by_label("Passphrase").fill(passphrase)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Waiting for you")
 
 
 def in_view(page: Page, selector: str) -> bool:

@@ -10,21 +10,24 @@ tables become stacked, labelled rows (data-label on each cell, shown by site.css
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser_support import (
     EVERY_AXE_RULE,
     WIDTHS,
+    NewContext,
     Shots,
+    browser_contexts,
     describe_violations,
     open_proposal,
     run_axe,
     seed_everyday_records,
+    sign_in,
     vote,
 )
 from tests.web_support import Site, live_server
@@ -60,8 +63,6 @@ _LAYOUT = """() => {
           wider: wider.slice(0, 5), clipped: clipped.slice(0, 5)};
 }"""
 
-NewContext = Callable[..., BrowserContext]
-
 
 @pytest.fixture
 def server(site: Site) -> Iterator[str]:
@@ -71,26 +72,8 @@ def server(site: Site) -> Iterator[str]:
 
 @pytest.fixture
 def contexts(browser: Browser, server: str) -> Iterator[NewContext]:
-    made: list[BrowserContext] = []
-
-    def new(**options: Any) -> BrowserContext:
-        context = browser.new_context(base_url=server, bypass_csp=True, **options)
-        context.set_default_timeout(10_000)
-        made.append(context)
-        return context
-
-    yield new
-    for context in made:
-        context.close()
-
-
-def sign_in(page: Page, site: Site, name: str) -> None:
-    username, passphrase = site.account_for(name)
-    page.goto("/signin")
-    page.get_by_label("Sign-in name").fill(username)
-    page.get_by_label("Passphrase").fill(passphrase)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Waiting for you")
+    with browser_contexts(browser, server, bypass_csp=True) as new:
+        yield new
 
 
 class Survey:
