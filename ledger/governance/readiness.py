@@ -33,17 +33,8 @@ def database_problem(config: LedgerConfig, timeout: int = PING_TIMEOUT) -> str |
         return None
     import psycopg
 
-    env = config.eventsourcing_env(create_tables=False)
     try:
-        with psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            connect_timeout=timeout,
-            options=f"-c statement_timeout={timeout * 1000}",
-        ) as con:
+        with config.connect_postgres(timeout=timeout, statement_timeout=timeout) as con:
             con.execute("SELECT 1 FROM copro_meta LIMIT 1").fetchall()
     except psycopg.Error as e:
         first = (str(e).strip().splitlines() or ["no answer"])[0]

@@ -10,12 +10,16 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import ParseResult, quote, unquote, urlparse
 
 from ledger.log.environment import secret_from_env
 from ledger.log.errors import ConfigurationError, NotALedgerError
 from ledger.log.files import private_folder
 from ledger.log.format import LEDGER_FORMAT
+
+if TYPE_CHECKING:
+    import psycopg
 
 DATA_ENV = "COPRO_DATA"
 DATABASE_ENV = "COPRO_DATABASE_URL"
@@ -105,6 +109,24 @@ class LedgerConfig:
         )
         return env
 
+    def connect_postgres(self, *, timeout: int, statement_timeout: int | None = None) -> psycopg.Connection[Any]:
+        """A short-lived psycopg connection to this ledger's PostgreSQL, for checks outside the recorder
+        (readiness, the format probe): bounded by `timeout` seconds to connect and, if given,
+        `statement_timeout` seconds per statement, so a check never hangs on a dead server."""
+        import psycopg
+
+        env = self.eventsourcing_env(create_tables=False)
+        options = f"-c statement_timeout={statement_timeout * 1000}" if statement_timeout else ""
+        return psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"],
+            connect_timeout=timeout,
+            options=options,
+        )
+
     def check_writable(self) -> None:
         """Create the data folder (0700, whatever the umask) if needed, and check copro can write in it."""
         try:
@@ -191,16 +213,8 @@ def _postgres_url(url: str) -> ParseResult:
 def _postgres_tables(config: LedgerConfig) -> set[str]:
     import psycopg
 
-    env = config.eventsourcing_env(create_tables=False)
     try:
-        with psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            connect_timeout=5,
-        ) as con:
+        with config.connect_postgres(timeout=5) as con:
             rows = con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
             ).fetchall()
