@@ -3,9 +3,11 @@
 # password arrive as compose secrets (files under /run/secrets), the keys on a volume.
 FROM python:3.12.8-slim-bookworm
 
-# WeasyPrint (report.pdf) needs Pango and its fonts; nothing else is installed.
+# WeasyPrint (report.pdf) needs Pango and its fonts; `copro backup` needs pg_dump of the same major
+# as the db service (PostgreSQL 15, Debian 12's own); nothing else is installed.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+       postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 copro \

@@ -36,7 +36,7 @@ from ledger.log.keystore import KeysFolder
 from ledger.personal.side_store import SideStore
 from tests.compose_support import ROOT, Host, command_of, environment_of, load_compose
 from tests.governance_world import build_world
-from tests.services import _free_port, create_database, missing
+from tests.services import _free_port, _pg_bin, create_database, missing
 from web.accounts import AccountStore
 
 PASSPHRASE = "a passphrase for the compose test"
@@ -58,6 +58,22 @@ def test_postgres_is_pinned_with_a_named_volume_and_a_health_check(compose: dict
     volume = db["volumes"][0].split(":")[0]
     assert volume in compose["volumes"], "the database lives in a named volume"
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+
+
+def test_production_runs_the_postgresql_major_the_suite_tests_and_the_image_can_back_it_up(
+    compose: dict[str, Any],
+) -> None:
+    """The db image is the PostgreSQL major this suite runs against, and the app image carries that
+    major's client: `copro backup` runs pg_dump, which refuses a server newer than itself."""
+    server = _pg_bin("postgres")
+    assert server is not None, "PostgreSQL's server programs are not installed (apt-get install postgresql)"
+    tested = re.search(r"(\d+)\.", subprocess.run([server, "--version"], capture_output=True, text=True).stdout)
+    assert tested is not None
+    major = tested.group(1)
+    assert compose["services"]["db"]["image"].split(":")[1].split(".")[0].split("-")[0] == major
+    assert re.search(rf"\bpostgresql-client-{major}\b", (ROOT / "Dockerfile").read_text()), (
+        f"the image must install postgresql-client-{major} for pg_dump"
+    )
 
 
 def test_every_image_is_pinned_and_each_service_is_checked_or_waits(compose: dict[str, Any]) -> None:
