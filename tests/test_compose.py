@@ -338,3 +338,51 @@ def test_gunicorn_stops_with_one_sentence_when_the_ledger_cannot_be_opened(
     done = subprocess.run(host.command(web), env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2  # found before any worker starts, so no worker respawns and fails again
     assert "copro: No keys in" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+# -- processes starting together on an empty database -----------------------------------
+
+STARTER = """
+import sys, time
+from copro.wsgi import application
+from ledger.log.config import LedgerConfig
+from ledger.governance.views import open_view
+start = float(sys.argv[1])
+time.sleep(max(0.0, start - time.time()))  # all imports done: every process makes its tables at once
+application()
+open_view(LedgerConfig.from_env())  # the projection worker's tables too
+print("up")
+"""
+
+
+def test_processes_starting_together_on_an_empty_database_all_come_up(
+    postgres: str, tmp_path: Path, key_template: Path
+) -> None:
+    """gunicorn's workers, the projection worker and a CLI command can all start at once on a fresh
+    PostgreSQL: each makes the tables it needs, and none fails on another's CREATE TABLE."""
+    for round_ in range(3):
+        data = tmp_path / f"data{round_}"
+        data.mkdir(mode=0o700)
+        shutil.copytree(key_template, data / "keys")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COPRO_")}
+        env |= {
+            "COPRO_DATA": str(data),
+            "COPRO_DATABASE_URL": create_database(postgres, f"copro_together_{round_}"),
+            "COPRO_KEY_PASSPHRASE": "correct horse battery staple",
+            "COPRO_SECRET_KEY": SESSION_SECRET,
+        }
+        start = time.time() + 4.0
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", STARTER, str(start)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+            )
+            for _ in range(4)
+        ]
+        results = [p.communicate(timeout=120) for p in procs]
+        for p, (out, err) in zip(procs, results, strict=True):
+            assert p.returncode == 0 and out.strip().endswith("up"), err[-2000:]

@@ -136,6 +136,25 @@ PINS = [
     ),
     Pin(
         LedgerPostgresRecorder,
+        "create_table",
+        "PostgresRecorder.create_table",
+        ("self",),
+        "112d77b968e2da3c",
+        "create_table still makes the composite types in their own transactions, then calls _create_table "
+        "with one transaction's cursor (where copro takes the schema lock first)",
+    ),
+    Pin(
+        LedgerPostgresRecorder,
+        "_create_table",
+        "PostgresRecorder._create_table",
+        ("self", "curs"),
+        "2a02b9fe6d23ddc9",
+        "the PostgreSQL create_table still runs _create_table(curs) in one transaction after the CREATE TYPE "
+        "steps, so the schema lock taken first is held until the tables are made (ledger.log.schema_lock); "
+        "PostgresGovernanceView overrides it the same way",
+    ),
+    Pin(
+        LedgerPostgresRecorder,
         "select_events",
         "PostgresAggregateRecorder.select_events",
         ("self", "originator_id", "gt", "lte", "desc", "limit"),

@@ -62,20 +62,23 @@ class AccountStore:
         self._db = store
         self._hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
         self._signer = URLSafeTimedSerializer(secret_key, salt="copro-invitation")
-        store.execute(
-            "CREATE TABLE IF NOT EXISTS copro_invitations (nonce_hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, "
-            "collective_id TEXT NOT NULL, created DOUBLE PRECISION NOT NULL, used DOUBLE PRECISION)"
-        )
-        # username_key is the lower-cased name: "Amara" and "amara" are one sign-in name on both engines.
-        # username_skeleton is its UTS #39 confusable key: "amara" with a Cyrillic "a" (U+0430) is "amara" too.
-        # epoch counts how often the passphrase was set.
-        store.execute(
-            "CREATE TABLE IF NOT EXISTS copro_accounts (member_id TEXT PRIMARY KEY, collective_id TEXT NOT NULL, "
-            "username TEXT NOT NULL, username_key TEXT NOT NULL UNIQUE, passphrase_hash TEXT NOT NULL, "
-            "epoch INTEGER NOT NULL, username_skeleton TEXT)"
-        )
-        self._add_skeletons()
-        store.execute("CREATE UNIQUE INDEX IF NOT EXISTS copro_accounts_skeleton ON copro_accounts (username_skeleton)")
+        with store.schema():  # one process at a time on PostgreSQL (ledger.log.schema_lock)
+            store.execute(
+                "CREATE TABLE IF NOT EXISTS copro_invitations (nonce_hash TEXT PRIMARY KEY, member_id TEXT NOT NULL, "
+                "collective_id TEXT NOT NULL, created DOUBLE PRECISION NOT NULL, used DOUBLE PRECISION)"
+            )
+            # username_key is the lower-cased name: "Amara" and "amara" are one sign-in name on both engines.
+            # username_skeleton is its UTS #39 confusable key: "amara" with a Cyrillic "a" (U+0430) is "amara" too.
+            # epoch counts how often the passphrase was set.
+            store.execute(
+                "CREATE TABLE IF NOT EXISTS copro_accounts (member_id TEXT PRIMARY KEY, collective_id TEXT NOT NULL, "
+                "username TEXT NOT NULL, username_key TEXT NOT NULL UNIQUE, passphrase_hash TEXT NOT NULL, "
+                "epoch INTEGER NOT NULL, username_skeleton TEXT)"
+            )
+            self._add_skeletons()
+            store.execute(
+                "CREATE UNIQUE INDEX IF NOT EXISTS copro_accounts_skeleton ON copro_accounts (username_skeleton)"
+            )
         self.sessions = SessionStore(store)
         self.throttle = SignInThrottle(store)
 

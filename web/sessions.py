@@ -54,13 +54,14 @@ class SessionStore:
 
     def __init__(self, store: SideStore) -> None:
         self._db = store
-        store.execute(
-            "CREATE TABLE IF NOT EXISTS copro_sessions (id_hash TEXT PRIMARY KEY, member_id TEXT, "
-            "created DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL, data TEXT NOT NULL)"
-        )
-        store.execute("CREATE INDEX IF NOT EXISTS copro_sessions_member ON copro_sessions (member_id)")
-        store.execute("CREATE INDEX IF NOT EXISTS copro_sessions_last_seen ON copro_sessions (last_seen)")
-        store.execute("CREATE INDEX IF NOT EXISTS copro_sessions_created ON copro_sessions (created)")
+        with store.schema():  # one process at a time on PostgreSQL (ledger.log.schema_lock)
+            store.execute(
+                "CREATE TABLE IF NOT EXISTS copro_sessions (id_hash TEXT PRIMARY KEY, member_id TEXT, "
+                "created DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL, data TEXT NOT NULL)"
+            )
+            store.execute("CREATE INDEX IF NOT EXISTS copro_sessions_member ON copro_sessions (member_id)")
+            store.execute("CREATE INDEX IF NOT EXISTS copro_sessions_last_seen ON copro_sessions (last_seen)")
+            store.execute("CREATE INDEX IF NOT EXISTS copro_sessions_created ON copro_sessions (created)")
 
     def load(self, session_id: str) -> StoredSession | None:
         row = self._db.execute(

@@ -49,12 +49,15 @@ class SignInThrottle:
 
     def __init__(self, store: SideStore) -> None:
         self._db = store
-        store.execute(
-            "CREATE TABLE IF NOT EXISTS copro_signin_failures (key TEXT PRIMARY KEY, account TEXT NOT NULL, "
-            "failures INTEGER NOT NULL, window_start DOUBLE PRECISION NOT NULL)"
-        )
-        store.execute("CREATE INDEX IF NOT EXISTS copro_signin_failures_account ON copro_signin_failures (account)")
-        store.execute("CREATE INDEX IF NOT EXISTS copro_signin_failures_window ON copro_signin_failures (window_start)")
+        with store.schema():  # one process at a time on PostgreSQL (ledger.log.schema_lock)
+            store.execute(
+                "CREATE TABLE IF NOT EXISTS copro_signin_failures (key TEXT PRIMARY KEY, account TEXT NOT NULL, "
+                "failures INTEGER NOT NULL, window_start DOUBLE PRECISION NOT NULL)"
+            )
+            store.execute("CREATE INDEX IF NOT EXISTS copro_signin_failures_account ON copro_signin_failures (account)")
+            store.execute(
+                "CREATE INDEX IF NOT EXISTS copro_signin_failures_window ON copro_signin_failures (window_start)"
+            )
 
     @staticmethod
     def _keys(address: str, name_key: str) -> dict[str, tuple[str, int]]:

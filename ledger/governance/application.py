@@ -68,10 +68,10 @@ class GovernanceApplication(Ledger):
 
     name = "Ledger"  # one ledger, one events table, whichever application class opens it
 
-    def __init__(self, config: LedgerConfig, keys: LedgerKeys, *, create: bool) -> None:
+    def __init__(self, config: LedgerConfig, keys: LedgerKeys, *, create: bool, tables: bool | None = None) -> None:
         # Set before the library's __init__, which saves the keyring of a new ledger.
         self.watermark = LogWatermark(limit=AGGREGATE_CACHE_SIZE)
-        super().__init__(config, keys, create=create)
+        super().__init__(config, keys, create=create, tables=tables)
         self.vault = PersonalDataVault(SideStore(config, "personal-keys"), keys.seal.secret)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         # Who raised each objection is fixed when it is raised, and a resolved objection

@@ -22,6 +22,7 @@ import eventsourcing.sqlite as es_sqlite
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from psycopg.sql import SQL
 
+from ledger.log.schema_lock import TAKE_SCHEMA_LOCK
 from ledger.log.storage.merkle_tables import POSTGRES, SQLITE, Cursor, Dialect, _value
 
 Statement = tuple[str, tuple[Any, ...]]
@@ -119,6 +120,8 @@ class GovernanceViewMixin(TrackingRecorder):
         in place: it is dropped with its tracking, and the next catch-up rebuilds it.
         """
         with self._view_txn(commit=True) as c:
+            if self.dialect is POSTGRES:
+                c.execute(TAKE_SCHEMA_LOCK)  # processes starting together: one makes the tables (schema_lock)
             c.execute("CREATE TABLE IF NOT EXISTS view_schema (version INTEGER NOT NULL)")
             c.execute("SELECT version FROM view_schema")
             row = c.fetchone()
@@ -179,6 +182,11 @@ class PostgresGovernanceView(GovernanceViewMixin, es_postgres.PostgresTrackingRe
         super().__init__(*args, **kwargs)
         for statement in TABLES:
             self.sql_create_statements.append(SQL(statement))  # type: ignore[arg-type]
+
+    def _create_table(self, curs: Any) -> None:
+        """The tracking and view tables, one process at a time (``ledger.log.schema_lock``)."""
+        curs.execute(TAKE_SCHEMA_LOCK)
+        super()._create_table(curs)
 
     def _view_txn(self, *, commit: bool) -> AbstractContextManager[Cursor]:
         return self.datastore.transaction(commit=commit)

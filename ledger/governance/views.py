@@ -44,7 +44,12 @@ def open_view(config: LedgerConfig) -> GovernanceViewMixin:
     else:
         view_class = PostgresGovernanceView
     factory = InfrastructureFactory.construct(Environment(PROJECTION, env))
-    view = factory.tracking_recorder(view_class)
+    try:
+        view = factory.tracking_recorder(view_class)
+    except IntegrityError:
+        # Another process made the tracking table while this one waited on the schema lock: the
+        # library had looked for the table before the lock and tried to seed it again. Look again.
+        view = factory.tracking_recorder(view_class)
     if not isinstance(view, GovernanceViewMixin):  # the factory was handed the class; this cannot differ
         raise TypeError(f"{type(view).__name__} is not a governance view")
     view.ensure_schema(Ledger.name)  # the tracking of the one application the views follow

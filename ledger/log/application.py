@@ -16,6 +16,7 @@ from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
     InfrastructureFactory,
+    IntegrityError,
     JSONTranscoder,
     Mapper,
     UUIDAsHex,
@@ -66,10 +67,13 @@ class Ledger(Application[UUID]):
     name = "Ledger"
     merkle_log: MerkleLogMixin
 
-    def __init__(self, config: LedgerConfig, keys: LedgerKeys, *, create: bool) -> None:
+    def __init__(self, config: LedgerConfig, keys: LedgerKeys, *, create: bool, tables: bool | None = None) -> None:
+        """`create`: make the ledger's identity and keyring if they are missing; `tables` (default: `create`):
+        run the table statements. They differ when another process is making the same new ledger
+        right now: its tables are there, its identity may be only half written."""
         self.config = config
         self.keys = keys
-        super().__init__(env=config.eventsourcing_env(create_tables=create))
+        super().__init__(env=config.eventsourcing_env(create_tables=create if tables is None else tables))
         self._check_identity(create)
 
     # -- construction -------------------------------------------------------------
@@ -84,7 +88,7 @@ class Ledger(Application[UUID]):
             )
         if state != "ledger":
             config.check_writable()
-        return cls(config, keys, create=state != "ledger")
+        return cls(config, keys, create=create, tables=state != "ledger")
 
     @classmethod
     def recorder_only(cls, config: LedgerConfig) -> MerkleLogMixin:
@@ -110,7 +114,9 @@ class Ledger(Application[UUID]):
 
     def _check_identity(self, create: bool) -> None:
         meta = self.merkle_log.meta()
-        if not meta and create:
+        if create and not ("format" in meta and "origin" in meta):
+            # Each value is written once (the first process to get there wins, ``set_meta_once``): a
+            # process that saw another's "format" but not yet its "origin" completes it the same way.
             self.merkle_log.set_meta_once("format", LEDGER_FORMAT)
             self.merkle_log.set_meta_once("origin", self.keys.origin)
             meta = self.merkle_log.meta()
@@ -131,7 +137,13 @@ class Ledger(Application[UUID]):
                 checkpoint_key=self.keys.checkpoint.public_text(),
                 report_key=self.keys.report.public_text(),
             )
-            self.save(keyring)
+            try:
+                self.save(keyring)
+            except IntegrityError:
+                # Another process opening this new ledger at the same moment saved the keyring (its id
+                # is fixed, so only one can be event 0); that process read the same keys folder.
+                if self.merkle_log.log_size() == 0:
+                    raise
 
     # -- checkpoints and proofs ---------------------------------------------------
 

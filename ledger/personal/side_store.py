@@ -17,6 +17,7 @@ from typing import Any
 from ledger.log.config import LedgerConfig
 from ledger.log.errors import ConfigurationError
 from ledger.log.files import check_sqlite_file, private_database
+from ledger.log.schema_lock import TAKE_SCHEMA_LOCK
 
 
 class SideStore:
@@ -84,6 +85,17 @@ class SideStore:
                 self._sqlite.execute("ROLLBACK")
                 raise
             self._sqlite.execute("COMMIT")
+
+    @contextmanager
+    def schema(self) -> Iterator[None]:
+        """A transaction for creating or changing tables, one process at a time on PostgreSQL.
+
+        Processes starting together on an empty database would otherwise race on
+        ``CREATE TABLE IF NOT EXISTS`` (``ledger.log.schema_lock``)."""
+        with self.transaction():
+            if self.postgres:
+                self.execute(TAKE_SCHEMA_LOCK)
+            yield
 
     def columns(self, table: str) -> set[str]:
         """The column names of one table (empty when it does not exist): for adding columns to older tables."""

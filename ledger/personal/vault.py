@@ -46,11 +46,12 @@ class PersonalDataVault:
     def __init__(self, store: SideStore, seal_key: bytes) -> None:
         self.store = store
         self._wrap = AESGCM(seal_key)
-        store.execute(
-            "CREATE TABLE IF NOT EXISTS copro_person_keys "
-            f"(person_id TEXT PRIMARY KEY, nonce {store.blob} NOT NULL, wrapped {store.blob} NOT NULL)"
-        )
-        store.execute("CREATE TABLE IF NOT EXISTS copro_erased_people (person_id TEXT PRIMARY KEY)")
+        with store.schema():  # one process at a time on PostgreSQL (ledger.log.schema_lock)
+            store.execute(
+                "CREATE TABLE IF NOT EXISTS copro_person_keys "
+                f"(person_id TEXT PRIMARY KEY, nonce {store.blob} NOT NULL, wrapped {store.blob} NOT NULL)"
+            )
+            store.execute("CREATE TABLE IF NOT EXISTS copro_erased_people (person_id TEXT PRIMARY KEY)")
 
     @classmethod
     def of(cls, config: LedgerConfig, seal_key: bytes) -> PersonalDataVault:

@@ -161,15 +161,18 @@ class MerkleLogMixin:
             return {str(_value(r, 0)): str(_value(r, 1)) for r in c.fetchall()}
 
     def set_meta_once(self, name: str, value: str) -> str:
-        """Record a ledger identity value the first time; return what is stored."""
+        """Record a ledger identity value the first time; return what is stored.
+
+        Processes opening a new ledger together each try: the first insert wins, the others
+        keep it (``ON CONFLICT DO NOTHING``, on both engines) and read back the winner's value."""
         d = self.dialect
         with self._log_txn(commit=True) as c:
+            c.execute(
+                d.sql("INSERT INTO copro_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"), (name, value)
+            )
             c.execute(d.sql("SELECT value FROM copro_meta WHERE name = ?"), (name,))
             row = c.fetchone()
-            if row is not None:
-                return str(_value(row, 0))
-            c.execute(d.sql("INSERT INTO copro_meta (name, value) VALUES (?, ?)"), (name, value))
-            return value
+            return str(_value(row, 0))
 
     def _select(self) -> str:
         d = self.dialect

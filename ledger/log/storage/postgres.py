@@ -33,6 +33,7 @@ from psycopg import Cursor as PgCursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from ledger.log.schema_lock import TAKE_SCHEMA_LOCK
 from ledger.log.storage import merkle_tables
 from ledger.log.storage.group_commit import GroupCommitter, Key, from_env, taken_versions
 from ledger.log.storage.log_reader import MerkleLogMixin
@@ -75,6 +76,8 @@ class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
       hashes are kept only if its transaction committed.
     - ``sql_create_statements``: the library's list of table statements, which
       the library's own ``__init__`` fills; ours are appended after it.
+    - ``_create_table(curs)``: runs them in ``create_table``'s transaction; the
+      schema lock is taken first, so processes starting together do not race.
     - ``insert_events``, ``select_events``, ``select_notifications`` and
       ``max_notification_id`` are called through ``__wrapped__``, past the
       library's retry decorator (see the module docstring).
@@ -100,6 +103,11 @@ class LedgerPostgresRecorder(MerkleLogMixin, PostgresApplicationRecorder):
                 "FOR EACH ROW EXECUTE FUNCTION {function}()"
             ).format(**names)
         )
+
+    def _create_table(self, curs: PgCursor[DictRow]) -> None:
+        """The library's table statements, one process at a time (``ledger.log.schema_lock``)."""
+        curs.execute(TAKE_SCHEMA_LOCK)
+        super()._create_table(curs)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # A tracking record (a process application's) must commit with its own events: written alone.
