@@ -26,9 +26,11 @@ from pathlib import Path
 
 from ledger.governance.report import facts as fx
 from ledger.governance.report.snapshot import (
+    SEGMENT_KINDS,
     Key,
-    Segment,
     Snapshot,
+    Store,
+    chunks,
     decode,
     encode,
     encode_segment,
@@ -45,8 +47,9 @@ def segments_folder(head: Path) -> Path:
     return head.with_name(f"{head.stem}-segments")
 
 
-def load(head: Path, *, start: datetime | None, end: datetime) -> Snapshot | None:
-    """The snapshot at ``head`` with its period set, or ``None`` if it is missing or does not decode."""
+def load(head: Path, *, start: datetime | None, end: datetime, period: bool = True) -> Snapshot | None:
+    """The snapshot at ``head`` with its period set and the records that period reads (``snapshot.decode``),
+    or ``None`` if it is missing or does not decode."""
     try:
         data = head.read_bytes()
     except OSError:
@@ -61,32 +64,39 @@ def load(head: Path, *, start: datetime | None, end: datetime) -> Snapshot | Non
         except OSError:
             return None
 
-    return decode(data, start=start, end=end, segment=segment)
+    return decode(data, start=start, end=end, segment=segment, period=period)
 
 
 def save(head: Path, previous: Snapshot | None, facts: fx.Facts, root: bytes) -> Snapshot | None:
-    """Save ``facts`` (folded on from ``previous``, or from leaf 0 when ``None``): a new segment of the
-    records touched since (merged with the last small ones, ``snapshot.plan``), then the head.
-    The snapshot as saved (to fold on from in memory), or ``None`` if it could not be written."""
+    """Save ``facts`` (folded on from ``previous``, or from leaf 0 when ``None``): new segments of the
+    records touched since (merged with the last small ones of their kind, ``snapshot.plan``), then
+    the head. The snapshot as saved (to fold on from in memory), or ``None`` if it could not be
+    written. A segment ``previous`` names that cannot be read raises ``SnapshotUnreadable``."""
     touched: Collection[Key] = facts.touched
     p = plan(previous, touched)
-    segments = list(p.kept)
+    old = list(previous.segments) if previous is not None else []
+    segments = [old[i] for i in p.kept]
+    written: list[frozenset[Key]] = []
     folder = segments_folder(head)
     try:
-        if p.keys or _tables(facts) != p.tables:
-            data = encode_segment(facts, p.keys, p.tables)
-            sha = sha256(data)
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_atomically(folder / f"{sha}.json", data)
-            segments.append(Segment(sha, p.keys, p.tables))
-        tables = _tables(facts)
-        data = encode(facts, root, segments, inline=(), tables=tables)
+        for kind in SEGMENT_KINDS:
+            for ids in chunks(facts, kind, p.keys.get(kind, frozenset())):
+                data, segment = encode_segment(facts, kind, ids)
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                write_atomically(folder / f"{segment.sha256}.json", data)
+                segments.append(segment)
+                written.append(frozenset((kind, i) for i in ids))
+        data = encode(facts, root, segments, inline=())
         write_atomically(head, data)
-        facts.touched = set()
         _remove_unnamed(folder, {s.sha256 for s in segments})
     except OSError:
         return None
-    return Snapshot(facts, root, tuple(segments), tables, sha256(data))
+    facts.touched = set()
+    store = previous.store if previous is not None and previous.store is not None else None
+    if store is None:
+        store = Store(facts, (), lambda sha: None)
+    store.rebase(segments, list(p.kept), written)
+    return Snapshot(facts, root, tuple(segments), sha256(data), store)
 
 
 def head_digest(head: Path) -> str | None:
@@ -133,10 +143,6 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
-
-
-def _tables(f: fx.Facts) -> tuple[int, int, int]:
-    return len(f.people), len(f.group_sets), len(f.rosters)
 
 
 def _remove_unnamed(folder: Path, named: set[str]) -> None:
