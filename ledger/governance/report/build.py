@@ -206,6 +206,8 @@ class Built:
     doc: dict[str, Any]
     folded: int = 0  # events read by the fold: the report's cost
     resumed_at: int = 0  # the leaf the fold started from (0: no snapshot fitted)
+    segments_read: int = 0  # snapshot segments read (the head aside): what the period cost beside the fold
+    records_read: int = 0  # records decoded from them
 
 
 class LogSource(Protocol):
@@ -261,7 +263,9 @@ def build_report(
     try:
         facts, first, doc = figures(resume)
     except SnapshotUnreadable:  # a segment gone or spoilt since the head was read: the log is the truth
+        resume = None
         facts, first, doc = figures(None)
+    store = None if resume is None else resume.store
     doc["log"] = {
         "origin": cp.origin,
         "size": cp.size,
@@ -270,7 +274,8 @@ def build_report(
         "previous": previous_link(previous, source, keys.origin, cp.size),
     }
     files = write_folder(out, doc, renderers, key, origin=cp.origin, signed_on=end.date())
-    return Built(out, files, cp.size, doc, facts.folded, first)
+    read = (0, 0) if store is None else (store.segments_read, store.records_read)
+    return Built(out, files, cp.size, doc, facts.folded, first, *read)
 
 
 def _figures_from(
