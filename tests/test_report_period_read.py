@@ -135,25 +135,30 @@ def _build(story: Story, tmp: Path, name: str, head: Path, *, start: datetime | 
     )
 
 
+@pytest.mark.parametrize("how", ["gone", "retired"])
 def test_a_segment_gone_when_the_fold_needs_it_makes_the_build_fold_from_leaf_0(
-    story: Story, small_segments: int, tmp_path: Path
+    story: Story, small_segments: int, tmp_path: Path, how: str
 ) -> None:
     head = tmp_path / "facts.json"
     gov, p = story.gov, story.people
     pid = gov.draft_proposal(story.collective, by=p["r2"], category="research_question", title="Old", body="Old.")
     _more_activity(story, 4)  # the draft ends up in an early segment, behind sealed ones
     assert refresh_snapshot(LiveSource(gov.merkle_log), head, now=datetime.now(UTC)).snapshot is not None
+    size = gov.merkle_log.log_size()
     start = datetime.now(UTC)
     gov.open_proposal(pid, by=p["r2"])  # the fold must look the old draft up
     story.vote(pid, ["l1", "l2", "l3", "l6", "x", "p1", "r0", "r2", "r3"])
     gov.close_proposal(pid, by=p["r2"])
     folder = snapshot_files.segments_folder(head)
-    for path in folder.iterdir():  # every proposal segment gone: a cache lost, not a report refused
+    for path in folder.iterdir():  # every proposal segment: lost, or retired by another process's save
         if b'"kind":"proposals"' in path.read_bytes():
-            path.unlink()
+            path.unlink() if how == "gone" else path.rename(path.with_name(f"{path.name}.retired"))
     end = later().replace(microsecond=0)
     built = _build(story, tmp_path, "report", head, start=start, end=end)
-    assert built.resumed_at == 0, "folded from leaf 0"
+    if how == "gone":
+        assert built.resumed_at == 0, "a cache lost: folded from leaf 0, not refused"
+    else:
+        assert built.resumed_at == size and built.segments_read > 0, "read under its retired name"
     assert [i["proposal_id"] for i in built.doc["decisions"]["items"]] == [pid.hex]
     assert _figures(built.doc) == _figures(document_of(fold(story.events(), start=start, end=end), None))
 

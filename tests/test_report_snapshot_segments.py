@@ -191,9 +191,17 @@ def test_segments_no_head_names_are_removed_once_old_and_kept_while_young(story:
         path.write_bytes(b"{}")
     old = time.time() - snapshot_files.GRACE_SECONDS - 60
     os.utime(stale, (old, old))
-    assert snapshot_files.save(head, None, fold(story.events(), start=None, end=later()), bytes(32)) is not None
+    facts = fold(story.events(), start=None, end=later())
+    assert snapshot_files.save(head, None, facts, bytes(32)) is not None
+    retired = stale.with_name(f"{stale.name}.retired")
     assert not stale.exists() and young.exists()
+    assert retired.exists(), "retired, not removed: a reader that read the head before may still look it up"
     assert all((folder / f"{sha}.json").exists() for sha in _named(head))
+    assert snapshot_files.save(head, None, facts, bytes(32)) is not None
+    assert retired.exists(), "kept for its grace after it was retired"
+    os.utime(retired, (old, old))
+    assert snapshot_files.save(head, None, facts, bytes(32)) is not None
+    assert not retired.exists() and young.exists()
 
 
 # -- the projection worker keeps it fresh -----------------------------------------------------

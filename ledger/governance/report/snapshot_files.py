@@ -4,9 +4,11 @@
 the segments, each named by the SHA-256 of its bytes (``snapshot.py`` says why). A save writes
 the new segment (if any) and then the head, each beside its place and renamed in, so a reader
 sees the old snapshot or the new one, never half of one. Segments no head names any more are
-removed, once they are old enough that no save running at the same time (``copro project
---follow`` and ``copro report`` may both save) can be about to name them: a reader that still
-finds one missing ignores the snapshot and folds from leaf 0, which costs time only.
+*retired* (renamed ``<sha>.json.retired``), once they are old enough that no save running at
+the same time (``copro project --follow`` and ``copro report`` may both save) can be about to
+name them, and removed ``GRACE_SECONDS`` after that: a reader reads a segment when its fold
+looks a record up in it, possibly after another process saved, so it falls back to the retired
+name. A reader that still finds one missing folds from leaf 0, which costs time only.
 
 Everything here is a cache: a file that cannot be read or written costs the next report time,
 never this one, so I/O errors are ignored.
@@ -40,6 +42,7 @@ from ledger.governance.report.snapshot import (
 
 GRACE_SECONDS = 600  # an unnamed segment younger than this may belong to a save still under way
 _NAME = re.compile(r"[0-9a-f]{64}\.json")
+_RETIRED = re.compile(r"[0-9a-f]{64}\.json\.retired")
 
 
 def segments_folder(head: Path) -> Path:
@@ -59,10 +62,12 @@ def load(head: Path, *, start: datetime | None, end: datetime, period: bool = Tr
     def segment(sha: str) -> bytes | None:
         if not re.fullmatch(r"[0-9a-f]{64}", sha):
             return None  # a head naming anything but a segment: never a path to follow
-        try:
-            return (folder / f"{sha}.json").read_bytes()
-        except OSError:
-            return None
+        for name in (f"{sha}.json", f"{sha}.json.retired"):  # retired: unnamed by a save since the head was read
+            try:
+                return (folder / name).read_bytes()
+            except OSError:
+                continue
+        return None
 
     return decode(data, start=start, end=end, segment=segment, period=period)
 
@@ -146,13 +151,22 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def _remove_unnamed(folder: Path, named: set[str]) -> None:
+    """Retire the segments no head names that are old enough, and remove those retired long enough ago."""
     if not folder.is_dir():
         return
-    old = time.time() - GRACE_SECONDS
+    now = time.time()
+    old = now - GRACE_SECONDS
     for path in folder.iterdir():
-        if _NAME.fullmatch(path.name) and path.stem not in named:
-            try:
-                if path.stat().st_mtime < old:
-                    path.unlink()
-            except OSError:
-                pass
+        try:
+            if _NAME.fullmatch(path.name) and path.stem not in named and path.stat().st_mtime < old:
+                retired = path.with_name(f"{path.name}.retired")
+                os.replace(path, retired)
+                os.utime(retired, (now, now))  # its grace as a retired segment starts now
+            elif (
+                _RETIRED.fullmatch(path.name)
+                and path.name.removesuffix(".json.retired") not in named
+                and path.stat().st_mtime < old
+            ):
+                path.unlink()
+        except OSError:
+            pass
