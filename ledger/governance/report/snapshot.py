@@ -312,7 +312,8 @@ def encode(
 ) -> bytes:
     """The head: the leaf, root, the state every period needs and the segment list (without the
     period, which the next fold supplies), and inline the records of ``inline`` (every record when
-    ``None``: one whole document)."""
+    ``None``: one whole document, of a fold from leaf 0; of a decoded snapshot only the records
+    read so far are in memory, which is why a save writes segments instead)."""
     f = facts
     doc = {
         "version": VERSION,
