@@ -29,7 +29,9 @@ warm build spent on HTML and PDF (the same at every size: the period is the same
 "figures" the rest of it: checkpoint, keys, snapshot, fold, signatures, writing. "html"
 and "pdf" split render; "sign" is the three signatures per file and the key files, timed
 again on the warm report's files (signing is deterministic, so it costs the same), and
-is part of "figures". ``/proc/loadavg`` is printed with each row: the machine may be shared.
+is part of "figures". "warm read" and "kept read" are the snapshot segments and records each
+build read (counted): what a period costs beside its own events. ``/proc/loadavg`` is printed
+with each row: the machine may be shared.
 
     python -m bench.report [--sizes 10000,100000,1000000] [--period 2000] [--no-verify] [--no-cold]
 """
@@ -195,6 +197,8 @@ def run(cfg: LedgerConfig, period_events: int, verify: bool, cold_too: bool = Tr
             "kept": kept_s,
             "kept_folded": kept.folded,
             "kept_figures": kept_s - kept_render_s,
+            "warm_read": f"{warm.segments_read}/{warm.records_read}",
+            "kept_read": f"{kept.segments_read}/{kept.records_read}",
             "verified": ok,
         }
     finally:
@@ -225,7 +229,7 @@ def main() -> None:
         f"  {'events':>9}  {'cold s':>7}  {'folded':>9}  {'previous s':>10}  {'warm s':>7}  {'folded':>7}  "
         f"{'render s':>8}  {'html s':>6}  {'pdf s':>6}  {'figures s':>9}  {'sign s':>6}  {'decisions':>9}  "
         f"{'snapshot':>10}  {'written':>8}  {'worker s':>8}  {'folded':>7}  {'kept s':>6}  {'folded':>6}  "
-        f"{'kept figures s':>14}  verify  load"
+        f"{'kept figures s':>14}  {'warm read':>10}  {'kept read':>10}  verify  load"
     )
     for r in rows:
         verified = "-" if r["verified"] is None else "pass" if r["verified"] else "FAIL"
@@ -235,7 +239,8 @@ def main() -> None:
             f"{r['warm']:>7.2f}  {r['warm_folded']:>7,}  {r['render']:>8.2f}  {r['html']:>6.2f}  {r['pdf']:>6.2f}  "
             f"{r['figures']:>9.2f}  {r['sign']:>6.2f}  {r['decisions']:>9}  {r['snapshot_bytes']:>10,}  "
             f"{r['written']:>8,}  {r['worker']:>8.2f}  {r['worker_folded']:>7,}  {r['kept']:>6.2f}  "
-            f"{r['kept_folded']:>6,}  {r['kept_figures']:>14.2f}  {verified:>6}  {r['load']}"
+            f"{r['kept_folded']:>6,}  {r['kept_figures']:>14.2f}  {r['warm_read']:>10}  {r['kept_read']:>10}  "
+            f"{verified:>6}  {r['load']}"
         )
     base = rows[0]
     for r in rows[1:]:

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger.governance.replay.events import Event
 from ledger.governance.replay.live import Leaves
 from ledger.governance.report import snapshot_files
+from ledger.governance.report.facts import Facts
 from ledger.governance.report.figures import ReportError, document_of, fold, report_document
 from ledger.governance.report.provenance import (
     CheckedLog,
@@ -39,7 +40,7 @@ from ledger.governance.report.provenance import (
     open_checkpoint,
     report_key,
 )
-from ledger.governance.report.snapshot import Snapshot
+from ledger.governance.report.snapshot import Snapshot, SnapshotUnreadable
 from ledger.log.canonical import strict_loads
 from ledger.log.file_signatures import sign_folder
 from ledger.log.keys import raw_public
@@ -205,6 +206,8 @@ class Built:
     doc: dict[str, Any]
     folded: int = 0  # events read by the fold: the report's cost
     resumed_at: int = 0  # the leaf the fold started from (0: no snapshot fitted)
+    segments_read: int = 0  # snapshot segments read (the head aside): what the period cost beside the fold
+    records_read: int = 0  # records decoded from them
 
 
 class LogSource(Protocol):
@@ -253,11 +256,16 @@ def build_report(
             "restore the ledger's own report.key, or rotate it with 'copro keys rotate report'."
         )
     resume = usable_snapshot(snapshot, source, size=cp.size, start=start, end=end)
-    first = 0 if resume is None else resume.facts.next_leaf
-    facts = fold(source.events(first, cp.size), start=start, end=end, resume=None if resume is None else resume.facts)
-    if snapshot is not None and facts.next_leaf > first:
-        snapshot_files.save(snapshot, resume, facts, source.root(facts.next_leaf))
-    doc = document_of(facts, collective_id)
+
+    def figures(resume: Snapshot | None) -> tuple[Facts, int, dict[str, Any]]:
+        return _figures_from(source, resume, snapshot, size=cp.size, start=start, end=end, cid=collective_id)
+
+    try:
+        facts, first, doc = figures(resume)
+    except SnapshotUnreadable:  # a segment gone or spoilt since the head was read: the log is the truth
+        resume = None
+        facts, first, doc = figures(None)
+    store = None if resume is None else resume.store
     doc["log"] = {
         "origin": cp.origin,
         "size": cp.size,
@@ -266,7 +274,27 @@ def build_report(
         "previous": previous_link(previous, source, keys.origin, cp.size),
     }
     files = write_folder(out, doc, renderers, key, origin=cp.origin, signed_on=end.date())
-    return Built(out, files, cp.size, doc, facts.folded, first)
+    read = (0, 0) if store is None else (store.segments_read, store.records_read)
+    return Built(out, files, cp.size, doc, facts.folded, first, *read)
+
+
+def _figures_from(
+    source: LogSource,
+    resume: Snapshot | None,
+    snapshot: Path | None,
+    *,
+    size: int,
+    start: datetime | None,
+    end: datetime,
+    cid: UUID | None,
+) -> tuple[Facts, int, dict[str, Any]]:
+    """Fold from ``resume`` (or leaf 0) to the period's end, save the snapshot, and compute the figures:
+    the facts, the leaf the fold started from, and the document."""
+    first = 0 if resume is None else resume.facts.next_leaf
+    facts = fold(source.events(first, size), start=start, end=end, resume=None if resume is None else resume.facts)
+    if snapshot is not None and facts.next_leaf > first:
+        snapshot_files.save(snapshot, resume, facts, source.root(facts.next_leaf))
+    return facts, first, document_of(facts, cid)
 
 
 def usable_snapshot(
@@ -277,12 +305,14 @@ def usable_snapshot(
     start: datetime | None,
     end: datetime,
     held: Snapshot | None = None,
+    period: bool = True,
 ) -> Snapshot | None:
     """The snapshot if it fits: it parses, has this version, lies within the checkpoint, is of
     this log (the root at its leaf), and ends before the period does. Anything else: ``None``, fold from 0.
 
     ``held`` is one this process saved and kept in memory: used instead of reading the files
-    again when the head on disk is still the one it saved.
+    again when the head on disk is still the one it saved. ``period`` false: read none of the
+    period's records (a fold that makes no report; they are read if the fold looks them up).
     """
     if path is None:
         return None
@@ -290,7 +320,7 @@ def usable_snapshot(
         held.facts.start, held.facts.end = start, end
         snap: Snapshot | None = held
     else:
-        snap = snapshot_files.load(path, start=start, end=end)
+        snap = snapshot_files.load(path, start=start, end=end, period=period)
     if snap is None:
         return None
     f = snap.facts
@@ -319,7 +349,14 @@ def refresh_snapshot(source: LogSource, path: Path, *, now: datetime, held: Snap
     """
     _, end = check_period(None, None, now)
     size = source.size()
-    resume = usable_snapshot(path, source, size=size, start=None, end=end, held=held)
+    resume = usable_snapshot(path, source, size=size, start=None, end=end, held=held, period=False)
+    try:
+        return _refresh(source, path, resume, size=size, end=end)
+    except SnapshotUnreadable:  # a segment gone or spoilt since the head was read: fold from leaf 0
+        return _refresh(source, path, None, size=size, end=end)
+
+
+def _refresh(source: LogSource, path: Path, resume: Snapshot | None, *, size: int, end: datetime) -> Refreshed:
     first = 0 if resume is None else resume.facts.next_leaf
     facts = fold(source.events(first, size), start=None, end=end, resume=None if resume is None else resume.facts)
     if facts.next_leaf == first:

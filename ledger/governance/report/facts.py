@@ -65,6 +65,10 @@ class CollectiveFacts:
     # activity when it is in the period. A time, not a count, so the fold does not
     # depend on where the period starts and one snapshot serves every period.
     last_activity: datetime | None = None
+    # The newest reflection with a review outcome: whether an agreement in force was reviewed
+    # since it came into force is then read here, not by scanning every reflection ever recorded
+    # (a report reads only the records its period can touch).
+    last_review: datetime | None = None
 
 
 @dataclass
@@ -126,6 +130,9 @@ class ObjectionFacts:
     status: str = "raised"
     resolved_at: datetime | None = None
     resolved_into: str = ""  # for "integrated": the content hash of the version that answered it
+    # When its proposal closed: the date that puts it in a period (the figures report the
+    # objections of the period's decisions), so a snapshot segment can say which periods it touches.
+    decided_at: datetime | None = None
 
 
 @dataclass
@@ -440,6 +447,11 @@ def _closed(f: Facts, e: Event, p: Payload, at: datetime) -> UUID:
     result = p.object("result")
     pr.state, pr.closed_at = "closed", at
     _compact(f, pr, result)
+    for oid in pr.objection_ids:  # rewritten with the decision, dated by it (see ObjectionFacts.decided_at)
+        o = f.objections.get(oid)
+        if o is not None:
+            o.decided_at = at
+            f.touched.add(("objections", oid))
     pr.result = {k: result[k] for k in ("outcome",) if k in result}  # the roster and ballots are packed
     return pr.collective_id
 
@@ -564,6 +576,9 @@ def _recorded(f: Facts, e: Event, p: Payload, at: datetime) -> UUID:
     outcome = p.optional_text("review_outcome") if p.has("review_outcome") else None
     r = ReflectionFacts(p.uuid("collective_id"), p.text("subject"), outcome, at, len(p.items("actions")))
     f.reflections[e.originator_id] = r
+    c = f.collectives.get(r.collective_id)
+    if outcome and c is not None and (c.last_review is None or at > c.last_review):
+        c.last_review = at
     return r.collective_id
 
 

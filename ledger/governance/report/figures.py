@@ -489,12 +489,17 @@ class Report:
 
     def agreements_section(self) -> dict[str, Any]:
         in_force = []
-        reviews = [r for r in self.f.reflections.values() if r.collective_id == self.c.id and r.review_outcome]
+        reviews = [
+            r
+            for r in self.f.reflections.values()
+            if r.collective_id == self.c.id and r.review_outcome and self.in_period(r.at)
+        ]
         overdue = 0
+        last_review = self.c.last_review  # the newest review ever: no scan of reflections before the period
         for a in self.f.agreements.values():
             if a.collective_id != self.c.id or a.in_force_at is None or a.superseded:
                 continue
-            reviewed = any(r.at >= a.in_force_at for r in reviews)
+            reviewed = last_review is not None and last_review >= a.in_force_at
             late = _day_after(a.review_date) <= self.f.end and not reviewed
             overdue += late
             signed = [
@@ -511,7 +516,7 @@ class Report:
             )
         return {
             "in_force": in_force,
-            "reviews_done": sum(1 for r in reviews if self.in_period(r.at)),
+            "reviews_done": len(reviews),
             "reviews_overdue": overdue,
         }
 

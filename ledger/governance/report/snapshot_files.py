@@ -4,9 +4,11 @@
 the segments, each named by the SHA-256 of its bytes (``snapshot.py`` says why). A save writes
 the new segment (if any) and then the head, each beside its place and renamed in, so a reader
 sees the old snapshot or the new one, never half of one. Segments no head names any more are
-removed, once they are old enough that no save running at the same time (``copro project
---follow`` and ``copro report`` may both save) can be about to name them: a reader that still
-finds one missing ignores the snapshot and folds from leaf 0, which costs time only.
+*retired* (renamed ``<sha>.json.retired``), once they are old enough that no save running at
+the same time (``copro project --follow`` and ``copro report`` may both save) can be about to
+name them, and removed ``GRACE_SECONDS`` after that: a reader reads a segment when its fold
+looks a record up in it, possibly after another process saved, so it falls back to the retired
+name. A reader that still finds one missing folds from leaf 0, which costs time only.
 
 Everything here is a cache: a file that cannot be read or written costs the next report time,
 never this one, so I/O errors are ignored.
@@ -26,9 +28,11 @@ from pathlib import Path
 
 from ledger.governance.report import facts as fx
 from ledger.governance.report.snapshot import (
+    SEGMENT_KINDS,
     Key,
-    Segment,
     Snapshot,
+    Store,
+    chunks,
     decode,
     encode,
     encode_segment,
@@ -38,6 +42,7 @@ from ledger.governance.report.snapshot import (
 
 GRACE_SECONDS = 600  # an unnamed segment younger than this may belong to a save still under way
 _NAME = re.compile(r"[0-9a-f]{64}\.json")
+_RETIRED = re.compile(r"[0-9a-f]{64}\.json\.retired")
 
 
 def segments_folder(head: Path) -> Path:
@@ -45,8 +50,9 @@ def segments_folder(head: Path) -> Path:
     return head.with_name(f"{head.stem}-segments")
 
 
-def load(head: Path, *, start: datetime | None, end: datetime) -> Snapshot | None:
-    """The snapshot at ``head`` with its period set, or ``None`` if it is missing or does not decode."""
+def load(head: Path, *, start: datetime | None, end: datetime, period: bool = True) -> Snapshot | None:
+    """The snapshot at ``head`` with its period set and the records that period reads (``snapshot.decode``),
+    or ``None`` if it is missing or does not decode."""
     try:
         data = head.read_bytes()
     except OSError:
@@ -56,37 +62,46 @@ def load(head: Path, *, start: datetime | None, end: datetime) -> Snapshot | Non
     def segment(sha: str) -> bytes | None:
         if not re.fullmatch(r"[0-9a-f]{64}", sha):
             return None  # a head naming anything but a segment: never a path to follow
-        try:
-            return (folder / f"{sha}.json").read_bytes()
-        except OSError:
-            return None
+        for name in (f"{sha}.json", f"{sha}.json.retired"):  # retired: unnamed by a save since the head was read
+            try:
+                return (folder / name).read_bytes()
+            except OSError:
+                continue
+        return None
 
-    return decode(data, start=start, end=end, segment=segment)
+    return decode(data, start=start, end=end, segment=segment, period=period)
 
 
 def save(head: Path, previous: Snapshot | None, facts: fx.Facts, root: bytes) -> Snapshot | None:
-    """Save ``facts`` (folded on from ``previous``, or from leaf 0 when ``None``): a new segment of the
-    records touched since (merged with the last small ones, ``snapshot.plan``), then the head.
-    The snapshot as saved (to fold on from in memory), or ``None`` if it could not be written."""
+    """Save ``facts`` (folded on from ``previous``, or from leaf 0 when ``None``): new segments of the
+    records touched since (merged with the last small ones of their kind, ``snapshot.plan``), then
+    the head. The snapshot as saved (to fold on from in memory), or ``None`` if it could not be
+    written. A segment ``previous`` names that cannot be read raises ``SnapshotUnreadable``."""
     touched: Collection[Key] = facts.touched
     p = plan(previous, touched)
-    segments = list(p.kept)
+    old = list(previous.segments) if previous is not None else []
+    segments = [old[i] for i in p.kept]
+    written: list[frozenset[Key]] = []
     folder = segments_folder(head)
     try:
-        if p.keys or _tables(facts) != p.tables:
-            data = encode_segment(facts, p.keys, p.tables)
-            sha = sha256(data)
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_atomically(folder / f"{sha}.json", data)
-            segments.append(Segment(sha, p.keys, p.tables))
-        tables = _tables(facts)
-        data = encode(facts, root, segments, inline=(), tables=tables)
+        for kind in SEGMENT_KINDS:
+            for ids in chunks(facts, kind, p.keys.get(kind, frozenset())):
+                data, segment = encode_segment(facts, kind, ids)
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                write_atomically(folder / f"{segment.sha256}.json", data)
+                segments.append(segment)
+                written.append(frozenset((kind, i) for i in ids))
+        data = encode(facts, root, segments, inline=())
         write_atomically(head, data)
-        facts.touched = set()
         _remove_unnamed(folder, {s.sha256 for s in segments})
     except OSError:
         return None
-    return Snapshot(facts, root, tuple(segments), tables, sha256(data))
+    facts.touched = set()
+    store = previous.store if previous is not None and previous.store is not None else None
+    if store is None:
+        store = Store(facts, (), lambda sha: None)
+    store.rebase(segments, list(p.kept), written)
+    return Snapshot(facts, root, tuple(segments), sha256(data), store)
 
 
 def head_digest(head: Path) -> str | None:
@@ -135,18 +150,23 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _tables(f: fx.Facts) -> tuple[int, int, int]:
-    return len(f.people), len(f.group_sets), len(f.rosters)
-
-
 def _remove_unnamed(folder: Path, named: set[str]) -> None:
+    """Retire the segments no head names that are old enough, and remove those retired long enough ago."""
     if not folder.is_dir():
         return
-    old = time.time() - GRACE_SECONDS
+    now = time.time()
+    old = now - GRACE_SECONDS
     for path in folder.iterdir():
-        if _NAME.fullmatch(path.name) and path.stem not in named:
-            try:
-                if path.stat().st_mtime < old:
-                    path.unlink()
-            except OSError:
-                pass
+        try:
+            if _NAME.fullmatch(path.name) and path.stem not in named and path.stat().st_mtime < old:
+                retired = path.with_name(f"{path.name}.retired")
+                os.replace(path, retired)
+                os.utime(retired, (now, now))  # its grace as a retired segment starts now
+            elif (
+                _RETIRED.fullmatch(path.name)
+                and path.name.removesuffix(".json.retired") not in named
+                and path.stat().st_mtime < old
+            ):
+                path.unlink()
+        except OSError:
+            pass
