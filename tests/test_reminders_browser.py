@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser_support import describe_violations, run_axe
-from tests.test_browser import NewContext, contexts, server, sign_in  # noqa: F401  (fixtures)
+from tests.browser_support import NewContext, describe_violations, run_axe, sign_in
+from tests.test_browser import contexts, server  # noqa: F401  (fixtures)
 from tests.web_support import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"])]
